@@ -1,0 +1,111 @@
+import { withNetns, type Netns } from '../netns';
+import { ERRNO } from '../sys';
+import { NlMessage } from './nl/message';
+import { parseErrorReply, splitMessages, type NlReply } from './nl/reply';
+import {
+  NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTI, RTM_NAMES,
+} from './nl/constants';
+import { NetlinkError } from './errors';
+import { NetlinkSocket } from './socket';
+import type { NetlinkTransport } from './transport';
+
+/** How many times a dump the kernel marked interrupted (NLM_F_DUMP_INTR) is asked for again. */
+const DUMP_RETRIES = 5;
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Names the request in errors, e.g. `RTM_NEWLINK "br0"`. */
+  describe?: string;
+  /** Send from a pool thread: the kernel holds slow requests (RTM_DELLINK) inside send() for tens of ms. */
+  slow?: boolean;
+}
+
+/**
+ * A route netlink handle bound to one network namespace: requests, acks, dumps and errors.
+ * Open it with `NetlinkHandle.open(netns)`; the socket is created inside `netns` and stays there, so the
+ * handle is then used from the host thread with no further namespace switching. Not re-entrant: one
+ * request at a time per handle (the object API awaits each before the next).
+ */
+export class NetlinkHandle {
+  readonly #transport: NetlinkTransport;
+  #seq = Math.floor(Date.now() / 1000) >>> 0;
+  #busy = false;
+
+  constructor(transport: NetlinkTransport) {
+    this.#transport = transport;
+  }
+
+  /** A handle whose socket lives in `netns` (the caller's netns when omitted). */
+  static open(netns?: Netns): NetlinkHandle {
+    return new NetlinkHandle(netns ? withNetns(netns, () => new NetlinkSocket()) : new NetlinkSocket());
+  }
+
+  /**
+   * Sends `msg` and collects its replies. For NLM_F_ACK requests the data replies before the ACK are
+   * returned (empty for a plain create); for dumps every message up to NLMSG_DONE, asked again when the
+   * kernel says the dump was interrupted by a concurrent change.
+   * @throws {NetlinkError} the kernel's NLMSG_ERROR, with errno name and extended-ack text
+   */
+  async request(msg: NlMessage, opts: RequestOptions = {}): Promise<NlReply[]> {
+    if (this.#busy) throw new Error('NetlinkHandle: concurrent requests on one handle');
+    this.#busy = true;
+    try {
+      const dump = (msg.flags & NLM_F_DUMP) === NLM_F_DUMP;
+      for (let attempt = 0; ; attempt++) {
+        const { replies, interrupted } = await this.#exchange(msg, opts);
+        if (!dump || !interrupted) return replies;
+        if (attempt >= DUMP_RETRIES) throw new NetlinkError(`${describe(msg, opts)} (dump interrupted ${attempt + 1} times)`, ERRNO.EINTR);
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  close(): void {
+    this.#transport.close();
+  }
+
+  async #exchange(msg: NlMessage, opts: RequestOptions): Promise<{ replies: NlReply[]; interrupted: boolean }> {
+    const seq = (this.#seq = (this.#seq + 1) >>> 0);
+    const bytes = msg.serialize(seq);
+    if (opts.slow) await this.#transport.sendAsync(bytes);
+    else this.#transport.send(bytes);
+
+    const wantsAck = (msg.flags & NLM_F_ACK) !== 0;
+    const replies: NlReply[] = [];
+    let interrupted = false;
+    for (;;) {
+      const datagram = this.#transport.receive();
+      for (const reply of splitMessages(datagram)) {
+        // Replies to an earlier request that was abandoned (an exception mid-dump) are skipped.
+        if (reply.seq !== seq || (reply.pid !== 0 && reply.pid !== this.#transport.portId)) continue;
+        if (reply.flags & NLM_F_DUMP_INTR) interrupted = true;
+        switch (reply.type) {
+          case NLMSG_NOOP:
+            continue;
+          case NLMSG_ERROR: {
+            const { errno, extack } = parseErrorReply(reply);
+            if (errno === 0) return { replies, interrupted };
+            throw new NetlinkError(describe(msg, opts), errno, extack);
+          }
+          case NLMSG_DONE: {
+            // A dump may end with an error code in the DONE payload.
+            const errno = reply.body.length >= 4 ? -reply.body.readInt32LE(0) : 0;
+            if (errno > 0) throw new NetlinkError(describe(msg, opts), errno);
+            if (!wantsAck) return { replies, interrupted };
+            continue;
+          }
+          case NLMSG_OVERRUN:
+            throw new NetlinkError(describe(msg, opts), ERRNO.ENOBUFS, 'netlink overrun');
+          default:
+            replies.push(reply);
+            if (!(reply.flags & NLM_F_MULTI) && !wantsAck) return { replies, interrupted };
+        }
+      }
+    }
+  }
+}
+
+function describe(msg: NlMessage, opts: RequestOptions): string {
+  return opts.describe ?? RTM_NAMES[msg.type] ?? `netlink type ${msg.type}`;
+}

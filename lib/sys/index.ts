@@ -1,0 +1,7 @@
+/** libc through koffi: every call checked, errno read right after the call and thrown as a SysError. */
+export { SysError, ERRNO, errnoName, hasErrno } from './errno';
+export * from './socket';
+export * from './namespaces';
+export * from './mount';
+export * from './flock';
+export * from './process';
