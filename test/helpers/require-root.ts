@@ -1,0 +1,20 @@
+// Root hook for the integration suite: it needs root (netns, links, mounts), and it must leave the
+// machine as it found it, so after the run it fails if any test namespace is still mounted.
+import { execFileSync } from 'node:child_process';
+import { listNamedNetns, warmThreadPool } from '../../lib/netns';
+import { TEST_NETNS_PREFIX } from './netns';
+
+if (process.getuid?.() !== 0) {
+  throw new Error('the integration tests need root (network namespaces, links, mounts): run them with sudo');
+}
+warmThreadPool();
+
+export const mochaHooks = {
+  afterAll(): void {
+    const leaked = listNamedNetns().filter((n) => n.startsWith(TEST_NETNS_PREFIX));
+    if (leaked.length > 0) throw new Error(`integration tests leaked network namespaces: ${leaked.join(', ')}`);
+    const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
+    const stray = links.split('\n').filter((l) => l.includes(TEST_NETNS_PREFIX));
+    if (stray.length > 0) throw new Error(`integration tests leaked links in the root netns:\n${stray.join('\n')}`);
+  },
+};
