@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what berth needs on a fresh Debian machine (as root): the Debian packages the tests and
+# benchmarks use, then the npm dependencies, then the build. Idempotent; used by the quick start and CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# iproute2: tests inspect kernel state with `ip -j` (berth itself speaks netlink directly);
+# iptables/nftables: masquerade rules; containernetworking-plugins: the reference plugins for interop
+# tests and benchmarks (/usr/lib/cni); hyperfine is optional and not needed.
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins procps)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
