@@ -3,6 +3,7 @@
  * converts results to the config's cniVersion on output, and prevResults from it on input.
  * @see https://github.com/containernetworking/cni/blob/main/SPEC.md#section-5-result-types
  */
+import type { Logger } from '../log';
 
 /** An interface a plugin created or configured (`sandbox` empty for host-side interfaces). */
 export interface Interface {
@@ -85,6 +86,8 @@ export interface CmdArgs {
   config: NetConf;
   /** The environment the plugin was given (delegates receive it unchanged). */
   env: Readonly<Record<string, string | undefined>>;
+  /** The dispatcher's logger (stderr), bound to plugin, command, containerID and ifname. */
+  log?: Logger;
 }
 
 /** What GC and STATUS receive: no attachment parameters. */
@@ -94,6 +97,8 @@ export interface CommonArgs {
   stdinData: Buffer;
   config: NetConf;
   env: Readonly<Record<string, string | undefined>>;
+  /** The dispatcher's logger (stderr), bound to plugin and command. */
+  log?: Logger;
 }
 
 /** GC also gets the attachments that are still valid. */

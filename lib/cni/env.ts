@@ -1,0 +1,130 @@
+import { CniError, CniCode } from './errors';
+import type { CniCommand } from './version';
+
+/** The environment as a plugin receives it. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** One CNI_* variable: which verbs need it, which read it, and how its value is checked. */
+export interface EnvVarSpec {
+  name: string;
+  /** Verbs that fail with code 4 when it is unset or empty. */
+  requiredFor: readonly CniCommand[];
+  /** Verbs that read it; its validator runs for these whenever it is set. */
+  usedBy: readonly CniCommand[];
+  /** Throws a CniError (code 4) for a bad value. */
+  validate?: (value: string, name: string) => void;
+}
+
+/** The verbs, in the order the spec lists them. */
+export const CNI_COMMANDS: readonly CniCommand[] = ['ADD', 'DEL', 'CHECK', 'GC', 'STATUS', 'VERSION'];
+
+/** Network names and container IDs: `cni:pkg/utils/utils.go` `cniValidNameChars`. */
+export const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** IFNAMSIZ (16) less the terminating NUL. */
+export const MAX_IFNAME_BYTES = 15;
+
+const ATTACHMENT: readonly CniCommand[] = ['ADD', 'DEL', 'CHECK'];
+
+/**
+ * The CNI_* variables, like skel's table. Deviations from skel, both allowed by the spec:
+ * - CNI_PATH is required for GC only. skel requires it for every verb but VERSION, yet the spec makes it
+ *   optional for ADD/DEL/CHECK/STATUS: a plugin must not fail for lack of it unless it delegates, and
+ *   then `findPlugin` reports the empty path itself.
+ * - CNI_NETNS is required for ADD and CHECK; DEL must work when the netns is already gone.
+ */
+export const ENV_VARS: readonly EnvVarSpec[] = [
+  { name: 'CNI_COMMAND', requiredFor: CNI_COMMANDS, usedBy: CNI_COMMANDS },
+  { name: 'CNI_CONTAINERID', requiredFor: ATTACHMENT, usedBy: ATTACHMENT, validate: validateContainerId },
+  { name: 'CNI_NETNS', requiredFor: ['ADD', 'CHECK'], usedBy: ATTACHMENT },
+  { name: 'CNI_IFNAME', requiredFor: ATTACHMENT, usedBy: ATTACHMENT, validate: validateIfName },
+  { name: 'CNI_ARGS', requiredFor: [], usedBy: ATTACHMENT },
+  { name: 'CNI_PATH', requiredFor: ['GC'], usedBy: ['ADD', 'DEL', 'CHECK', 'GC', 'STATUS'] },
+  { name: 'CNI_NETNS_OVERRIDE', requiredFor: [], usedBy: ['ADD', 'DEL'] },
+];
+
+/** The validated CNI_* environment of one invocation. */
+export interface CniEnv {
+  command: CniCommand;
+  containerID: string;
+  netns: string;
+  ifName: string;
+  args: string;
+  /** CNI_PATH split on `:`, empty entries dropped. */
+  path: string[];
+  /** CNI_NETNS_OVERRIDE is 1/true: skip the "CNI_NETNS is our own netns" check. */
+  netnsOverride: boolean;
+}
+
+/**
+ * Checks CNI_COMMAND names a verb.
+ * @throws {CniError} code 4 `unknown CNI_COMMAND: X` (runtimes probing VERSION match this exact text)
+ */
+export function parseCommand(value: string): CniCommand {
+  if (value.includes('\0')) throw nulError('CNI_COMMAND');
+  if (!(CNI_COMMANDS as readonly string[]).includes(value)) {
+    throw new CniError(CniCode.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${value}`);
+  }
+  return value as CniCommand;
+}
+
+/**
+ * Reads and checks the CNI_* variables for a verb: NUL bytes anywhere, then every missing required
+ * variable at once, then the values of those the verb reads.
+ * @throws {CniError} code 4, naming the variables
+ */
+export function readCniEnv(env: Env, command: CniCommand): CniEnv {
+  for (const spec of ENV_VARS) if (env[spec.name]?.includes('\0')) throw nulError(spec.name);
+  const missing = ENV_VARS.filter((s) => s.requiredFor.includes(command) && !env[s.name]).map((s) => s.name);
+  if (missing.length > 0) {
+    throw new CniError(CniCode.InvalidEnvironmentVariables, `required env variables [${missing.join(',')}] missing`);
+  }
+  for (const spec of ENV_VARS) {
+    const value = env[spec.name];
+    if (value && spec.validate && spec.usedBy.includes(command)) spec.validate(value, spec.name);
+  }
+  return {
+    command,
+    containerID: env.CNI_CONTAINERID ?? '',
+    netns: env.CNI_NETNS ?? '',
+    ifName: env.CNI_IFNAME ?? '',
+    args: env.CNI_ARGS ?? '',
+    path: (env.CNI_PATH ?? '').split(':').filter((p) => p !== ''),
+    netnsOverride: /^(1|true)$/i.test(env.CNI_NETNS_OVERRIDE ?? ''),
+  };
+}
+
+/**
+ * Container IDs match the network-name pattern (libcni `ValidateContainerID`).
+ * @throws {CniError} code 4 `invalid characters in containerID: ...`
+ */
+export function validateContainerId(id: string, name = 'CNI_CONTAINERID'): void {
+  if (!VALID_NAME.test(id)) {
+    throw new CniError(CniCode.InvalidEnvironmentVariables, `invalid characters in containerID: ${name} ${JSON.stringify(id)} must match ${VALID_NAME.source}`);
+  }
+}
+
+/**
+ * Interface names as the kernel accepts them (libcni `ValidateInterfaceName`): non-empty, at most 15
+ * bytes, not `.` or `..`, no `/`, `:` or whitespace.
+ * @throws {CniError} code 4 naming the variable and the rule broken
+ */
+export function validateIfName(ifName: string, name = 'CNI_IFNAME'): void {
+  const problem = ifNameProblem(ifName);
+  if (problem) throw new CniError(CniCode.InvalidEnvironmentVariables, `invalid interface name: ${name} ${JSON.stringify(ifName)} ${problem}`);
+}
+
+function ifNameProblem(ifName: string): string | undefined {
+  if (ifName === '') return 'is empty';
+  if (ifName.includes('\0')) return 'contains a NUL byte';
+  const bytes = Buffer.byteLength(ifName, 'utf8');
+  // Bytes, not characters: IFNAMSIZ bounds the kernel's char array.
+  if (bytes > MAX_IFNAME_BYTES) return `is ${bytes} bytes long, at most ${MAX_IFNAME_BYTES} allowed`;
+  if (ifName === '.' || ifName === '..') return 'must not be . or ..';
+  if (/[/:\s]/u.test(ifName)) return 'must not contain /, : or whitespace';
+  return undefined;
+}
+
+function nulError(name: string): CniError {
+  return new CniError(CniCode.InvalidEnvironmentVariables, `${name} contains a NUL byte`);
+}
