@@ -14,6 +14,11 @@ export function uniqueName(role: string): string {
   return `${TEST_NETNS_PREFIX}${role}-${process.pid.toString(36)}-${counter}`;
 }
 
+/** True for a name that uniqueName gave out in this process. */
+export function isOwnTestName(name: string): boolean {
+  return name.startsWith(TEST_NETNS_PREFIX) && name.endsWith(`-${process.pid.toString(36)}-${name.split('-').at(-1)}`) && /-\d+$/.test(name);
+}
+
 /** A named netns created for one test; `remove()` is idempotent. */
 export interface TestNetns extends Netns {
   readonly name: string;

@@ -2,7 +2,7 @@
 // machine as it found it, so after the run it fails if any test namespace is still mounted.
 import { execFileSync } from 'node:child_process';
 import { listNamedNetns, warmThreadPool } from '../../lib/netns';
-import { TEST_NETNS_PREFIX } from './netns';
+import { TEST_NETNS_PREFIX, isOwnTestName } from './netns';
 
 if (process.getuid?.() !== 0) {
   throw new Error('the integration tests need root (network namespaces, links, mounts): run them with sudo');
@@ -11,10 +11,11 @@ warmThreadPool();
 
 export const mochaHooks = {
   afterAll(): void {
-    const leaked = listNamedNetns().filter((n) => n.startsWith(TEST_NETNS_PREFIX));
+    // Only this run's names: another run (or engineer) may be testing on the same machine.
+    const leaked = listNamedNetns().filter(isOwnTestName);
     if (leaked.length > 0) throw new Error(`integration tests leaked network namespaces: ${leaked.join(', ')}`);
     const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
-    const stray = links.split('\n').filter((l) => l.includes(TEST_NETNS_PREFIX));
+    const stray = links.split('\n').filter((l) => l.includes(`${TEST_NETNS_PREFIX}`) && l.includes(`-${process.pid.toString(36)}-`));
     if (stray.length > 0) throw new Error(`integration tests leaked links in the root netns:\n${stray.join('\n')}`);
   },
 };
