@@ -16,7 +16,7 @@ export function uniqueName(role: string): string {
 
 /** True for a name that uniqueName gave out in this process. */
 export function isOwnTestName(name: string): boolean {
-  return name.startsWith(TEST_NETNS_PREFIX) && name.endsWith(`-${process.pid.toString(36)}-${name.split('-').at(-1)}`) && /-\d+$/.test(name);
+  return new RegExp(`^${TEST_NETNS_PREFIX}.*-${process.pid.toString(36)}-\\d+$`).test(name);
 }
 
 /** A named netns created for one test; `remove()` is idempotent. */
