@@ -60,7 +60,9 @@ await Promise.all(entries.map(({ main, name }) => esbuild.build({
   minify: false,
   sourcemap: false,
   legalComments: 'none',
-  banner: { js: '#!/usr/bin/env node' },
+  // The second line marks our own plugins, so that bridge can run host-local in-process when the
+  // host-local found in CNI_PATH is ours (lib/cni/berth-plugin.ts reads it).
+  banner: { js: `#!/usr/bin/env node\n// berth-plugin ${name}` },
   plugins: [koffiShim],
   logLevel: 'warning',
 })));

@@ -54,3 +54,4 @@ export {
   type DelegateOptions,
 } from './delegate';
 export type * from './types';
+export { isBerthPlugin } from './berth-plugin';
