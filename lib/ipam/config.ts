@@ -1,0 +1,170 @@
+import { CniCode, CniError } from '../cni/errors';
+import type { Route } from '../cni/types';
+import { DEFAULT_DATA_DIR, validateNetworkName } from './disk-store';
+import { configError, show } from './errors';
+import { parseExclude, type Interval } from './exclude';
+import { formatCidr, formatIP, ipKey, parseCidr, parseIP, parseIPOrCidr, type IP } from './ip';
+import { canonicalizeRange, type RangeInput } from './range';
+import { canonicalizeRangeSet, checkDisjointSets, type RangeSet } from './range-set';
+
+/** The `ipam` section host-local reads (the keys of the reference, plus `exclude`). */
+export interface HostLocalIpamInput extends RangeInput {
+  type?: string;
+  ranges?: unknown[] | null;
+  routes?: unknown[] | null;
+  dataDir?: string | null;
+  resolvConf?: string | null;
+  exclude?: unknown[] | null;
+}
+
+/** The parts of a network config host-local reads: IPAM plugins receive the whole config. */
+export interface HostLocalNetConf {
+  cniVersion?: string;
+  name: string;
+  ipam?: HostLocalIpamInput | null;
+  args?: { cni?: { ips?: unknown[] | null } | null } | null;
+  runtimeConfig?: { ips?: unknown[] | null; ipRanges?: unknown[] | null } | null;
+}
+
+/** Where a network's leases live: enough for DEL and GC, which must work whatever the ranges say. */
+export interface StoreRef {
+  name: string;
+  dataDir: string;
+}
+
+/** A validated host-local configuration, ready for ipamAdd and friends. */
+export interface HostLocalConfig extends StoreRef {
+  cniVersion: string;
+  /** runtimeConfig.ipRanges, then the legacy top-level range, then ipam.ranges (the reference's order). */
+  rangeSets: RangeSet[];
+  routes: Route[];
+  /** A resolv.conf to parse into the result's `dns` at ADD. */
+  resolvConf: string | undefined;
+  exclude: Interval[];
+  /** From CNI_ARGS `IP=`, `args.cni.ips` and `runtimeConfig.ips`, in that order, duplicates dropped. */
+  requestedIPs: IP[];
+}
+
+/** Resolves what DEL and GC need (network name and data directory), validating only that. */
+export function resolveStoreRef(conf: HostLocalNetConf): StoreRef {
+  validateNetworkName(conf.name, '/name');
+  const ipam = ipamOf(conf);
+  const dataDir = ipam.dataDir ?? '';
+  if (typeof dataDir !== 'string' || dataDir.includes('\0')) {
+    throw configError('/ipam/dataDir', `must be a path without NUL bytes, got ${show(dataDir)}`);
+  }
+  return { name: conf.name, dataDir: dataDir === '' ? DEFAULT_DATA_DIR : dataDir };
+}
+
+/**
+ * Validates a host-local configuration the way the reference's LoadIPAMConfig does, with code 7
+ * errors naming the field. `cniArgsIP` is CNI_ARGS `IP=` (a bad one is code 4: it is an environment
+ * variable). A requested address may carry a prefix, which is ignored, as in the reference.
+ */
+export function resolveHostLocalConfig(conf: HostLocalNetConf, cniArgsIP?: string): HostLocalConfig {
+  const ref = resolveStoreRef(conf);
+  const ipam = ipamOf(conf);
+  const cniVersion = conf.cniVersion ?? '0.1.0';
+
+  const rangeSets: RangeSet[] = [];
+  listOf(conf.runtimeConfig?.ipRanges, '/runtimeConfig/ipRanges')
+    .forEach((s, i) => rangeSets.push(canonicalizeRangeSet(s, `/runtimeConfig/ipRanges/${i}`)));
+  // Go decodes an absent subnet to nil and then ignores the legacy keys; a present one makes set 0.
+  if (ipam.subnet !== undefined && ipam.subnet !== null && ipam.subnet !== '') {
+    const r = canonicalizeRange(ipam, '/ipam');
+    rangeSets.push({ family: r.family, ranges: [r], field: '/ipam/subnet' });
+  }
+  listOf(ipam.ranges, '/ipam/ranges').forEach((s, i) => rangeSets.push(canonicalizeRangeSet(s, `/ipam/ranges/${i}`)));
+  if (rangeSets.length === 0) throw configError('/ipam/ranges', 'no IP ranges specified');
+  checkDisjointSets(rangeSets);
+  const perFamily = (f: number): number => rangeSets.filter((s) => s.family === f).length;
+  if ((perFamily(4) > 1 || perFamily(6) > 1) && versionBelow(cniVersion, [0, 3, 0])) {
+    // 0.1.0/0.2.0 results hold one ip4 and one ip6 section.
+    throw configError('/ipam/ranges', `CNI version ${cniVersion} does not support more than 1 address per family`);
+  }
+
+  const requested: IP[] = [];
+  const seen = new Set<string>();
+  const want = (ip: IP): void => {
+    if (!seen.has(ipKey(ip))) requested.push(ip);
+    seen.add(ipKey(ip));
+  };
+  if (cniArgsIP !== undefined && cniArgsIP !== '') {
+    const ip = parseIPOrCidr(cniArgsIP);
+    if (ip === undefined) throw new CniError(CniCode.InvalidEnvironmentVariables, `CNI_ARGS: IP: invalid IP address: ${show(cniArgsIP)}`);
+    want(ip);
+  }
+  const argsCni = conf.args?.cni;
+  listOf(argsCni?.ips, '/args/cni/ips').forEach((v, i) => want(requestedIP(v, `/args/cni/ips/${i}`)));
+  listOf(conf.runtimeConfig?.ips, '/runtimeConfig/ips').forEach((v, i) => want(requestedIP(v, `/runtimeConfig/ips/${i}`)));
+
+  const resolvConf = ipam.resolvConf ?? '';
+  if (typeof resolvConf !== 'string' || resolvConf.includes('\0')) {
+    throw configError('/ipam/resolvConf', `must be a path without NUL bytes, got ${show(resolvConf)}`);
+  }
+  return {
+    ...ref,
+    cniVersion,
+    rangeSets,
+    routes: listOf(ipam.routes, '/ipam/routes').map((r, i) => parseRoute(r, `/ipam/routes/${i}`)),
+    resolvConf: resolvConf === '' ? undefined : resolvConf,
+    exclude: parseExclude(ipam.exclude, '/ipam/exclude'),
+    requestedIPs: requested,
+  };
+}
+
+function ipamOf(conf: HostLocalNetConf): HostLocalIpamInput {
+  const ipam = conf.ipam;
+  if (ipam === undefined || ipam === null) throw configError('/ipam', "IPAM config missing 'ipam' key");
+  if (typeof ipam !== 'object' || Array.isArray(ipam)) throw configError('/ipam', `must be an object, got ${show(ipam)}`);
+  return ipam;
+}
+
+/** An optional list: absent and null are empty, as Go decodes them. */
+function listOf(value: unknown, field: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw configError(field, `must be an array, got ${show(value)}`);
+  return value;
+}
+
+function requestedIP(value: unknown, field: string): IP {
+  const ip = typeof value === 'string' ? parseIPOrCidr(value) : undefined;
+  if (ip === undefined) throw configError(field, `invalid IP address: ${show(value)}`);
+  return ip;
+}
+
+/** A route of `ipam.routes`: copied to the result, with dst and gw checked and in canonical form. */
+function parseRoute(value: unknown, field: string): Route {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(field, `must be an object, got ${show(value)}`);
+  }
+  const r = value as Record<string, unknown>;
+  const dst = typeof r.dst === 'string' ? parseCidr(r.dst) : undefined;
+  if (dst === undefined) throw configError(`${field}/dst`, `invalid CIDR address: ${show(r.dst)}`);
+  const out: Route = { dst: formatCidr(dst) };
+  if (r.gw !== undefined && r.gw !== null && r.gw !== '') {
+    const gw = typeof r.gw === 'string' ? parseIP(r.gw) : undefined;
+    if (gw === undefined) throw configError(`${field}/gw`, `invalid IP address: ${show(r.gw)}`);
+    out.gw = formatIP(gw);
+  }
+  // The 1.1 route attributes; Go's types.Route drops any other key, and so do we.
+  for (const key of ROUTE_NUMBERS) {
+    const v = r[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+      throw configError(`${field}/${key}`, `must be a non-negative integer, got ${show(v)}`);
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+const ROUTE_NUMBERS = ['mtu', 'advmss', 'priority', 'table', 'scope'] as const;
+
+function versionBelow(version: string, than: [number, number, number]): boolean {
+  const v = version.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i++) {
+    if ((v[i] ?? 0) !== than[i]) return (v[i] ?? 0) < than[i]!;
+  }
+  return false;
+}
