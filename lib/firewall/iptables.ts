@@ -1,0 +1,159 @@
+/**
+ * The iptables masquerade backend, rule for rule the reference's (`pkg/ip/ipmasq_iptables_linux.go`),
+ * in table nat, one chain per (network, container ID):
+ *
+ *     -A POSTROUTING -s <ip>/32 -m comment --comment "<c>" -j CNI-<hash>
+ *     -A CNI-<hash> -d <subnet> -m comment --comment "<c>" -j ACCEPT
+ *     -A CNI-<hash> ! -d 224.0.0.0/4 -m comment --comment "<c>" -j MASQUERADE
+ *
+ * Each change is one iptables-restore --noflush batch per family. Unlike the reference, teardown needs
+ * no IP: it finds the jumps by their target chain, so DEL without a netns or prevResult still cleans up.
+ */
+import { formatIP, networkOf, type Cidr, type Family } from '../ipam/ip';
+import { formatChainName, formatComment, parseComment } from './names';
+import { argAfter, parseSave, ruleLine, sameArgs, type SavedTable } from './iptables-save';
+import { FirewallError, retryOnce, runFirewall, type FirewallOptions } from './run';
+
+const TABLE = 'nat';
+const POSTROUTING = 'POSTROUTING';
+
+/** The tools and multicast range of one address family. */
+const FAMILY = {
+  4: { save: 'iptables-save', restore: 'iptables-restore', multicast: '224.0.0.0/4' },
+  6: { save: 'ip6tables-save', restore: 'ip6tables-restore', multicast: 'ff00::/8' },
+} as const;
+
+/**
+ * xt_comment keeps 255 bytes. iptables-nft cuts a longer comment silently and legacy iptables refuses
+ * it; writing the cut form ourselves works with both and keeps written and saved rules comparable.
+ */
+const XT_MAX_COMMENT = 255;
+
+/** `-w 5`: legacy iptables waits up to 5 s for the xtables lock instead of failing at once. */
+const RESTORE_ARGS = ['-w', '5', '--noflush'];
+
+/** A chain found for a network: its name, the container it belongs to, and the family it is in. */
+export interface IptablesMasqChain {
+  readonly family: Family;
+  readonly chain: string;
+  readonly containerId: string;
+}
+
+/** The rules one attachment needs in one family, as argument lists (iptables-save's own order). */
+export function masqRuleArgs(family: Family, chain: string, comment: string, cidrs: readonly Cidr[]) {
+  const bytes = Buffer.from(comment, 'utf8');
+  const cut = bytes.length <= XT_MAX_COMMENT ? comment : bytes.subarray(0, XT_MAX_COMMENT).toString('utf8');
+  const c = ['-m', 'comment', '--comment', cut];
+  const accepts: string[][] = [];
+  for (const cidr of cidrs) {
+    const rule = ['-d', `${formatIP({ family, value: networkOf(cidr) })}/${cidr.prefix}`, ...c, '-j', 'ACCEPT'];
+    if (!accepts.some((a) => sameArgs(a, rule))) accepts.push(rule);
+  }
+  const masquerade = ['!', '-d', FAMILY[family].multicast, ...c, '-j', 'MASQUERADE'];
+  const jumps = cidrs.map((cidr) => ['-s', `${formatIP(cidr.ip)}/${family === 4 ? 32 : 128}`, ...c, '-j', chain]);
+  return { accepts, masquerade, jumps };
+}
+
+/**
+ * The iptables-restore batch that installs an attachment's rules. With `saved` undefined it is the
+ * optimistic batch for a new attachment: `-N` makes the whole batch fail if the chain exists, so it
+ * can never duplicate anything. With the table as saved it adds only what is missing, and undefined
+ * means nothing is. ACCEPTs added to a chain that already masquerades go first, where they take effect.
+ */
+export function iptablesSetupScript(saved: SavedTable | undefined, family: Family, network: string, containerId: string, cidrs: readonly Cidr[]): string | undefined {
+  const chain = formatChainName(network, containerId);
+  const { accepts, masquerade, jumps } = masqRuleArgs(family, chain, formatComment(network, containerId), cidrs);
+  const has = (ch: string, args: string[]) => saved?.rules.some((r) => r.chain === ch && sameArgs(r.args, args)) ?? false;
+  const lines: string[] = [];
+  if (!saved?.chains.has(chain)) lines.push(`-N ${chain}`);
+  const masquerading = has(chain, masquerade);
+  for (const a of accepts) if (!has(chain, a)) lines.push(masquerading ? ruleLine('-I', chain, a, 1) : ruleLine('-A', chain, a));
+  if (!masquerading) lines.push(ruleLine('-A', chain, masquerade));
+  for (const j of jumps) if (!has(POSTROUTING, j)) lines.push(ruleLine('-A', POSTROUTING, j));
+  return lines.length === 0 ? undefined : batch(lines);
+}
+
+/**
+ * The batch that removes `chains` and every rule that jumps to them, whatever its source address (so
+ * the legacy `-s <ip/prefix>` form and duplicates go too), or undefined when none of it exists.
+ */
+export function iptablesTeardownScript(saved: SavedTable, chains: ReadonlySet<string>): string | undefined {
+  const lines: string[] = [];
+  for (const r of saved.rules) {
+    const target = argAfter(r.args, '-j', '-g');
+    if (target !== undefined && chains.has(target) && !chains.has(r.chain)) lines.push(`-D ${r.chain} ${r.spec}`);
+  }
+  for (const chain of chains) if (saved.chains.has(chain)) lines.push(`-F ${chain}`, `-X ${chain}`);
+  return lines.length === 0 ? undefined : batch(lines);
+}
+
+/**
+ * The per-attachment chains of `network` in a saved table. The chain name is a hash, so the container
+ * ID comes from the comment; a comment counts only when hashing it back gives the chain its rule is in
+ * or jumps to, which leaves out portmap's `CNI-DN-`/`CNI-SN-` chains that share the comment format.
+ */
+export function iptablesMasqChains(saved: SavedTable, family: Family, network: string): IptablesMasqChain[] {
+  const found = new Map<string, IptablesMasqChain>();
+  for (const r of saved.rules) {
+    const parsed = parseComment(argAfter(r.args, '--comment') ?? '');
+    if (!parsed || parsed.network !== network) continue;
+    const chain = formatChainName(network, parsed.containerId);
+    if ((r.chain === chain || argAfter(r.args, '-j', '-g') === chain) && saved.chains.has(chain)) {
+      found.set(chain, { family, chain, containerId: parsed.containerId });
+    }
+  }
+  return [...found.values()];
+}
+
+/** Installs the masquerade rules of one attachment for the addresses of one family (idempotent). */
+export function setupIptablesMasq(family: Family, network: string, containerId: string, cidrs: readonly Cidr[], opts: FirewallOptions = {}): void {
+  if (cidrs.length === 0) return;
+  const { restore } = FAMILY[family];
+  try {
+    // A new attachment, the usual case, costs one process; anything else reads the table first.
+    runFirewall(restore, RESTORE_ARGS, iptablesSetupScript(undefined, family, network, containerId, cidrs)!, opts);
+  } catch (err) {
+    if (err instanceof FirewallError && err.notFound) throw err;
+    retryOnce(() => {
+      const script = iptablesSetupScript(save(family, opts), family, network, containerId, cidrs);
+      if (script !== undefined) runFirewall(restore, RESTORE_ARGS, script, opts);
+    });
+  }
+}
+
+/** Removes the chains of one family named in `chains` and the rules jumping to them. Missing is fine. */
+export function removeIptablesChains(family: Family, chains: ReadonlySet<string>, opts: FirewallOptions = {}): void {
+  if (chains.size === 0) return;
+  retryOnce(() => {
+    const saved = saveIfUsable(family, opts);
+    const script = saved && iptablesTeardownScript(saved, chains);
+    if (script !== undefined) runFirewall(FAMILY[family].restore, RESTORE_ARGS, script, opts);
+  });
+}
+
+/** Lists the attachments of `network` that have masquerade chains in one family. */
+export function listIptablesMasq(family: Family, network: string, opts: FirewallOptions = {}): IptablesMasqChain[] {
+  const saved = saveIfUsable(family, opts);
+  return saved ? iptablesMasqChains(saved, family, network) : [];
+}
+
+function save(family: Family, opts: FirewallOptions): SavedTable {
+  return parseSave(runFirewall(FAMILY[family].save, ['-t', TABLE], '', opts), TABLE);
+}
+
+/**
+ * The nat table, or undefined when this family's iptables cannot be used at all (not installed, no
+ * kernel support): there can be no rules to find then. Other failures (permissions) are errors.
+ */
+function saveIfUsable(family: Family, opts: FirewallOptions): SavedTable | undefined {
+  try {
+    return save(family, opts);
+  } catch (err) {
+    if (err instanceof FirewallError && (err.notFound || /initiali[sz]e|not supported|Table does not exist/i.test(err.stderr))) return undefined;
+    throw err;
+  }
+}
+
+function batch(lines: string[]): string {
+  return `*${TABLE}\n${lines.join('\n')}\nCOMMIT\n`;
+}

@@ -1,0 +1,146 @@
+/**
+ * The nftables masquerade backend, shaped like the reference's (`pkg/ip/ipmasq_nftables_linux.go`,
+ * written through knftables): table `inet cni_plugins_masquerade`, a `postrouting` nat chain that skips
+ * multicast and jumps to `masq_checks`, and there one rule per container address whose comment starts
+ * with the attachment's hash. Rules are found by that comment, never by address, so teardown and GC
+ * need nothing but (network, ifname, container ID).
+ */
+import { formatIP, networkOf, type Cidr } from '../ipam/ip';
+import { nftComment, nftInstanceHash, nftNetworkHash, parseNftComment } from './names';
+import { isNoSuchObject, retryOnce, runFirewall, type FirewallOptions } from './run';
+
+export const NFT_MASQ_TABLE = 'cni_plugins_masquerade';
+export const NFT_MASQ_CHAIN = 'masq_checks';
+const T = `inet ${NFT_MASQ_TABLE}`;
+const TABLE_COMMENT = 'Masquerading for plugins from github.com/containernetworking/plugins';
+const CHAIN_COMMENT = 'Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet';
+
+/** A rule as `nft -j list` reports it: enough to delete it (handle) and to know whose it is (comment). */
+export interface NftRule {
+  readonly chain: string;
+  readonly handle: number;
+  readonly comment?: string;
+  /** The rule's expressions, as nft's JSON schema spells them. */
+  readonly expr?: unknown[];
+}
+
+/** A masquerade attachment found in `masq_checks`: its comment's hash and what the comment says. */
+export interface NftMasqEntry {
+  /** `<hash16(network)>-<hash16(ifname:containerID)>`: the part of the comment lookups use. */
+  readonly key: string;
+  readonly ifname: string;
+  /** From the comment; it may be cut short (`truncated`) when the names were long. */
+  readonly containerId: string;
+  readonly truncated: boolean;
+  readonly handles: readonly number[];
+}
+
+/**
+ * The `nft -f -` transaction that installs one attachment: it declares the table and chains (`add` is
+ * create-if-missing), rewrites `postrouting` as the reference does on every setup, deletes the
+ * attachment's `stale` rules (a repeated ADD) and adds one rule per address. One transaction, so other
+ * traffic never sees a half-written chain.
+ */
+export function nftSetupScript(network: string, ifname: string, containerId: string, cidrs: readonly Cidr[], stale: readonly number[] = []): string {
+  const comment = nftComment(network, ifname, containerId);
+  const lines = [
+    `add table ${T} { comment "${TABLE_COMMENT}" ; }`,
+    `add chain ${T} ${NFT_MASQ_CHAIN} { comment "${CHAIN_COMMENT}" ; }`,
+    // knftables writes the named priority `srcnat` as its number for the inet family.
+    `add chain ${T} postrouting { type nat hook postrouting priority 100 ; }`,
+    `flush chain ${T} postrouting`,
+    `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`,
+    `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
+    `add rule ${T} postrouting goto ${NFT_MASQ_CHAIN}`,
+    ...stale.map((h) => `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${h}`),
+  ];
+  for (const cidr of cidrs) {
+    const ip = cidr.ip.family === 4 ? 'ip' : 'ip6';
+    const subnet = `${formatIP({ family: cidr.ip.family, value: networkOf(cidr) })}/${cidr.prefix}`;
+    lines.push(`add rule ${T} ${NFT_MASQ_CHAIN} ${ip} saddr == ${formatIP(cidr.ip)} ${ip} daddr != ${subnet} masquerade comment "${comment}"`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The transaction deleting rules of `masq_checks` by handle, or undefined for none. */
+export function nftDeleteScript(handles: readonly number[]): string | undefined {
+  if (handles.length === 0) return undefined;
+  return handles.map((h) => `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${h}`).join('\n') + '\n';
+}
+
+/** The rules in the output of `nft -j list ...`. */
+export function parseNftRules(json: string): NftRule[] {
+  const doc = JSON.parse(json) as { nftables?: Array<{ rule?: { chain: string; handle: number; comment?: string; expr?: unknown[] } }> };
+  const rules: NftRule[] = [];
+  for (const item of doc.nftables ?? []) {
+    const r = item.rule;
+    if (r) rules.push({ chain: r.chain, handle: r.handle, ...(r.comment === undefined ? {} : { comment: r.comment }), ...(r.expr ? { expr: r.expr } : {}) });
+  }
+  return rules;
+}
+
+/** Groups the rules of `network` by attachment, from their comments. */
+export function nftMasqEntries(rules: readonly NftRule[], network: string): NftMasqEntry[] {
+  const prefix = `${nftNetworkHash(network)}-`;
+  const byKey = new Map<string, NftMasqEntry & { handles: number[] }>();
+  for (const r of rules) {
+    if (!r.comment?.startsWith(prefix)) continue;
+    const parsed = parseNftComment(r.comment);
+    if (!parsed) continue;
+    const entry = byKey.get(parsed.key) ?? { ...parsed, handles: [] };
+    entry.handles.push(r.handle);
+    byKey.set(parsed.key, entry);
+  }
+  return [...byKey.values()];
+}
+
+/** Installs one attachment's masquerade rules (idempotent: its earlier rules are replaced). */
+export function setupNftMasq(network: string, ifname: string, containerId: string, cidrs: readonly Cidr[], opts: FirewallOptions = {}): void {
+  const key = nftInstanceHash(network, ifname, containerId);
+  retryOnce(() => {
+    const stale = listMasqRules(opts).filter((r) => r.comment?.startsWith(key)).map((r) => r.handle);
+    runFirewall('nft', ['-f', '-'], nftSetupScript(network, ifname, containerId, cidrs, stale), opts);
+  });
+}
+
+/** Removes one attachment's masquerade rules, found by comment. Missing (or no table) is success. */
+export function teardownNftMasq(network: string, ifname: string, containerId: string, opts: FirewallOptions = {}): void {
+  const key = nftInstanceHash(network, ifname, containerId);
+  removeNftMasq((r) => r.comment?.startsWith(key) ?? false, opts);
+}
+
+/** Removes the `masq_checks` rules `pick` selects, in one transaction. */
+export function removeNftMasq(pick: (r: NftRule) => boolean, opts: FirewallOptions = {}): void {
+  retryOnce(() => {
+    const script = nftDeleteScript(listMasqRules(opts).filter(pick).map((r) => r.handle));
+    if (script !== undefined) runFirewall('nft', ['-f', '-'], script, opts);
+  });
+}
+
+/** The attachments of `network` that have nftables masquerade rules. */
+export function listNftMasq(network: string, opts: FirewallOptions = {}): NftMasqEntry[] {
+  return nftMasqEntries(listMasqRules(opts), network);
+}
+
+/** The rules of `masq_checks`; none when the table or chain does not exist yet. */
+export function listMasqRules(opts: FirewallOptions = {}): NftRule[] {
+  try {
+    return parseNftRules(runFirewall('nft', ['-j', 'list', 'chain', 'inet', NFT_MASQ_TABLE, NFT_MASQ_CHAIN], '', opts));
+  } catch (err) {
+    if (isNoSuchObject(err)) return [];
+    throw err;
+  }
+}
+
+/**
+ * True when nftables can be used here: nft runs, and the kernel and our privileges accept a (checked,
+ * not applied) transaction. Mirrors knftables.New, which the reference uses as its probe.
+ */
+export function nftUsable(opts: FirewallOptions = {}): boolean {
+  try {
+    runFirewall('nft', ['--check', '-f', '-'], `add table ${T}\n`, opts);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { parseCidr, type Cidr } from '../../../../lib/ipam/ip';
+import { nftDeleteScript, nftMasqEntries, nftSetupScript, parseNftRules } from '../../../../lib/firewall/nftables';
+import { nftComment, nftInstanceHash } from '../../../../lib/firewall/names';
+
+const cidrs = (...s: string[]): Cidr[] => s.map((x) => parseCidr(x)!);
+const T = 'inet cni_plugins_masquerade';
+
+/** `nft -j list chain inet cni_plugins_masquerade masq_checks`, as nft 1.0.6 prints it. */
+function listing(rules: Array<{ handle: number; comment?: string }>): string {
+  return JSON.stringify({
+    nftables: [
+      { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+      { chain: { family: 'inet', table: 'cni_plugins_masquerade', name: 'masq_checks', handle: 1 } },
+      ...rules.map((r) => ({ rule: { family: 'inet', table: 'cni_plugins_masquerade', chain: 'masq_checks', ...r, expr: [{ masquerade: null }] } })),
+    ],
+  });
+}
+
+describe('lib/firewall/nftables', () => {
+  it('writes the reference transaction for one attachment (golden, knftables text)', () => {
+    // The rule lines are those of plugins:pkg/ip/ipmasq_nftables_linux_test.go for container "two".
+    assert.equal(
+      nftSetupScript('unit-test', 'eth0', 'two', cidrs('192.168.1.2/24', '2001:db8::2/64')),
+      [
+        `add table ${T} { comment "Masquerading for plugins from github.com/containernetworking/plugins" ; }`,
+        `add chain ${T} masq_checks { comment "Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet" ; }`,
+        `add chain ${T} postrouting { type nat hook postrouting priority 100 ; }`,
+        `flush chain ${T} postrouting`,
+        `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`,
+        `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
+        `add rule ${T} postrouting goto masq_checks`,
+        `add rule ${T} masq_checks ip saddr == 192.168.1.2 ip daddr != 192.168.1.0/24 masquerade comment "6fd94d501e58f0aa-d750b2c8f0f25d5f, net: unit-test, if: eth0, id: two"`,
+        `add rule ${T} masq_checks ip6 saddr == 2001:db8::2 ip6 daddr != 2001:db8::/64 masquerade comment "6fd94d501e58f0aa-d750b2c8f0f25d5f, net: unit-test, if: eth0, id: two"`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('replaces the attachment\'s stale rules in the same transaction', () => {
+    const script = nftSetupScript('n', 'eth0', 'c', cidrs('10.0.0.2/24'), [7, 9]);
+    const lines = script.trim().split('\n');
+    assert.deepEqual(lines.slice(7, 9), [`delete rule ${T} masq_checks handle 7`, `delete rule ${T} masq_checks handle 9`]);
+    assert.match(lines[9]!, /^add rule inet cni_plugins_masquerade masq_checks ip saddr == 10\.0\.0\.2 /);
+  });
+
+  it('deletes by handle in one transaction, or not at all', () => {
+    assert.equal(nftDeleteScript([3, 4]), `delete rule ${T} masq_checks handle 3\ndelete rule ${T} masq_checks handle 4\n`);
+    assert.equal(nftDeleteScript([]), undefined);
+  });
+
+  it('reads rules from nft -j and groups a network\'s by attachment', () => {
+    const a = nftComment('net1', 'eth0', 'c1');
+    const b = nftComment('net1', 'eth1', 'c1');
+    const other = nftComment('net2', 'eth0', 'c1');
+    const rules = parseNftRules(listing([{ handle: 5, comment: a }, { handle: 6, comment: a }, { handle: 7, comment: b }, { handle: 8, comment: other }, { handle: 9 }]));
+    assert.deepEqual(rules.map((r) => [r.handle, r.comment]), [[5, a], [6, a], [7, b], [8, other], [9, undefined]]);
+    assert.deepEqual(nftMasqEntries(rules, 'net1'), [
+      { key: nftInstanceHash('net1', 'eth0', 'c1'), ifname: 'eth0', containerId: 'c1', truncated: false, handles: [5, 6] },
+      { key: nftInstanceHash('net1', 'eth1', 'c1'), ifname: 'eth1', containerId: 'c1', truncated: false, handles: [7] },
+    ]);
+    assert.deepEqual(nftMasqEntries(rules, 'net3'), []);
+  });
+});
