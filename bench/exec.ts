@@ -18,6 +18,7 @@ export function timedExec(file: string, env: NodeJS.ProcessEnv, stdin: string): 
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, code, stdout, stderr }));
+    child.stdin.on('error', () => {}); // a plugin may exit without reading stdin (VERSION)
     child.stdin.end(stdin);
   });
 }

@@ -3,7 +3,7 @@
  * result types (`types020`, `types040`, `types100`); every spec version maps onto one of them.
  * @see https://github.com/containernetworking/cni/tree/main/pkg/types
  */
-import { isIPv4 } from 'node:net';
+import { parseIP } from '../ip';
 import type { DNS, Route } from './types';
 
 /** Which of libcni's three result types a spec version uses. */
@@ -75,10 +75,7 @@ export interface Result020 {
  * (`::ffff:a.b.c.d`) counts as IPv4.
  */
 export function ipFamily(addressOrCidr: string): '4' | '6' {
-  const ip = addressOrCidr.split('/')[0] ?? '';
-  if (isIPv4(ip)) return '4';
-  const mapped = /^::ffff:(.+)$/i.exec(ip);
-  return mapped && isIPv4(mapped[1] ?? '') ? '4' : '6';
+  return parseIP(addressOrCidr.split('/')[0] ?? '')?.family === 4 ? '4' : '6';
 }
 
 /**

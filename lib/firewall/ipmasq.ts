@@ -5,7 +5,7 @@
  * and no prevResult, which closes the reference's leak when DEL comes without CNI_NETNS.
  */
 import { CniCode, CniError } from '../cni/errors';
-import { parseCidr, type Cidr, type Family } from '../ipam/ip';
+import { parseCidr, type Cidr, type Family } from '../ip';
 import { formatChainName, nftInstanceHash, parseNftComment } from './names';
 import { listIptablesMasq, removeIptablesChains, setupIptablesMasq } from './iptables';
 import { listNftMasq, nftUsable, removeNftMasq, setupNftMasq, teardownNftMasq } from './nftables';

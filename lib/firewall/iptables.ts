@@ -9,7 +9,7 @@
  * Each change is one iptables-restore --noflush batch per family. Unlike the reference, teardown needs
  * no IP: it finds the jumps by their target chain, so DEL without a netns or prevResult still cleans up.
  */
-import { formatIP, networkOf, type Cidr, type Family } from '../ipam/ip';
+import { formatIP, networkOf, type Cidr, type Family } from '../ip';
 import { formatChainName, formatComment, parseComment } from './names';
 import { argAfter, parseSave, ruleLine, sameArgs, type SavedTable } from './iptables-save';
 import { FirewallError, retryOnce, runFirewall, type FirewallOptions } from './run';

@@ -5,7 +5,7 @@
  * with the attachment's hash. Rules are found by that comment, never by address, so teardown and GC
  * need nothing but (network, ifname, container ID).
  */
-import { formatIP, networkOf, type Cidr } from '../ipam/ip';
+import { formatIP, networkOf, type Cidr } from '../ip';
 import { nftComment, nftInstanceHash, nftNetworkHash, parseNftComment } from './names';
 import { isNoSuchObject, retryOnce, runFirewall, type FirewallOptions } from './run';
 

@@ -1,7 +1,7 @@
 import { CniError } from '../cni/errors';
 import { IpamCode } from './errors';
 import { isExcluded, mergeIntervals, subtractIntervals, type Interval } from './exclude';
-import { formatIP, ipEqual, ipKey, type IP } from './ip';
+import { formatIP, ipEqual, ipKey, type IP } from '../ip';
 import { rangeContains, type Range } from './range';
 import { rangeFor, rangeSetToString, type RangeSet } from './range-set';
 import type { Lease, StoreSession } from './store';

@@ -3,7 +3,7 @@ import type { Route } from '../cni/types';
 import { DEFAULT_DATA_DIR, validateNetworkName } from './disk-store';
 import { configError, show } from './errors';
 import { parseExclude, type Interval } from './exclude';
-import { formatCidr, formatIP, ipKey, parseCidr, parseIP, parseIPOrCidr, type IP } from './ip';
+import { formatCidr, formatIP, ipKey, parseCidr, parseIP, parseIPOrCidr, type IP } from '../ip';
 import { canonicalizeRange, type RangeInput } from './range';
 import { canonicalizeRangeSet, checkDisjointSets, type RangeSet } from './range-set';
 

@@ -5,7 +5,7 @@ import { hasErrno } from '../sys/errno';
 import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from '../sys/flock';
 import { configError, ioError, show } from './errors';
 import { createExclusive, fsyncPath, readSmall, unlinkQuiet, writeFresh } from './disk-files';
-import { formatIP, parseIP, type IP } from './ip';
+import { formatIP, parseIP, type IP } from '../ip';
 import type { Lease, Store, StoreSession } from './store';
 
 /** Where the reference keeps its leases; overridden by `ipam.dataDir`. */

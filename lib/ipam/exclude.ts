@@ -1,5 +1,5 @@
 import { configError, show } from './errors';
-import { formatIP, lastOf, networkOf, parseCidr, parseIP, type Family, type IP } from './ip';
+import { formatIP, lastOf, networkOf, parseCidr, parseIP, type Family, type IP } from '../ip';
 
 /** An inclusive interval of addresses of one family. */
 export interface Interval {

@@ -12,7 +12,7 @@ import { allocate, freeCount, leasesToRelease, ownedBy, type Allocation, type Ow
 import type { HostLocalConfig, StoreRef } from './config';
 import { DiskStore } from './disk-store';
 import { IpamCode } from './errors';
-import { formatIP, parseCidr } from './ip';
+import { formatIP, parseCidr } from '../ip';
 import { rangeSetContains, rangeSetToString } from './range-set';
 import { readResolvConf } from './resolv-conf';
 import type { Lease, Store, StoreSession } from './store';

@@ -1,5 +1,5 @@
 import { configError, show } from './errors';
-import type { Family, IP } from './ip';
+import type { Family, IP } from '../ip';
 import { canonicalizeRange, rangeContains, rangesOverlap, rangeToString, type Range } from './range';
 
 /**

@@ -2,7 +2,7 @@ import { configError, show } from './errors';
 import {
   bitsOf, formatCidr, formatIP, lastOf, networkOf, parseCidr, parseIP,
   type Cidr, type Family, type IP,
-} from './ip';
+} from '../ip';
 
 /** A range as configured (`ranges[i][j]`, or the legacy top-level keys): values not yet checked. */
 export interface RangeInput {

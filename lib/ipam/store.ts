@@ -1,4 +1,4 @@
-import type { IP } from './ip';
+import type { IP } from '../ip';
 
 /**
  * One reserved address and its owner. `ifname` is undefined for a legacy lease, written by

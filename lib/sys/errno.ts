@@ -1,8 +1,15 @@
-import koffi from 'koffi';
+import { constants } from 'node:os';
+import { koffi } from './libc';
 
-/** errno number → uapi name (EEXIST, ENOENT, ...), from the table koffi ships for this OS. */
+/** errno values by name for this OS (Node's table: no native module needed to name an error). */
+export const ERRNO: Readonly<Record<string, number>> = constants.errno;
+
+/** Where two names share a value, the one the kernel headers and iproute2 use. */
+const PREFERRED_ALIASES = ['EAGAIN', 'EOPNOTSUPP', 'EDEADLK'];
+
+/** errno number → uapi name (EEXIST, ENOENT, ...). */
 const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(
-  Object.entries(koffi.os.errno).map(([name, value]) => [value, name] as const),
+  [...Object.entries(ERRNO), ...PREFERRED_ALIASES.map((n) => [n, ERRNO[n]] as const)].map(([name, value]) => [value, name] as const),
 );
 
 /** The uapi name of an errno value, or `E<number>` when the table does not know it. */
@@ -10,8 +17,6 @@ export function errnoName(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? `E${errno}`;
 }
 
-/** errno values by name, for comparisons that read like C (`err.errno === ERRNO.EEXIST`). */
-export const ERRNO: Readonly<Record<string, number>> = koffi.os.errno;
 
 /**
  * A failed system call: carries the errno value and name, the syscall and what it was acting on.
@@ -47,7 +52,7 @@ export function hasErrno(err: unknown, code: string): boolean {
  * before any other libc use (a console.log in between was seen to turn EBADF into ENOTTY).
  */
 export function check<T extends number | bigint>(rc: T, syscall: string, context?: string): T {
-  if (rc < 0) throw new SysError(syscall, koffi.errno(), context);
+  if (rc < 0) throw new SysError(syscall, koffi().errno(), context);
   return rc;
 }
 

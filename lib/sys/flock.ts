@@ -14,7 +14,7 @@ export const LOCK_UN = 8;
 export function flock(fd: number, operation: number, context?: string): void {
   for (;;) {
     try {
-      check(libc.flock(fd, operation), 'flock', context);
+      check(libc().flock(fd, operation), 'flock', context);
       return;
     } catch (err) {
       if ((err as { code?: string }).code !== 'EINTR') throw err;

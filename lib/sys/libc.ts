@@ -1,4 +1,4 @@
-import koffi from 'koffi';
+import type { LibraryHandle } from 'koffi';
 
 /**
  * The raw libc functions berth calls through koffi. This is the project's only koffi.load of libc:
@@ -6,24 +6,41 @@ import koffi from 'koffi';
  * call. Nothing here is `.async` except `send`, whose RTM_DELLINK can block for tens of ms in the
  * kernel; namespace calls must stay synchronous on the calling thread (see lib/netns).
  */
-const lib = koffi.load('libc.so.6');
+function declare(lib: LibraryHandle) {
+  return {
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    bind: lib.func('int bind(int fd, const void *addr, uint32_t len)'),
+    getsockname: lib.func('int getsockname(int fd, void *addr, _Inout_ uint32_t *len)'),
+    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
+    send: lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)'),
+    recv: lib.func('intptr_t recv(int fd, void *buf, size_t len, int flags)'),
+    close: lib.func('int close(int fd)'),
+    setns: lib.func('int setns(int fd, int nstype)'),
+    unshare: lib.func('int unshare(int flags)'),
+    mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)'),
+    umount2: lib.func('int umount2(const char *target, int flags)'),
+    flock: lib.func('int flock(int fd, int operation)'),
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
+    syscall: lib.func('long syscall(long number, ...)'),
+    sethostname: lib.func('int sethostname(const char *name, size_t len)'),
+    execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
+    gettid: lib.func('int gettid(void)'),
+  } as const;
+}
 
-export const libc = {
-  socket: lib.func('int socket(int domain, int type, int protocol)'),
-  bind: lib.func('int bind(int fd, const void *addr, uint32_t len)'),
-  getsockname: lib.func('int getsockname(int fd, void *addr, _Inout_ uint32_t *len)'),
-  setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
-  send: lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)'),
-  recv: lib.func('intptr_t recv(int fd, void *buf, size_t len, int flags)'),
-  close: lib.func('int close(int fd)'),
-  setns: lib.func('int setns(int fd, int nstype)'),
-  unshare: lib.func('int unshare(int flags)'),
-  mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)'),
-  umount2: lib.func('int umount2(const char *target, int flags)'),
-  flock: lib.func('int flock(int fd, int operation)'),
-  ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
-  syscall: lib.func('long syscall(long number, ...)'),
-  sethostname: lib.func('int sethostname(const char *name, size_t len)'),
-  execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
-  gettid: lib.func('int gettid(void)'),
-} as const;
+/** koffi itself; loaded on first use (see libc()). */
+export function koffi(): typeof import('koffi') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= require('koffi') as typeof import('koffi'));
+}
+
+let loaded: typeof import('koffi') | undefined;
+let functions: ReturnType<typeof declare> | undefined;
+
+/**
+ * The libc functions, declared on first use. Loading koffi's native module and declaring the
+ * functions costs a few ms that a plugin answering VERSION, or failing config validation, never needs.
+ */
+export function libc(): ReturnType<typeof declare> {
+  return (functions ??= declare(koffi().load('libc.so.6')));
+}

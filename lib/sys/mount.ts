@@ -25,15 +25,15 @@ const SYS_pivot_root = 155; // x86_64; glibc has no wrapper
 /** mount(2). Equivalent to `mount -t fstype -o data source target` with `flags`. */
 export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
   const dataBuf = data === null ? null : Buffer.from(`${data}\0`);
-  check(libc.mount(source, target, fstype, flags, dataBuf), 'mount', `${source ?? 'none'} on ${target}`);
+  check(libc().mount(source, target, fstype, flags, dataBuf), 'mount', `${source ?? 'none'} on ${target}`);
 }
 
 /** umount2(2). */
 export function umount2(target: string, flags = 0): void {
-  check(libc.umount2(target, flags), 'umount2', target);
+  check(libc().umount2(target, flags), 'umount2', target);
 }
 
 /** pivot_root(2) through syscall(2). */
 export function pivotRoot(newRoot: string, putOld: string): void {
-  check(Number(libc.syscall(SYS_pivot_root, 'const char *', newRoot, 'const char *', putOld)), 'pivot_root', newRoot);
+  check(Number(libc().syscall(SYS_pivot_root, 'const char *', newRoot, 'const char *', putOld)), 'pivot_root', newRoot);
 }

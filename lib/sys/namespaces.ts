@@ -19,12 +19,12 @@ const NS_GET_NSTYPE = 0xb703;
  * @param nstype a CLONE_NEW* flag; the kernel refuses an fd of another type (EINVAL).
  */
 export function setns(fd: number, nstype: number, context?: string): void {
-  check(libc.setns(fd, nstype), 'setns', context);
+  check(libc().setns(fd, nstype), 'setns', context);
 }
 
 /** unshare(2) for the calling thread. */
 export function unshare(flags: number): void {
-  check(libc.unshare(flags), 'unshare', `flags 0x${flags.toString(16)}`);
+  check(libc().unshare(flags), 'unshare', `flags 0x${flags.toString(16)}`);
 }
 
 /**
@@ -32,5 +32,5 @@ export function unshare(flags: number): void {
  * Throws ENOTTY for a descriptor that is not a namespace file.
  */
 export function nsType(fd: number, context?: string): number {
-  return check(libc.ioctl(fd, NS_GET_NSTYPE, 'int', 0), 'ioctl(NS_GET_NSTYPE)', context);
+  return check(libc().ioctl(fd, NS_GET_NSTYPE, 'int', 0), 'ioctl(NS_GET_NSTYPE)', context);
 }

@@ -3,13 +3,13 @@ import { check } from './errno';
 
 /** gettid(2): the calling thread's id (equal to the pid on the main thread). */
 export function gettid(): number {
-  return libc.gettid();
+  return libc().gettid();
 }
 
 /** sethostname(2), in the calling thread's UTS namespace. */
 export function sethostname(name: string): void {
   const buf = Buffer.from(name);
-  check(libc.sethostname(name, buf.length), 'sethostname', JSON.stringify(name));
+  check(libc().sethostname(name, buf.length), 'sethostname', JSON.stringify(name));
 }
 
 /**
@@ -17,6 +17,6 @@ export function sethostname(name: string): void {
  * which is single-purpose and must not run Node code after this point.
  */
 export function execve(path: string, argv: readonly string[], envp: readonly string[]): never {
-  check(libc.execve(path, [...argv, null], [...envp, null]), 'execve', path);
+  check(libc().execve(path, [...argv, null], [...envp, null]), 'execve', path);
   throw new Error('execve returned without an error'); // unreachable: execve only returns on failure
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseCidr, type Cidr } from '../../../../lib/ipam/ip';
+import { parseCidr, type Cidr } from '../../../../lib/ip';
 import { iptablesMasqChains, iptablesSetupScript, iptablesTeardownScript } from '../../../../lib/firewall/iptables';
 import { parseSave, quoteArg, splitArgs } from '../../../../lib/firewall/iptables-save';
 

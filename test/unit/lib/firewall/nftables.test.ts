@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseCidr, type Cidr } from '../../../../lib/ipam/ip';
+import { parseCidr, type Cidr } from '../../../../lib/ip';
 import { nftDeleteScript, nftMasqEntries, nftSetupScript, parseNftRules } from '../../../../lib/firewall/nftables';
 import { nftComment, nftInstanceHash } from '../../../../lib/firewall/names';
 

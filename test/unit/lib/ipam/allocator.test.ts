@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { allocate, freeCount, leasesToRelease, type Owner } from '../../../../lib/ipam/allocator';
 import { parseExclude } from '../../../../lib/ipam/exclude';
-import { formatIP, parseIP } from '../../../../lib/ipam/ip';
+import { formatIP, parseIP } from '../../../../lib/ip';
 import { canonicalizeRangeSet, type RangeSet } from '../../../../lib/ipam/range-set';
 import type { Lease } from '../../../../lib/ipam/store';
 import { expectCniAsync } from './expect-cni';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { NetConf } from '../../../../lib/cni/types';
 import { resolveHostLocalConfig, resolveStoreRef, type HostLocalNetConf } from '../../../../lib/ipam/config';
-import { formatIP } from '../../../../lib/ipam/ip';
+import { formatIP } from '../../../../lib/ip';
 import { rangeSetToString } from '../../../../lib/ipam/range-set';
 import { loadHostLocalConfig } from '../../../../plugins/host-local-ipam/config';
 import { expectCni } from './expect-cni';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DiskStore } from '../../../../lib/ipam/disk-store';
-import { formatIP, parseIP } from '../../../../lib/ipam/ip';
+import { formatIP, parseIP } from '../../../../lib/ip';
 import { expectCni, expectCniAsync } from './expect-cni';
 
 const ip = (s: string) => parseIP(s)!;

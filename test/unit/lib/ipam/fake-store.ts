@@ -1,5 +1,5 @@
 import { CniError } from '../../../../lib/cni/errors';
-import { formatIP, parseIP, type IP } from '../../../../lib/ipam/ip';
+import { formatIP, parseIP, type IP } from '../../../../lib/ip';
 import type { Lease, Store, StoreSession } from '../../../../lib/ipam/store';
 
 /**

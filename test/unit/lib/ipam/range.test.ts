@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatIP } from '../../../../lib/ipam/ip';
+import { formatIP } from '../../../../lib/ip';
 import { canonicalizeRange, rangeToString, type RangeInput } from '../../../../lib/ipam/range';
 import { canonicalizeRangeSet, checkDisjointSets, rangeSetToString } from '../../../../lib/ipam/range-set';
 import { expectCni } from './expect-cni';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatIP, lastOf, networkOf, parseCidr, parseIP, parseIPOrCidr } from '../../../../lib/ipam/ip';
+import { formatIP, lastOf, networkOf, parseCidr, parseIP, parseIPOrCidr } from '../../../lib/ip';
 
 describe('lib/ipam/ip', () => {
   describe('parseIP and formatIP (Go net.IP text)', () => {

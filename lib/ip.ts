@@ -36,14 +36,38 @@ export function bitsOf(family: Family): 32 | 128 {
  * IPv4-mapped IPv6 address comes back as IPv4.
  */
 export function parseIP(text: string): IP | undefined {
+  const ip = parseIPLiteral(text);
+  if (ip?.family === 6 && (ip.value & V4_MAPPED_MASK) === V4_MAPPED_PREFIX) return { family: 4, value: ip.value & 0xffffffffn };
+  return ip;
+}
+
+/**
+ * Parses an address in the family it is written in: `::ffff:1.2.3.4` stays IPv6. For the kernel
+ * (netlink), where the family of an address is part of the request.
+ */
+export function parseIPLiteral(text: string): IP | undefined {
   if (text.includes('.') && !text.includes(':')) {
     const v = parseV4(text);
     return v === undefined ? undefined : { family: 4, value: v };
   }
   const v = parseV6(text);
-  if (v === undefined) return undefined;
-  if ((v & V4_MAPPED_MASK) === V4_MAPPED_PREFIX) return { family: 4, value: v & 0xffffffffn };
-  return { family: 6, value: v };
+  return v === undefined ? undefined : { family: 6, value: v };
+}
+
+/** The address as network-order bytes (4 or 16), as netlink and sockets carry it. */
+export function ipToBytes(ip: IP): Buffer {
+  const out = Buffer.alloc(ip.family === 4 ? 4 : 16);
+  let v = ip.value;
+  for (let i = out.length - 1; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+}
+
+/** The address in 4 or 16 network-order bytes. */
+export function ipFromBytes(bytes: Buffer): IP {
+  if (bytes.length !== 4 && bytes.length !== 16) throw new TypeError(`address of ${bytes.length} bytes`);
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return { family: bytes.length === 4 ? 4 : 6, value: v };
 }
 
 /**
