@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # iproute2: tests inspect kernel state with `ip -j` (berth itself speaks netlink directly);
 # iptables/nftables: masquerade rules; containernetworking-plugins: the reference plugins for interop
 # tests and benchmarks (/usr/lib/cni); hyperfine is optional and not needed.
-PACKAGES=(iproute2 iptables nftables containernetworking-plugins procps)
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
