@@ -30,14 +30,23 @@ for (const group of ['plugins', 'cmd']) {
   }
 }
 
-fs.rmSync(outDir, { recursive: true, force: true });
 fs.mkdirSync(outDir, { recursive: true });
-// The bundles are CommonJS whatever a parent package.json says.
-fs.writeFileSync(path.join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
 
+/**
+ * Every output is written under a temporary name and renamed into place: a plugin being exec'd (by a
+ * test, a benchmark or a kubelet) while we rebuild keeps running the file it opened, and never sees a
+ * missing or half-written one.
+ */
+function install(name, contents, mode = 0o644) {
+  const tmp = path.join(outDir, `.${name}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, contents, { mode });
+  fs.renameSync(tmp, path.join(outDir, name));
+}
+
+// The bundles are CommonJS whatever a parent package.json says.
+install('package.json', '{ "type": "commonjs" }\n');
 const require = createRequire(import.meta.url);
-const koffiNative = require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
-fs.copyFileSync(koffiNative, path.join(outDir, 'koffi.node'));
+install('koffi.node', fs.readFileSync(require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node')), 0o755);
 
 const koffiShim = {
   name: 'koffi-native-shim',
@@ -50,9 +59,10 @@ const koffiShim = {
   },
 };
 
-await Promise.all(entries.map(({ main, name }) => esbuild.build({
+const results = await Promise.all(entries.map(({ main, name }) => esbuild.build({
   entryPoints: [main],
   outfile: path.join(outDir, name),
+  write: false,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -66,5 +76,8 @@ await Promise.all(entries.map(({ main, name }) => esbuild.build({
   plugins: [koffiShim],
   logLevel: 'warning',
 })));
-for (const { name } of entries) fs.chmodSync(path.join(outDir, name), 0o755);
+entries.forEach(({ name }, i) => install(name, results[i].outputFiles[0].contents, 0o755));
+// Executables whose source is gone are removed, so dist/bin never offers a stale plugin.
+const keep = new Set(['package.json', 'koffi.node', ...entries.map((e) => e.name)]);
+for (const f of fs.readdirSync(outDir)) if (!keep.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(outDir, f));
 console.error(`built ${entries.map((e) => e.name).join(', ') || 'no executables'} into ${path.relative(root, outDir)}/`);
