@@ -35,7 +35,11 @@ export function processIO(): PluginIO {
 /** All of `fd` up to EOF. A terminal means nobody piped a config (someone typed
  * `CNI_COMMAND=VERSION ./bridge`): do not wait for them to type one. */
 function readAll(fd: number): Buffer {
-  if (fs.fstatSync(fd).isCharacterDevice()) return Buffer.alloc(0);
+  try {
+    if (fs.fstatSync(fd).isCharacterDevice()) return Buffer.alloc(0);
+  } catch {
+    return Buffer.alloc(0); // fd 0 closed: no input
+  }
   const chunks: Buffer[] = [];
   const chunk = Buffer.alloc(64 * 1024);
   for (;;) {
