@@ -1,0 +1,156 @@
+// The bridge plugin against the reference (/usr/lib/cni/bridge) in one run: ADD and DEL latency with
+// and without ipMasq (alternating which goes first), an 8-way storm of ADDs then DELs, and ADD latency
+// at the 1st against the Nth attachment of one bridge. Ours uses our host-local (in-process), the
+// reference /usr/lib/cni/host-local. Standalone, as root after `npm run build`:
+// `npx tsx bench/bridge.ts [iterations=30] [scaleN=1000] [stormCount=200]`. Figures only, never assertions.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BenchWorld, ok, type Subject } from './bridge-harness';
+import { printRows, summarize, type BenchRow } from './stats';
+
+/** Knobs of benchBridge. */
+export interface BridgeBenchOptions {
+  /** ADD+DEL pairs per plugin and mode (default 30). */
+  iterations?: number;
+  /** Parallel workers and attachments of the storm (default 8 and 200). */
+  stormWorkers?: number;
+  stormCount?: number;
+  /** Attachments on one bridge for the 1st-vs-Nth test (default 1000; 0 skips it: it takes minutes). */
+  scaleN?: number;
+  /** Called with each part's rows as soon as it is done (a long run shows progress, and a failure keeps them). */
+  onRows?: (title: string, rows: BenchRow[]) => void;
+}
+
+const DIST = path.resolve(__dirname, '../dist/bin');
+const REF = '/usr/lib/cni';
+let SUBJECTS: readonly Subject[] = [];
+
+/**
+ * Runs every part and returns the rows (ms; for the storm, wall time of the whole phase). Our plugins
+ * are copied out of dist/bin first, so a rebuild during a long run cannot pull them away.
+ */
+export async function benchBridge(opts: BridgeBenchOptions = {}): Promise<BenchRow[]> {
+  for (const f of [path.join(DIST, 'bridge'), path.join(REF, 'bridge')]) {
+    if (!fs.existsSync(f)) throw new Error(`${f} is missing (npm run build; apt-get install containernetworking-plugins)`);
+  }
+  const ours = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-bin-'));
+  try {
+    for (const f of fs.readdirSync(DIST)) fs.copyFileSync(path.join(DIST, f), path.join(ours, f));
+    for (const f of ['bridge', 'host-local']) fs.chmodSync(path.join(ours, f), 0o755);
+    SUBJECTS = [
+      { label: 'ours', bin: path.join(ours, 'bridge'), cniPath: ours, bridge: 'bb-ours', network: 'bench-ours', subnet: '10.201.0.0/16' },
+      { label: 'reference', bin: path.join(REF, 'bridge'), cniPath: REF, bridge: 'bb-ref', network: 'bench-ref', subnet: '10.202.0.0/16' },
+    ];
+    const rows: BenchRow[] = [];
+    const part = (title: string, got: BenchRow[]): void => {
+      rows.push(...got);
+      opts.onRows?.(title, got);
+    };
+    for (const ipMasq of [false, true]) part(`ADD/DEL latency${ipMasq ? ', ipMasq' : ''}`, await latency(opts.iterations ?? 30, ipMasq));
+    for (const ipMasq of [false, true]) part(`storm${ipMasq ? ', ipMasq' : ''}`, await storm(opts.stormWorkers ?? 8, opts.stormCount ?? 200, ipMasq));
+    if ((opts.scaleN ?? 1000) > 0) part('1st vs Nth attachment', await scale(opts.scaleN ?? 1000));
+    return rows;
+  } finally {
+    fs.rmSync(ours, { recursive: true, force: true });
+  }
+}
+
+function row(name: string, ours: number[], reference: number[], unit = 'ms'): BenchRow {
+  return { name, unit, ours: summarize(ours), reference: summarize(reference), referenceName: 'ref' };
+}
+
+async function latency(iterations: number, ipMasq: boolean): Promise<BenchRow[]> {
+  const w = new BenchWorld('lat');
+  const t = { ours: { add: [] as number[], del: [] as number[] }, reference: { add: [] as number[], del: [] as number[] } };
+  try {
+    for (let i = -2; i < iterations; i++) {
+      for (const s of i % 2 === 0 ? SUBJECTS : [...SUBJECTS].reverse()) {
+        const ns = w.container();
+        const conf = w.conf(s, ipMasq);
+        const add = ok(await w.run(s, 'ADD', ns, `c${i + 2}`, 'eth0', conf), `${s.label} ADD`);
+        const del = ok(await w.run(s, 'DEL', ns, `c${i + 2}`, 'eth0', conf), `${s.label} DEL`);
+        w.dropContainer(ns);
+        if (i < 0) continue; // the first two warm the page cache and create the bridges
+        t[s.label].add.push(add.ms);
+        t[s.label].del.push(del.ms);
+      }
+    }
+  } finally {
+    w.close();
+  }
+  const m = ipMasq ? 'with ipMasq' : 'no ipMasq';
+  return [row(`ADD ${m}`, t.ours.add, t.reference.add), row(`DEL ${m}`, t.ours.del, t.reference.del)];
+}
+
+/** `count` ADDs by `workers` in parallel, then `count` DELs; wall time per phase, duplicate addresses. */
+async function storm(workers: number, count: number, ipMasq: boolean): Promise<BenchRow[]> {
+  const out: Record<string, { add: number; del: number; dups: number }> = {};
+  for (const s of SUBJECTS) {
+    const w = new BenchWorld('storm');
+    try {
+      const nss = Array.from({ length: count }, () => w.container());
+      const conf = w.conf(s, ipMasq);
+      const ips: string[] = [];
+      const phase = async (verb: 'ADD' | 'DEL'): Promise<number> => {
+        let next = 0;
+        const start = performance.now();
+        await Promise.all(Array.from({ length: workers }, async () => {
+          for (let i = next++; i < count; i = next++) {
+            const r = ok(await w.run(s, verb, nss[i]!, `s${i}`, 'eth0', conf), `${s.label} storm ${verb}`);
+            if (verb === 'ADD') ips.push(...(JSON.parse(r.stdout).ips as Array<{ address: string }>).map((x) => x.address));
+          }
+        }));
+        return performance.now() - start;
+      };
+      const add = await phase('ADD');
+      const del = await phase('DEL');
+      out[s.label] = { add, del, dups: ips.length - new Set(ips).size };
+    } finally {
+      w.close();
+    }
+  }
+  const m = `${workers}-way storm of ${count}${ipMasq ? ', ipMasq' : ''}`;
+  const o = out.ours!;
+  const r = out.reference!;
+  console.error(`  ${m}: duplicate addresses ours ${o.dups}, reference ${r.dups}`);
+  return [row(`${m}: ADD wall`, [o.add], [r.add]), row(`${m}: DEL wall`, [o.del], [r.del])];
+}
+
+/** ADD latency of attachments 1-5 against N-4..N on one bridge (ipMasq on: the rules grow too). */
+async function scale(n: number): Promise<BenchRow[]> {
+  const res: Record<string, { first: number[]; last: number[] }> = {};
+  for (const s of SUBJECTS) {
+    const w = new BenchWorld('scale');
+    const first: number[] = [];
+    const last: number[] = [];
+    try {
+      const conf = w.conf(s, true);
+      for (let i = 0; i < n; i++) {
+        const r = ok(await w.run(s, 'ADD', w.container(), `n${i}`, 'eth0', conf), `${s.label} scale ADD ${i}`);
+        if (i < 5) first.push(r.ms);
+        if (i >= n - 5) last.push(r.ms);
+      }
+    } finally {
+      w.close();
+    }
+    res[s.label] = { first, last };
+  }
+  return [
+    row(`ADD at attachments 1-5`, res.ours!.first, res.reference!.first),
+    row(`ADD at attachments ${n - 4}-${n}`, res.ours!.last, res.reference!.last),
+  ];
+}
+
+if (require.main === module) {
+  if (process.getuid?.() !== 0) throw new Error('the bridge benchmark needs root (network namespaces)');
+  const [iterations, scaleN, stormCount] = process.argv.slice(2).map(Number);
+  benchBridge({
+    iterations: iterations || undefined, scaleN: Number.isNaN(scaleN) ? undefined : scaleN, stormCount: Number.isNaN(stormCount) ? undefined : stormCount,
+    onRows: (title, rows) => printRows(`bridge, ${title}: ours vs reference (ratio < 1: ours faster)`, rows),
+  })
+    .catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,106 @@
+/** ADD: bridge, veth pair, addresses, gateway and masquerade, undone as a whole when any step fails. */
+import { CniCode, CniError, CURRENT_VERSION, type CmdArgs, type Result } from '../../lib/cni';
+import { NetlinkHandle, linkByIndex, linkSetUp, type Link } from '../../lib/netlink';
+import { openNetns, type Netns } from '../../lib/netns';
+import { waitPortReady } from '../../lib/iface';
+import { attachL2, type Sandbox } from './attach';
+import { loadBridgeConfig, type BridgeConfig } from './config';
+import { BridgeCode, toBridgeError } from './errors';
+import { ipamAdd, ipamDel } from './ipam';
+import { firewall } from './firewall';
+import { configureL3 } from './l3';
+import { failPoint, UndoStack } from './undo';
+
+/**
+ * ADD. In L3 mode the IPAM ADD starts first and runs while the links are made (an exec'd IPAM then
+ * costs no wall time of its own). Every change pushes its reversal on an undo stack that a failure
+ * unwinds: the veth, the lease, the spoof-check and masquerade rules. The bridge, its gateway address
+ * and forwarding are shared by every attachment and are never undone, as in the reference.
+ */
+export async function cmdAdd(args: CmdArgs): Promise<Result> {
+  const conf = loadBridgeConfig(args.config, args.args, 'ADD');
+  const undo = new UndoStack(args.log);
+  const sb = openSandbox(args);
+  try {
+    return await add(args, conf, sb, undo);
+  } catch (err) {
+    await undo.unwind();
+    throw toBridgeError(err, conf);
+  } finally {
+    sb.ctr.close();
+    sb.host.close();
+    sb.ns.close();
+  }
+}
+
+async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoStack): Promise<Result> {
+  const att = { containerID: args.containerID, ifName: args.ifName };
+  const l3 = conf.ipamType !== '';
+  let lease: Promise<Result> | undefined;
+  if (l3) {
+    lease = ipamAdd(conf.ipamType, args);
+    // Observed now, so that a failure while the links are being made is not an unhandled rejection.
+    lease.catch(() => undefined);
+    undo.push('ipam', async () => {
+      if (await lease!.then(() => true, () => false)) await ipamDel(conf.ipamType, args);
+    });
+  }
+
+  const links = await attachL2(sb, conf, att, undo);
+  let result: Result = {
+    cniVersion: CURRENT_VERSION,
+    interfaces: [
+      { name: links.bridge.name, mac: links.bridge.hardwareAddr ?? '' },
+      { name: links.host.name, mac: links.host.hardwareAddr ?? '' },
+      { name: links.container.name, mac: links.container.hardwareAddr ?? '', sandbox: args.netns },
+    ],
+  };
+
+  if (conf.macspoofchk) {
+    const sc = { containerId: att.containerID, ifname: att.ifName };
+    firewall().setupSpoofCheck({ ...sc, hostIfname: links.host.name, mac: links.container.hardwareAddr ?? '' });
+    undo.push('macspoofchk', () => firewall().teardownSpoofCheck(sc));
+  }
+  failPoint(sb.env, 'macspoofchk');
+
+  if (lease) {
+    const ipam = await lease;
+    failPoint(sb.env, 'ipam');
+    if (!ipam.ips?.length) throw new CniError(BridgeCode.NoAddress, 'IPAM plugin returned missing IP config');
+    result = await configureL3(sb, conf, att, links, ipam, result, undo);
+  } else {
+    failPoint(sb.env, 'ipam');
+    if (!conf.disableContainerInterface) await linkSetUp(sb.ctr, links.container.index);
+    failPoint(sb.env, 'container-iface');
+  }
+
+  let hostVeth: Link = links.host;
+  if (!conf.disableContainerInterface) hostVeth = await waitPortReady(sb.host, undefined, links.host.index);
+  failPoint(sb.env, 'port-ready');
+
+  // The host end's and the bridge's MACs can change as ports come and go: report them as they are now.
+  const bridge = await linkByIndex(sb.host, links.bridge.index);
+  result.interfaces![0]!.mac = bridge.hardwareAddr ?? '';
+  result.interfaces![1]!.mac = hostVeth.hardwareAddr ?? '';
+  if (conf.dns) result.dns = conf.dns;
+  return result;
+}
+
+/** Opens CNI_NETNS and a netlink handle in it and in the host. A bad CNI_NETNS is code 4 (it names it). */
+function openSandbox(args: CmdArgs): Sandbox {
+  let ns: Netns;
+  try {
+    ns = openNetns(args.netns);
+  } catch (err) {
+    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${JSON.stringify(args.netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
+  }
+  let ctr: NetlinkHandle | undefined;
+  try {
+    ctr = NetlinkHandle.open(ns);
+    return { ns, ctr, host: NetlinkHandle.open(), env: args.env };
+  } catch (err) {
+    ctr?.close();
+    ns.close();
+    throw err;
+  }
+}

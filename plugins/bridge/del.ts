@@ -1,0 +1,91 @@
+/**
+ * DEL: removes everything keyed by (network, containerID, ifname), best effort and idempotent. Unlike
+ * the reference it needs neither CNI_NETNS nor prevResult: the host veth is found by its alias and the
+ * firewall rules by their names, so a DEL with an empty or vanished netns leaks nothing.
+ */
+import { isCniError, type CmdArgs } from '../../lib/cni';
+import { NetlinkHandle, isLinkNotFound, linkByName, linkDel } from '../../lib/netlink';
+import { isNetnsNotFound, openNetns } from '../../lib/netns';
+import { loadBridgeConfig } from './config';
+import { firewall } from './firewall';
+import { findHostVeths } from './host-veth';
+import { ipamDel } from './ipam';
+
+/**
+ * Order: the container interface is deleted first (which takes its host peer along). The kernel
+ * holds that request for an RCU grace period (tens of ms), so it is sent from a pool thread while the
+ * firewall rules and the lease are removed here; the device is already closed by then, so its address
+ * cannot be in use when the lease is freed. Every step runs even when an earlier one failed; the
+ * failures are reported together at the end.
+ */
+export async function cmdDel(args: CmdArgs): Promise<void> {
+  const conf = loadBridgeConfig(args.config, args.args, 'DEL');
+  const errors: unknown[] = [];
+  const attempt = async (fn: () => unknown): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      errors.push(err);
+    }
+  };
+  const host = NetlinkHandle.open();
+  try {
+    const linkGone = removeLinks(host, args, conf.network);
+    linkGone.catch(() => undefined); // observed now, awaited below
+    // Let it run up to the RTM_DELLINK now on its pool thread: what follows is synchronous work.
+    await new Promise((resolve) => setImmediate(resolve));
+    const keys = { network: conf.network, containerId: args.containerID, ifname: args.ifName };
+    if (conf.ipMasq && conf.ipamType !== '') await attempt(() => firewall().teardownIpMasq(keys));
+    if (conf.macspoofchk) await attempt(() => firewall().teardownSpoofCheck(keys));
+    if (conf.ipamType !== '') await attempt(() => ipamDel(conf.ipamType, args));
+    await attempt(() => linkGone);
+  } finally {
+    host.close();
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    // The IPAM error, if any, is the reference's DEL error; the others travel in details.
+    const first = errors.find(isCniError) ?? errors[0];
+    throw new AggregateError(errors, (first as Error).message);
+  }
+}
+
+/**
+ * Deletes the container interface in CNI_NETNS; without a netns (empty, or its path gone while a
+ * process may still hold it) deletes the host veth tagged for this attachment instead.
+ */
+async function removeLinks(host: NetlinkHandle, args: CmdArgs, network: string): Promise<void> {
+  if (args.netns !== '') {
+    let ns;
+    try {
+      ns = openNetns(args.netns);
+    } catch (err) {
+      if (!isNetnsNotFound(err)) throw err;
+    }
+    if (ns) {
+      const ctr = NetlinkHandle.open(ns);
+      try {
+        const link = await linkByName(ctr, args.ifName).catch((err: unknown) => {
+          if (isLinkNotFound(err)) return undefined;
+          throw err;
+        });
+        if (link) await deleteIgnoringMissing(ctr, link.index);
+        return;
+      } finally {
+        ctr.close();
+        ns.close();
+      }
+    }
+  }
+  for (const veth of await findHostVeths(host, network, args.containerID, args.ifName, args.config.prevResult)) {
+    await deleteIgnoringMissing(host, veth.index);
+  }
+}
+
+async function deleteIgnoringMissing(h: NetlinkHandle, index: number): Promise<void> {
+  try {
+    await linkDel(h, index);
+  } catch (err) {
+    if (!isLinkNotFound(err)) throw err;
+  }
+}

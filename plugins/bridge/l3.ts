@@ -1,0 +1,54 @@
+/** ADD's layer-3 part: the container's addresses and routes, the bridge gateway, forwarding, masquerade. */
+import type { Result } from '../../lib/cni';
+import type { Link } from '../../lib/netlink';
+import { configureIface, enableIpForward, ensureGateway, writeSysctls } from '../../lib/iface';
+import type { Attachment, L2Links, Sandbox } from './attach';
+import type { BridgeConfig } from './config';
+import { firewall } from './firewall';
+import { calcGateways } from './gateways';
+import { failPoint, type UndoStack } from './undo';
+import { ensureVlanGateway } from './vlan-gateway';
+
+/**
+ * Applies an IPAM result: completes it (calcGateways), configures the container interface (DAD off
+ * unless enabledad, arp_notify on), puts the gateways on the bridge (or on `<bridge>.<vlan>`) with
+ * forwarding on, and installs the masquerade rules in one batch. Returns the result's ips, routes and
+ * dns, and any interface added for a VLAN gateway.
+ */
+export async function configureL3(
+  sb: Sandbox, conf: BridgeConfig, att: Attachment, links: L2Links, ipam: Result, base: Result, undo: UndoStack,
+): Promise<Result> {
+  const { result: completed, gateways } = calcGateways(ipam, conf);
+  const result: Result = { ...base, ips: completed.ips };
+  if (completed.routes) result.routes = completed.routes;
+  if (completed.dns) result.dns = completed.dns;
+
+  const dad = conf.enabledad
+    ? [{ key: `net/ipv6/conf/${att.ifName}/enhanced_dad`, value: '1' }, { key: `net/ipv6/conf/${att.ifName}/accept_dad`, value: '1' }]
+    : [{ key: `net/ipv6/conf/${att.ifName}/accept_dad`, value: '0' }];
+  // Optional, as in the reference: the IPv6 keys are missing where the container has no IPv6.
+  writeSysctls(sb.ns, [...dad, { key: `net/ipv4/conf/${att.ifName}/arp_notify`, value: '1' }].map((w) => ({ ...w, optional: true })));
+  await configureIface(sb.ctr, att.ifName, result, { ns: sb.ns, index: links.container.index, enableDad: conf.enabledad });
+  failPoint(sb.env, 'container-iface');
+
+  if (conf.isGateway && gateways.length > 0) {
+    let target: Link = links.bridge;
+    if (conf.vlan !== 0) {
+      target = await ensureVlanGateway(sb.host, links.bridge, conf);
+      result.interfaces = [...(result.interfaces ?? []), { name: target.name, mac: target.hardwareAddr ?? '' }];
+    }
+    for (const gw of [...gateways.filter((g) => g.family === 4), ...gateways.filter((g) => g.family === 6)]) {
+      await ensureGateway(sb.host, target, gw.cidr, { forceAddress: conf.forceAddress });
+    }
+    enableIpForward(gateways.map((g) => g.family));
+  }
+  failPoint(sb.env, 'gateway');
+
+  if (conf.ipMasq) {
+    const masq = { network: conf.network, containerId: att.containerID, ifname: att.ifName };
+    const backend = firewall().setupIpMasq({ ...masq, ips: (result.ips ?? []).map((i) => i.address), backend: conf.ipMasqBackend });
+    undo.push('ipmasq', () => firewall().teardownIpMasq(masq, { backends: [backend] }));
+  }
+  failPoint(sb.env, 'ipmasq');
+  return result;
+}
