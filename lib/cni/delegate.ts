@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log';
 import type { Env } from './env';
@@ -118,7 +117,7 @@ async function execWithRetry(file: string, input: Buffer, env: Record<string, st
 function execOnce(file: string, input: Buffer, env: Record<string, string>, onStderr: (c: Buffer) => void): Promise<ExecOutcome> {
   return new Promise((resolve, reject) => {
     // spawn throws synchronously for some exec errors (ETXTBSY among them) and emits 'error' for others.
-    const child = spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let errBytes = 0;
@@ -188,4 +187,13 @@ function configVersion(stdinData: Buffer | string): string {
 
 function clip(s: string): string {
   return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}...` : s;
+}
+
+/**
+ * node:child_process, loaded on first delegation: it pulls in net and stream machinery (~9 ms) that a
+ * plugin running its IPAM in-process, as bridge does with our host-local, never needs.
+ */
+function childProcess(): typeof import('node:child_process') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('node:child_process') as typeof import('node:child_process');
 }
