@@ -36,7 +36,7 @@ export async function benchBridge(opts: BridgeBenchOptions = {}): Promise<BenchR
   }
   const ours = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-bin-'));
   try {
-    for (const f of fs.readdirSync(DIST)) fs.copyFileSync(path.join(DIST, f), path.join(ours, f));
+    fs.cpSync(DIST, ours, { recursive: true });
     for (const f of ['bridge', 'host-local']) fs.chmodSync(path.join(ours, f), 0o755);
     SUBJECTS = [
       { label: 'ours', bin: path.join(ours, 'bridge'), cniPath: ours, bridge: 'bb-ours', network: 'bench-ours', subnet: '10.201.0.0/16' },

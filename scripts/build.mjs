@@ -38,7 +38,7 @@ fs.mkdirSync(outDir, { recursive: true });
  * missing or half-written one.
  */
 function install(name, contents, mode = 0o644) {
-  const tmp = path.join(outDir, `.${name}.${process.pid}.tmp`);
+  const tmp = path.join(outDir, `${name}.${process.pid}.tmp`);
   fs.writeFileSync(tmp, contents, { mode });
   fs.renameSync(tmp, path.join(outDir, name));
 }
@@ -61,7 +61,7 @@ const koffiShim = {
 
 const results = await Promise.all(entries.map(({ main, name }) => esbuild.build({
   entryPoints: [main],
-  outfile: path.join(outDir, name),
+  outfile: path.join(outDir, 'lib', `${name}.js`),
   write: false,
   bundle: true,
   platform: 'node',
@@ -70,14 +70,31 @@ const results = await Promise.all(entries.map(({ main, name }) => esbuild.build(
   minify: false,
   sourcemap: false,
   legalComments: 'none',
-  // The second line marks our own plugins, so that bridge can run host-local in-process when the
-  // host-local found in CNI_PATH is ours (lib/cni/berth-plugin.ts reads it).
-  banner: { js: `#!/usr/bin/env node\n// berth-plugin ${name}` },
   plugins: [koffiShim],
   logLevel: 'warning',
 })));
-entries.forEach(({ name }, i) => install(name, results[i].outputFiles[0].contents, 0o755));
+/**
+ * Each executable is a small launcher (scripts/templates/launcher.cjs) that runs `lib/<name>.js` with
+ * a V8 code cache made here by one VERSION run. Its second line marks our own plugins, so that bridge
+ * can run host-local in-process when the host-local found in CNI_PATH is ours (lib/cni/berth-plugin.ts).
+ */
+const launcher = fs.readFileSync(path.join(root, 'scripts', 'templates', 'launcher.cjs'), 'utf8');
+fs.mkdirSync(path.join(outDir, 'lib'), { recursive: true });
+entries.forEach(({ name }, i) => {
+  install(path.join('lib', `${name}.js`), results[i].outputFiles[0].contents);
+  install(name, `#!/usr/bin/env node\n// berth-plugin ${name}\n${launcher.replaceAll('NAME', name)}`, 0o755);
+});
+for (const { name } of entries) {
+  execFileSync(process.execPath, [path.join(outDir, name)], {
+    env: { PATH: process.env.PATH, CNI_COMMAND: 'VERSION', BERTH_WRITE_CODE_CACHE: '1' },
+    input: '{"cniVersion":"1.1.0"}',
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+}
 // Executables whose source is gone are removed, so dist/bin never offers a stale plugin.
-const keep = new Set(['package.json', 'koffi.node', ...entries.map((e) => e.name)]);
+const names = entries.map((e) => e.name);
+const keep = new Set(['package.json', 'koffi.node', 'lib', ...names]);
 for (const f of fs.readdirSync(outDir)) if (!keep.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(outDir, f));
+const keepLib = new Set(names.flatMap((n) => [`${n}.js`, `${n}.cache`]));
+for (const f of fs.readdirSync(path.join(outDir, 'lib'))) if (!keepLib.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(outDir, 'lib', f));
 console.error(`built ${entries.map((e) => e.name).join(', ') || 'no executables'} into ${path.relative(root, outDir)}/`);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const BUILT = path.resolve(__dirname, '../../../dist/bin');
-/** The built executable, copied with its koffi.node once per run: a rebuild elsewhere empties dist/bin. */
+/** The built executable, copied with dist/bin once per run, so a rebuild meanwhile cannot change it. */
 let OURS = path.join(BUILT, 'host-local');
 const REFERENCE = '/usr/lib/cni/host-local';
 const VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
@@ -62,8 +62,7 @@ describe('plugins/host-local (built executable)', function () {
   before(() => {
     if (!fs.existsSync(OURS)) throw new Error(`${OURS} is missing: run \`npm run build\` first`);
     binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-hl-bin-'));
-    for (const f of ['host-local', 'koffi.node', 'package.json']) fs.copyFileSync(path.join(BUILT, f), path.join(binDir, f));
-    fs.chmodSync(path.join(binDir, 'host-local'), 0o755);
+    fs.cpSync(BUILT, binDir, { recursive: true }); // the launcher, lib/ and koffi.node
     OURS = path.join(binDir, 'host-local');
   });
   after(() => fs.rmSync(binDir, { recursive: true, force: true }));
