@@ -2,7 +2,7 @@ import fs from 'node:fs';
 
 /**
  * True when the executable at `file` is berth's own build of plugin `name`: scripts/build.mjs writes
- * `// berth-plugin <name>` as the bundle's second line. A plugin uses this to run a delegate in-process
+ * `// berth-plugin <name>` as the executable's second line. A plugin uses this to run a delegate in-process
  * (same code, same store and lock) instead of paying a second process start, and only when the
  * delegate that CNI_PATH would exec really is ours, so a swapped-in reference binary is still exec'd.
  */
