@@ -1,98 +1,77 @@
-// The quick start's demo: a small container network built from throwaway namespaces with berth's own
-// libraries. A "node" netns holds a bridge; two "container" netns are attached to it by veth pairs whose
-// container ends are created straight inside them; berth's host-local plugin leases their addresses,
-// exec'd exactly as a runtime execs a CNI plugin; then one container pings the other. Everything is
-// removed at the end, also when a step fails.
+// The quick start's demo: berth's CNI plugins doing a runtime's job in throwaway namespaces. A "node"
+// netns plays the host; two "container" netns are attached to it by berth's `bridge` plugin, exec'd
+// exactly as containerd or cnitool exec it (config on stdin, CNI_* in the environment), with
+// addresses from berth's `host-local` and masquerade rules. Then one container pings the other, CHECK
+// confirms both attachments, DEL removes them, and everything is gone at the end, also on failure.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createNamedNetns, deleteNamedNetns, withNetns, type Netns } from '../lib/netns';
-import { NetlinkHandle, addrAdd, addrList, linkAdd, linkByName, linkSetUp, routeAdd, routeList } from '../lib/netlink';
-import { delegateAdd, delegateDel, type Result } from '../lib/cni';
+import { NetlinkHandle, linkList } from '../lib/netlink';
 
 const BIN = path.resolve(__dirname, '..', 'dist', 'bin');
-const SUBNET = '10.77.0.0/24';
 const tag = process.pid.toString(36);
 
-function say(line: string): void {
-  console.log(line);
+/** Runs a plugin with the main thread in `node`, so the plugin sees that netns as its host. */
+function cni(node: Netns, command: string, containerId: string, netns: string, conf: object): { code: number | null; out: string } {
+  const env = { PATH: process.env.PATH, CNI_COMMAND: command, CNI_CONTAINERID: containerId, CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_PATH: BIN };
+  const run = withNetns(node, () => spawnSync(path.join(BIN, 'bridge'), [], { env, input: JSON.stringify(conf), encoding: 'utf8' }));
+  if (run.error) throw run.error;
+  return { code: run.status, out: run.stdout.trim() };
 }
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the demo needs root (network namespaces)');
-  if (!fs.existsSync(path.join(BIN, 'host-local'))) throw new Error('dist/bin/host-local is missing: run `npm run build`');
+  if (!fs.existsSync(path.join(BIN, 'bridge'))) throw new Error('dist/bin/bridge is missing: run `npm run build`');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-demo-'));
-  const cleanup: (() => unknown)[] = [() => fs.rmSync(dataDir, { recursive: true, force: true })];
+  const conf = {
+    cniVersion: '1.1.0', name: 'demo', type: 'bridge', bridge: 'berth0', isGateway: true, ipMasq: true,
+    ipam: { type: 'host-local', subnet: '10.77.0.0/24', dataDir },
+  };
+  const cleanup: (() => void)[] = [() => fs.rmSync(dataDir, { recursive: true, force: true })];
+  const netns = (role: string): Netns => {
+    const name = `berth-demo-${role}-${tag}`;
+    const ns = createNamedNetns(name);
+    cleanup.unshift(() => { ns.close(); deleteNamedNetns(name); });
+    return ns;
+  };
   try {
-    const node = track(cleanup, createNamedNetns(`berth-demo-node-${tag}`), `berth-demo-node-${tag}`);
-    const nodeNl = NetlinkHandle.open(node);
-    cleanup.unshift(() => nodeNl.close());
-
-    await linkAdd(nodeNl, { kind: 'bridge', name: 'berth0' });
-    const bridge = await linkByName(nodeNl, 'berth0');
-    await addrAdd(nodeNl, bridge.index, { cidr: '10.77.0.1/24' });
-    await linkSetUp(nodeNl, bridge.index);
-    say(`node netns ${node.path}: bridge berth0 (index ${bridge.index}) with 10.77.0.1/24`);
-
-    const containers: { name: string; ns: Netns; ip: string }[] = [];
-    for (const id of ['a', 'b']) {
-      const name = `berth-demo-${id}-${tag}`;
-      const ns = track(cleanup, createNamedNetns(name), name);
-      const ip = await attach(nodeNl, bridge.index, ns, name, dataDir, cleanup);
-      containers.push({ name, ns, ip });
+    const node = netns('node');
+    const containers = ['a', 'b'].map((id) => ({ id: `demo-${id}-${tag}`, ns: netns(id), ip: '', result: {} as object }));
+    for (const c of containers) {
+      const add = cni(node, 'ADD', c.id, c.ns.path, conf);
+      if (add.code !== 0) throw new Error(`bridge ADD failed: ${add.out}`);
+      cleanup.unshift(() => void cni(node, 'DEL', c.id, c.ns.path, conf));
+      const result = JSON.parse(add.out) as { ips: { address: string }[] };
+      c.result = result;
+      c.ip = result.ips[0].address.split('/')[0];
+      console.log(`bridge ADD ${c.id} (netns ${c.ns.path}):\n${add.out.replace(/^/gm, '  ')}`);
     }
+
+    const nl = NetlinkHandle.open(node);
+    const links = await linkList(nl);
+    nl.close();
+    console.log(`\nlinks in the node netns: ${links.map((l) => `${l.name} (${l.kind})`).join(', ')}`);
+    const rules = withNetns(node, () => spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' })).stdout;
+    console.log(`masquerade chains: ${rules.split('\n').filter((l) => l.startsWith(':CNI-')).length}`);
 
     const [a, b] = containers;
-    say(`\nping from ${a.name} to ${b.ip}:`);
-    // A child spawned while the main thread sits in a netns is born there.
     const ping = withNetns(a.ns, () => spawnSync('ping', ['-c', '3', '-i', '0.2', '-W', '2', b.ip], { encoding: 'utf8' }));
     if (ping.error) throw new Error(`cannot run ping: ${ping.error.message}`);
-    say(ping.stdout.trim().split('\n').map((l) => `  ${l}`).join('\n'));
+    console.log(`\nping from ${a.id} to ${b.ip}:\n${ping.stdout.trim().replace(/^/gm, '  ')}`);
     if (ping.status !== 0) throw new Error(`ping failed: ${ping.stderr}`);
 
-    say(`\nleases written by host-local in ${dataDir}/demo:`);
-    for (const f of fs.readdirSync(path.join(dataDir, 'demo')).sort()) say(`  ${f}`);
+    for (const c of containers) {
+      const check = cni(node, 'CHECK', c.id, c.ns.path, { ...conf, prevResult: c.result });
+      console.log(`bridge CHECK ${c.id}: ${check.code === 0 ? 'ok' : check.out}`);
+    }
   } finally {
     for (const step of cleanup) {
-      try { await step(); } catch (err) { console.error(`cleanup: ${String(err)}`); }
+      try { step(); } catch (err) { console.error(`cleanup: ${String(err)}`); }
     }
-    say('\ncleaned up: namespaces, links and leases removed');
+    console.log('\nDEL done for both containers; namespaces, links, rules and leases removed');
   }
-}
-
-/** Attaches one container: veth pair (container end created in its netns), lease, address, route. */
-async function attach(nodeNl: NetlinkHandle, bridgeIndex: number, ns: Netns, name: string, dataDir: string, cleanup: (() => unknown)[]): Promise<string> {
-  const hostVeth = `veth${name.split('-')[2]}${tag}`.slice(0, 15);
-  await linkAdd(nodeNl, { kind: 'veth', name: hostVeth, masterIndex: bridgeIndex, peer: { name: 'eth0', netnsFd: ns.fd } });
-  await linkSetUp(nodeNl, (await linkByName(nodeNl, hostVeth)).index);
-
-  const conf = { cniVersion: '1.1.0', name: 'demo', type: 'host-local', ipam: { type: 'host-local', subnet: SUBNET, dataDir } };
-  const env = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: name, CNI_NETNS: ns.path, CNI_IFNAME: 'eth0', CNI_PATH: BIN, PATH: process.env.PATH };
-  const stdin = Buffer.from(JSON.stringify(conf));
-  const result = (await delegateAdd('host-local', stdin, env, [BIN])) as Result;
-  cleanup.unshift(() => delegateDel('host-local', stdin, { ...env, CNI_COMMAND: 'DEL' }, [BIN]));
-  const { address, gateway } = result.ips![0];
-
-  const nl = NetlinkHandle.open(ns);
-  try {
-    const eth0 = await linkByName(nl, 'eth0');
-    await addrAdd(nl, eth0.index, { cidr: address });
-    await linkSetUp(nl, eth0.index);
-    await linkSetUp(nl, (await linkByName(nl, 'lo')).index);
-    await routeAdd(nl, { dst: 'default', gw: gateway, index: eth0.index });
-    const addrs = (await addrList(nl, { index: eth0.index })).map((x) => x.cidr).join(', ');
-    const routes = (await routeList(nl, { family: 2 })).map((r) => `${r.dst}${r.gw ? ` via ${r.gw}` : ''}`).join(', ');
-    say(`${name}: eth0 ${addrs} (lease from host-local, gateway ${gateway}); routes: ${routes}; host side ${hostVeth}`);
-  } finally {
-    nl.close();
-  }
-  return address.split('/')[0];
-}
-
-function track(cleanup: (() => unknown)[], ns: Netns, name: string): Netns {
-  cleanup.unshift(() => { ns.close(); deleteNamedNetns(name); });
-  return ns;
 }
 
 main().catch((err) => {
