@@ -1,0 +1,115 @@
+/** ADD: the macvlan in the container, its addresses and routes, undone as a whole when any step fails. */
+import { CniCode, CniError, CURRENT_VERSION, type CmdArgs, type Result } from '../../lib/cni';
+import { NetlinkError, NetlinkHandle, linkByIndex, linkSetUp, type Link, type MacvlanLink } from '../../lib/netlink';
+import { openNetns, type Netns } from '../../lib/netns';
+import { configureIface, writeSysctls } from '../../lib/iface';
+import { loadMacvlanConfig, type MacvlanConfig } from './config';
+import { MacvlanCode, toMacvlanError } from './errors';
+import { ipamAdd, ipamDel } from './ipam';
+import { MacInUseError, createMacvlan, masterHandle, type Sandbox } from './link';
+import { checkMtu, findMaster } from './master';
+import { failPoint, UndoStack } from './undo';
+
+/**
+ * ADD. Order: the config (7), CNI_NETNS (4), the master and its MTU (7); then the IPAM ADD starts and
+ * runs while the link is made (an exec'd IPAM then costs no wall time of its own). The link and the
+ * lease each push their reversal on an undo stack that any later failure unwinds, newest first.
+ */
+export async function cmdAdd(args: CmdArgs): Promise<Result> {
+  const conf = loadMacvlanConfig(args.config, args.args);
+  const sb = openSandbox(args);
+  const undo = new UndoStack(args.log);
+  try {
+    return await add(args, conf, sb, undo);
+  } catch (err) {
+    await undo.unwind();
+    throw toMacvlanError(err, 'ADD');
+  } finally {
+    sb.ctr.close();
+    sb.host.close();
+    sb.ns.close();
+  }
+}
+
+async function add(args: CmdArgs, conf: MacvlanConfig, sb: Sandbox, undo: UndoStack): Promise<Result> {
+  const master = await findMaster(masterHandle(sb, conf), conf);
+  checkMtu(conf, master);
+
+  let lease: Promise<Result> | undefined;
+  if (conf.ipamType !== '') {
+    lease = ipamAdd(conf.ipamType, args);
+    // Observed now, so that a failure while the link is being made is not an unhandled rejection.
+    lease.catch(() => undefined);
+    undo.push('ipam', async () => {
+      if (await lease!.then(() => true, () => false)) await ipamDel(conf.ipamType, args);
+    });
+  }
+
+  const link = await createMacvlan(sb, conf, master, args.ifName, undo);
+  let result: Result = {
+    cniVersion: CURRENT_VERSION,
+    interfaces: [{ name: args.ifName, mac: link.hardwareAddr ?? '', sandbox: args.netns }],
+  };
+
+  if (lease) {
+    const ipam = await lease;
+    failPoint(sb.env, 'ipam');
+    if (!ipam.ips?.length) throw new CniError(MacvlanCode.NoAddress, 'IPAM plugin returned missing IP config');
+    // Every address belongs to the one interface this plugin makes.
+    result = { ...result, ips: ipam.ips.map((ip) => ({ ...ip, interface: 0 })) };
+    if (ipam.routes?.length) result.routes = ipam.routes;
+    if (ipam.dns) result.dns = ipam.dns;
+    // Announce the new MAC at once (gratuitous ARP, unsolicited NA): a macvlan's MAC is new to the
+    // segment, and peers may cache a previous owner of the address. Optional, as in the reference.
+    writeSysctls(sb.ns, [
+      { key: `net/ipv4/conf/${args.ifName}/arp_notify`, value: '1', optional: true },
+      { key: `net/ipv6/conf/${args.ifName}/ndisc_notify`, value: '1', optional: true },
+    ]);
+    await bringUp(link, master.name, () => configureIface(sb.ctr, args.ifName, result, { ns: sb.ns, index: link.index }));
+  } else {
+    failPoint(sb.env, 'ipam');
+    await bringUp(link, master.name, () => linkSetUp(sb.ctr, link.index));
+  }
+  failPoint(sb.env, 'configure');
+
+  // The config's dns wins over the IPAM's (the reference always takes the config's, even when empty).
+  if (conf.dns) result.dns = conf.dns;
+  // A passthru macvlan may take the master's MAC as it comes up: report what the kernel has now.
+  const now = (await linkByIndex(sb.ctr, link.index)) as MacvlanLink;
+  result.interfaces![0]!.mac = now.hardwareAddr ?? '';
+  return result;
+}
+
+/**
+ * Runs the step that brings the link up. The kernel refuses a macvlan MAC that another macvlan of the
+ * same master already has only when the link opens (EADDRINUSE from macvlan_open), not at creation.
+ */
+async function bringUp(link: Link, master: string, up: () => Promise<void>): Promise<void> {
+  try {
+    await up();
+  } catch (err) {
+    for (let e: unknown = err; e instanceof Error; e = e.cause) {
+      if (e instanceof NetlinkError && e.code === 'EADDRINUSE') throw new MacInUseError(link.hardwareAddr ?? '', master, err);
+    }
+    throw err;
+  }
+}
+
+/** Opens CNI_NETNS and a netlink handle in it and in the host. A bad CNI_NETNS is code 4 (it names it). */
+export function openSandbox(args: Pick<CmdArgs, 'netns' | 'env'>): Sandbox {
+  let ns: Netns;
+  try {
+    ns = openNetns(args.netns);
+  } catch (err) {
+    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${JSON.stringify(args.netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
+  }
+  let ctr: NetlinkHandle | undefined;
+  try {
+    ctr = NetlinkHandle.open(ns);
+    return { ns, ctr, host: NetlinkHandle.open(), env: args.env };
+  } catch (err) {
+    ctr?.close();
+    ns.close();
+    throw err;
+  }
+}

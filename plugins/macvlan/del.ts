@@ -1,0 +1,71 @@
+/**
+ * DEL: removes the container's macvlan and releases its lease, best effort and idempotent. It never
+ * looks the master up (so a master that is gone, which takes its macvlans with it, is no obstacle) and
+ * reads nothing of the config but `ipam`, so a config that no longer validates still gets its lease
+ * back. A missing netns, link or lease is success.
+ */
+import { CniCode, CniError, isCniError, type CmdArgs } from '../../lib/cni';
+import { NetlinkHandle, isLinkNotFound, linkByName } from '../../lib/netlink';
+import { isNetnsNotFound, openNetns, type Netns } from '../../lib/netns';
+import { ipamTypeOf } from './config';
+import { ipamDel } from './ipam';
+import { deleteIgnoringMissing } from './link';
+
+/**
+ * Order: the link's deletion is sent first. The kernel holds RTM_DELLINK in send() for an RCU grace
+ * period (tens of ms), so lib/netlink sends it from a pool thread, and the lease is released here
+ * meanwhile: the device is closed before that wait begins, so its address is out of use by the time
+ * the lease can go to another container (the reference releases the lease first, with the address
+ * still up). Both steps run even when the other fails; the failures are reported together, an IPAM
+ * error first, as the reference reports it.
+ */
+export async function cmdDel(args: CmdArgs): Promise<void> {
+  const ipamType = ipamTypeOf(args.config);
+  const errors: unknown[] = [];
+  const linkGone = removeLink(args);
+  linkGone.catch(() => undefined); // observed now, awaited below
+  // Let it run up to the RTM_DELLINK on its pool thread: what follows is mostly synchronous work.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (ipamType !== '') {
+    try {
+      await ipamDel(ipamType, args);
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  try {
+    await linkGone;
+  } catch (err) {
+    errors.push(err);
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, ((errors.find(isCniError) ?? errors[0]) as Error).message);
+}
+
+/**
+ * Deletes CNI_IFNAME in CNI_NETNS. An empty CNI_NETNS or a path that no longer exists means the netns
+ * is gone, and a macvlan dies with its netns (it cannot move back to the host), so there is nothing
+ * left to delete.
+ */
+async function removeLink(args: CmdArgs): Promise<void> {
+  if (args.netns === '') return;
+  let ns: Netns;
+  try {
+    ns = openNetns(args.netns);
+  } catch (err) {
+    if (isNetnsNotFound(err)) return;
+    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${JSON.stringify(args.netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
+  }
+  let ctr: NetlinkHandle | undefined;
+  try {
+    ctr = NetlinkHandle.open(ns);
+    const link = await linkByName(ctr, args.ifName).catch((err: unknown) => {
+      if (isLinkNotFound(err)) return undefined;
+      throw err;
+    });
+    if (link) await deleteIgnoringMissing(ctr, link.index);
+  } finally {
+    ctr?.close();
+    ns.close();
+  }
+}
