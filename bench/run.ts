@@ -1,13 +1,26 @@
-// `npm run bench`: every benchmark, ours against the reference in the same run, printed as ratios.
-// Figures, never assertions: nothing here fails on a slow machine.
+// `npm run bench`: every benchmark, ours against the reference in the same run, printed as ratios
+// (ours / reference: below 1 means ours is faster). Figures, never assertions: nothing here fails on a
+// slow machine. `npm run bench -- quick` runs fewer iterations and skips the 1,000-attachment scale run.
 import { benchPluginStartup } from './plugin-startup';
 import { benchNetlinkVsIp } from './netlink-vs-ip';
+import { benchHostLocal } from './host-local';
+import { benchBridge } from './bridge';
+import { benchMacvlan } from './macvlan';
 import { printRows } from './stats';
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the benchmarks need root (network namespaces)');
-  printRows('Plugin start-up: exec to VERSION answer', await benchPluginStartup());
-  printRows('Netlink round trip: koffi socket vs spawning ip', await benchNetlinkVsIp());
+  const quick = process.argv.includes('quick');
+  printRows('Plugin start-up: exec to VERSION answer', await benchPluginStartup(quick ? 15 : 40));
+  printRows('Netlink round trip: koffi socket vs spawning ip', await benchNetlinkVsIp(quick ? 50 : 200));
+  printRows('host-local ADD/DEL', await benchHostLocal({ iterations: quick ? 20 : 100 }));
+  await benchBridge({
+    iterations: quick ? 10 : 30,
+    scaleN: quick ? 0 : 1000,
+    stormCount: quick ? 40 : 200,
+    onRows: (title, rows) => printRows(`bridge, ${title}`, rows),
+  });
+  printRows('macvlan ADD/DEL', await benchMacvlan({ iterations: quick ? 10 : 30 }));
 }
 
 main().catch((err) => {
