@@ -55,3 +55,5 @@ export {
 } from './delegate';
 export type * from './types';
 export { isBerthPlugin } from './berth-plugin';
+export { parseMac } from './parse-mac';
+export { UndoStack, FAIL_AFTER_ENV, failPointFor, type FailPoint } from './undo-stack';

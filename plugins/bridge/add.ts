@@ -1,15 +1,14 @@
 /** ADD: bridge, veth pair, addresses, gateway and masquerade, undone as a whole when any step fails. */
-import { CniCode, CniError, CURRENT_VERSION, type CmdArgs, type Result } from '../../lib/cni';
-import { NetlinkHandle, linkByIndex, linkSetUp, type Link } from '../../lib/netlink';
-import { openNetns, type Netns } from '../../lib/netns';
-import { waitPortReady } from '../../lib/iface';
-import { attachL2, type Sandbox } from './attach';
+import { CniError, CURRENT_VERSION, UndoStack, type CmdArgs, type Result } from '../../lib/cni';
+import { linkByIndex, linkSetUp, type Link } from '../../lib/netlink';
+import { openSandbox, waitPortReady, type Sandbox } from '../../lib/iface';
+import { runIpamAdd, runIpamDel } from '../../lib/ipam/run-ipam';
+import { attachL2 } from './attach';
 import { loadBridgeConfig, type BridgeConfig } from './config';
 import { BridgeCode, toBridgeError } from './errors';
-import { ipamAdd, ipamDel } from './ipam';
 import { firewall } from './firewall';
 import { configureL3 } from './l3';
-import { failPoint, UndoStack } from './undo';
+import { failPoint } from './add-steps';
 
 /**
  * ADD. In L3 mode the IPAM ADD starts first and runs while the links are made (an exec'd IPAM then
@@ -38,11 +37,11 @@ async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoSta
   const l3 = conf.ipamType !== '';
   let lease: Promise<Result> | undefined;
   if (l3) {
-    lease = ipamAdd(conf.ipamType, args);
+    lease = runIpamAdd(conf.ipamType, args);
     // Observed now, so that a failure while the links are being made is not an unhandled rejection.
     lease.catch(() => undefined);
     undo.push('ipam', async () => {
-      if (await lease!.then(() => true, () => false)) await ipamDel(conf.ipamType, args);
+      if (await lease!.then(() => true, () => false)) await runIpamDel(conf.ipamType, args);
     });
   }
 
@@ -84,23 +83,4 @@ async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoSta
   result.interfaces![1]!.mac = hostVeth.hardwareAddr ?? '';
   if (conf.dns) result.dns = conf.dns;
   return result;
-}
-
-/** Opens CNI_NETNS and a netlink handle in it and in the host. A bad CNI_NETNS is code 4 (it names it). */
-function openSandbox(args: CmdArgs): Sandbox {
-  let ns: Netns;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${JSON.stringify(args.netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
-  }
-  let ctr: NetlinkHandle | undefined;
-  try {
-    ctr = NetlinkHandle.open(ns);
-    return { ns, ctr, host: NetlinkHandle.open(), env: args.env };
-  } catch (err) {
-    ctr?.close();
-    ns.close();
-    throw err;
-  }
 }

@@ -3,20 +3,10 @@ import {
   bridgePortSet, bridgeVlanAdd, bridgeVlanDel, bridgeVlanList, isLinkNotFound, linkDel,
   type BridgeLink, type NetlinkHandle, type VethLink,
 } from '../../lib/netlink';
-import type { Netns } from '../../lib/netns';
-import { attachmentAlias, ensureBridge, linkSetAlias, setupVeth, writeSysctls } from '../../lib/iface';
+import type { UndoStack } from '../../lib/cni';
+import { attachmentAlias, ensureBridge, linkSetAlias, setupVeth, writeSysctls, type Sandbox } from '../../lib/iface';
+import { failPoint } from './add-steps';
 import type { BridgeConfig } from './config';
-import { failPoint, type UndoStack } from './undo';
-
-/** The namespaces and handles one ADD works with. */
-export interface Sandbox {
-  /** The container netns (CNI_NETNS) and a handle opened in it. */
-  readonly ns: Netns;
-  readonly ctr: NetlinkHandle;
-  /** A handle in the plugin's own (host) netns. */
-  readonly host: NetlinkHandle;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
 
 /** Who the attachment is. */
 export interface Attachment {

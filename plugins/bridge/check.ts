@@ -9,12 +9,12 @@ import { NetlinkHandle, addrList, isLinkNotFound, linkByName, type Link } from '
 import { openNetns } from '../../lib/netns';
 import { IFF_PROMISC } from '../../lib/netlink';
 import { formatCidr, parseCidr } from '../../lib/ip';
+import { runIpamCheck } from '../../lib/ipam/run-ipam';
 import { loadBridgeConfig, type BridgeConfig } from './config';
 import { checkFailed } from './errors';
 import { checkRoutes } from './check-routes';
 import { firewall } from './firewall';
 import { calcGateways } from './gateways';
-import { ipamCheck } from './ipam';
 
 /** CHECK: every check above; the first difference is code 114 (IPAM and netns errors keep their own codes). */
 export async function cmdCheck(args: CmdArgs): Promise<void> {
@@ -28,7 +28,7 @@ export async function cmdCheck(args: CmdArgs): Promise<void> {
   const host = NetlinkHandle.open();
   const ctr = NetlinkHandle.open(ns);
   try {
-    if (conf.ipamType !== '') await ipamCheck(conf.ipamType, args);
+    if (conf.ipamType !== '') await runIpamCheck(conf.ipamType, args);
     const prev = args.config.prevResult;
     if (!prev) throw new CniError(CniCode.InvalidNetworkConfig, 'Required prevResult missing');
     const brEntry = prev.interfaces?.find((i) => i.name === conf.bridge);

@@ -1,4 +1,4 @@
-import { CniCode, CniError, assertValid, formatValue, pickCniArgs, validateIfName, type DNS, type NetConf } from '../../lib/cni';
+import { CniCode, CniError, assertValid, formatValue, parseMac, pickCniArgs, validateIfName, type DNS, type NetConf } from '../../lib/cni';
 import validate from './config.validate.cjs';
 
 /** The reference's `defaultBrName`. */
@@ -151,24 +151,6 @@ export function collectVlanTrunk(trunk: RawBridgeConf['vlanTrunk']): number[] {
     }
   });
   return [...ids].sort((a, b) => a - b);
-}
-
-/**
- * Parses a MAC the way a veth can take it: six bytes written with `:` or `-`, unicast and non-zero
- * (the kernel refuses others). Returns it lower-case with colons, as the kernel reports it.
- */
-export function parseMac(text: string, where: string, code: number = CniCode.InvalidNetworkConfig): string {
-  const m = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/.exec(text);
-  const bytes = m ? [m[1], m[3], m[4], m[5], m[6], m[7]].map((b) => parseInt(b!, 16)) : undefined;
-  const problem = !bytes ? 'not a MAC address (want six hex bytes such as 0a:58:0a:01:00:02)'
-    : (bytes[0]! & 1) !== 0 ? 'a multicast MAC address cannot be an interface address'
-    : bytes.every((b) => b === 0) ? 'the all-zero MAC address cannot be an interface address'
-    : undefined;
-  if (problem) {
-    const prefix = code === CniCode.InvalidNetworkConfig ? `invalid config: ${where}` : where;
-    throw new CniError(code, `${prefix}: ${problem} (got ${formatValue(text)})`);
-  }
-  return bytes!.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 /** The reference's `dnsConfSet`: any field present. */

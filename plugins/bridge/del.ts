@@ -6,10 +6,10 @@
 import { isCniError, type CmdArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName, linkDel } from '../../lib/netlink';
 import { isNetnsNotFound, openNetns } from '../../lib/netns';
+import { runIpamDel } from '../../lib/ipam/run-ipam';
 import { loadBridgeConfig } from './config';
 import { firewall } from './firewall';
 import { findHostVeths } from './host-veth';
-import { ipamDel } from './ipam';
 
 /**
  * Order: the container interface is deleted first (which takes its host peer along). The kernel
@@ -37,7 +37,7 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
     const keys = { network: conf.network, containerId: args.containerID, ifname: args.ifName };
     if (conf.ipMasq && conf.ipamType !== '') await attempt(() => firewall().teardownIpMasq(keys));
     if (conf.macspoofchk) await attempt(() => firewall().teardownSpoofCheck(keys));
-    if (conf.ipamType !== '') await attempt(() => ipamDel(conf.ipamType, args));
+    if (conf.ipamType !== '') await attempt(() => runIpamDel(conf.ipamType, args));
     await attempt(() => linkGone);
   } finally {
     host.close();

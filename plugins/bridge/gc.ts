@@ -7,10 +7,10 @@
  */
 import type { Attachment, GcArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName, linkDel, linkList } from '../../lib/netlink';
+import { runIpamGc } from '../../lib/ipam/run-ipam';
 import { loadBridgeConfig } from './config';
 import { firewall } from './firewall';
 import { listTaggedVeths } from './host-veth';
-import { ipamGc } from './ipam';
 
 /** GC: the steps above, each attempted; the failures are reported together. */
 export async function cmdGc(args: GcArgs): Promise<void> {
@@ -36,7 +36,7 @@ export async function cmdGc(args: GcArgs): Promise<void> {
       host.close();
     }
   }
-  if (conf.ipamType !== '') await attempt(() => ipamGc(conf.ipamType, args));
+  if (conf.ipamType !== '') await attempt(() => runIpamGc(conf.ipamType, args));
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, `GC: ${errors.length} steps failed`);
 }

@@ -1,12 +1,12 @@
 /** ADD's layer-3 part: the container's addresses and routes, the bridge gateway, forwarding, masquerade. */
-import type { Result } from '../../lib/cni';
+import type { Result, UndoStack } from '../../lib/cni';
 import type { Link } from '../../lib/netlink';
-import { configureIface, enableIpForward, ensureGateway, writeSysctls } from '../../lib/iface';
-import type { Attachment, L2Links, Sandbox } from './attach';
+import { configureIface, enableIpForward, ensureGateway, writeSysctls, type Sandbox } from '../../lib/iface';
+import { failPoint } from './add-steps';
+import type { Attachment, L2Links } from './attach';
 import type { BridgeConfig } from './config';
 import { firewall } from './firewall';
 import { calcGateways } from './gateways';
-import { failPoint, type UndoStack } from './undo';
 import { ensureVlanGateway } from './vlan-gateway';
 
 /**

@@ -1,14 +1,13 @@
 /** ADD: the macvlan in the container, its addresses and routes, undone as a whole when any step fails. */
-import { CniCode, CniError, CURRENT_VERSION, type CmdArgs, type Result } from '../../lib/cni';
-import { NetlinkError, NetlinkHandle, linkByIndex, linkSetUp, type Link, type MacvlanLink } from '../../lib/netlink';
-import { openNetns, type Netns } from '../../lib/netns';
-import { configureIface, writeSysctls } from '../../lib/iface';
+import { CniError, CURRENT_VERSION, UndoStack, type CmdArgs, type Result } from '../../lib/cni';
+import { NetlinkError, linkByIndex, linkSetUp, type Link, type MacvlanLink } from '../../lib/netlink';
+import { configureIface, openSandbox, writeSysctls, type Sandbox } from '../../lib/iface';
+import { runIpamAdd, runIpamDel } from '../../lib/ipam/run-ipam';
 import { loadMacvlanConfig, type MacvlanConfig } from './config';
 import { MacvlanCode, toMacvlanError } from './errors';
-import { ipamAdd, ipamDel } from './ipam';
-import { MacInUseError, createMacvlan, masterHandle, type Sandbox } from './link';
+import { MacInUseError, createMacvlan, masterHandle } from './link';
 import { checkMtu, findMaster } from './master';
-import { failPoint, UndoStack } from './undo';
+import { failPoint } from './add-steps';
 
 /**
  * ADD. Order: the config (7), CNI_NETNS (4), the master and its MTU (7); then the IPAM ADD starts and
@@ -37,11 +36,11 @@ async function add(args: CmdArgs, conf: MacvlanConfig, sb: Sandbox, undo: UndoSt
 
   let lease: Promise<Result> | undefined;
   if (conf.ipamType !== '') {
-    lease = ipamAdd(conf.ipamType, args);
+    lease = runIpamAdd(conf.ipamType, args);
     // Observed now, so that a failure while the link is being made is not an unhandled rejection.
     lease.catch(() => undefined);
     undo.push('ipam', async () => {
-      if (await lease!.then(() => true, () => false)) await ipamDel(conf.ipamType, args);
+      if (await lease!.then(() => true, () => false)) await runIpamDel(conf.ipamType, args);
     });
   }
 
@@ -91,25 +90,6 @@ async function bringUp(link: Link, master: string, up: () => Promise<void>): Pro
     for (let e: unknown = err; e instanceof Error; e = e.cause) {
       if (e instanceof NetlinkError && e.code === 'EADDRINUSE') throw new MacInUseError(link.hardwareAddr ?? '', master, err);
     }
-    throw err;
-  }
-}
-
-/** Opens CNI_NETNS and a netlink handle in it and in the host. A bad CNI_NETNS is code 4 (it names it). */
-export function openSandbox(args: Pick<CmdArgs, 'netns' | 'env'>): Sandbox {
-  let ns: Netns;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${JSON.stringify(args.netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
-  }
-  let ctr: NetlinkHandle | undefined;
-  try {
-    ctr = NetlinkHandle.open(ns);
-    return { ns, ctr, host: NetlinkHandle.open(), env: args.env };
-  } catch (err) {
-    ctr?.close();
-    ns.close();
     throw err;
   }
 }

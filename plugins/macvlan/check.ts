@@ -6,11 +6,11 @@
  */
 import { CniCode, CniError, type CmdArgs } from '../../lib/cni';
 import { isLinkNotFound, linkByName, type Link } from '../../lib/netlink';
-import { openSandbox } from './add';
+import { openSandbox } from '../../lib/iface';
+import { runIpamCheck } from '../../lib/ipam/run-ipam';
 import { checkAddresses, checkRoutes } from './check-net';
 import { loadMacvlanConfig, type MacvlanConfig } from './config';
 import { checkFailed, toMacvlanError } from './errors';
-import { ipamCheck } from './ipam';
 import { masterHandle } from './link';
 import { findMaster } from './master';
 
@@ -20,7 +20,7 @@ export async function cmdCheck(args: CmdArgs): Promise<void> {
   const sb = openSandbox(args);
   try {
     const master = await findMaster(masterHandle(sb, conf), conf);
-    if (conf.ipamType !== '') await ipamCheck(conf.ipamType, args);
+    if (conf.ipamType !== '') await runIpamCheck(conf.ipamType, args);
     const prev = args.config.prevResult;
     if (!prev) throw new CniError(CniCode.InvalidNetworkConfig, 'required prevResult missing');
     const entry = (prev.interfaces ?? []).findIndex((i) => i.name === args.ifName && i.sandbox === args.netns);

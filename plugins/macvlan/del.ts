@@ -7,8 +7,8 @@
 import { CniCode, CniError, isCniError, type CmdArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName } from '../../lib/netlink';
 import { isNetnsNotFound, openNetns, type Netns } from '../../lib/netns';
+import { runIpamDel } from '../../lib/ipam/run-ipam';
 import { ipamTypeOf } from './config';
-import { ipamDel } from './ipam';
 import { deleteIgnoringMissing } from './link';
 
 /**
@@ -28,7 +28,7 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
   if (ipamType !== '') {
     try {
-      await ipamDel(ipamType, args);
+      await runIpamDel(ipamType, args);
     } catch (err) {
       errors.push(err);
     }

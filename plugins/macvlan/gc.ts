@@ -4,11 +4,11 @@
  * forwarded to the IPAM plugin, as the spec requires. Nothing to do in L2 mode.
  */
 import type { GcArgs } from '../../lib/cni';
+import { runIpamGc } from '../../lib/ipam/run-ipam';
 import { ipamTypeOf } from './config';
-import { ipamGc } from './ipam';
 
 /** GC: the IPAM plugin's GC, with the same stdin (and so the same valid-attachments list). */
 export async function cmdGc(args: GcArgs): Promise<void> {
   const ipamType = ipamTypeOf(args.config);
-  if (ipamType !== '') await ipamGc(ipamType, args);
+  if (ipamType !== '') await runIpamGc(ipamType, args);
 }

@@ -9,23 +9,13 @@ import {
   NetlinkError, isLinkNotFound, linkAdd, linkByIndex, linkByName, linkDel, linkSetName,
   type Link, type MacvlanLink, type NetlinkHandle,
 } from '../../lib/netlink';
-import type { Netns } from '../../lib/netns';
-import { randomVethName } from '../../lib/iface';
+import type { UndoStack } from '../../lib/cni';
+import { randomVethName, type Sandbox } from '../../lib/iface';
+import { failPoint } from './add-steps';
 import type { MacvlanConfig } from './config';
-import { failPoint, type UndoStack } from './undo';
 
 /** How many fresh temporary names are tried when one is taken (the reference's count for veths). */
 const NAME_ATTEMPTS = 10;
-
-/** The namespaces and handles one ADD or CHECK works with. */
-export interface Sandbox {
-  /** The container netns (CNI_NETNS) and a handle opened in it. */
-  readonly ns: Netns;
-  readonly ctr: NetlinkHandle;
-  /** A handle in the plugin's own (host) netns. */
-  readonly host: NetlinkHandle;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
 
 /** The container already has an interface named CNI_IFNAME (the spec says ADD must fail then). */
 export class InterfaceExistsError extends Error {

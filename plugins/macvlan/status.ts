@@ -6,9 +6,9 @@
  */
 import { NetlinkHandle } from '../../lib/netlink';
 import type { CommonArgs } from '../../lib/cni';
+import { runIpamStatus } from '../../lib/ipam/run-ipam';
 import { loadMacvlanConfig } from './config';
 import { toMacvlanError } from './errors';
-import { ipamStatus } from './ipam';
 import { findMaster } from './master';
 
 /** STATUS: the master's presence, then the IPAM plugin's answer in L3 mode. */
@@ -25,5 +25,5 @@ export async function cmdStatus(args: CommonArgs): Promise<void> {
       host.close();
     }
   }
-  if (conf.ipamType !== '') await ipamStatus(conf.ipamType, args);
+  if (conf.ipamType !== '') await runIpamStatus(conf.ipamType, args);
 }

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { deleteNamedNetns } from '../../../lib/netns';
 import { makeTestNetns, useNetnsPair, type TestNetns } from '../../helpers/netns';
-import { ADD_STEPS, FAIL_AFTER_ENV } from '../../../plugins/bridge/undo';
+import { FAIL_AFTER_ENV } from '../../../lib/cni';
+import { ADD_STEPS } from '../../../plugins/bridge/add-steps';
 import {
   REFERENCE_DIR, addrs, bridgeConf, cniChains, leases, links, natRules, nftBridgeNat, nsPath, ok, runPlugin, withPrev,
 } from './bridge-harness';

@@ -3,7 +3,7 @@ import type { NetConf } from '../../../../lib/cni/types';
 import { resolveHostLocalConfig, resolveStoreRef, type HostLocalNetConf } from '../../../../lib/ipam/config';
 import { formatIP } from '../../../../lib/ip';
 import { rangeSetToString } from '../../../../lib/ipam/range-set';
-import { loadHostLocalConfig } from '../../../../plugins/host-local-ipam/config';
+import { loadHostLocalConfig } from '../../../../lib/ipam/load-config';
 import { expectCni } from './expect-cni';
 
 const base = (ipam: unknown, extra: Record<string, unknown> = {}): HostLocalNetConf =>

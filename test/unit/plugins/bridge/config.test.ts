@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CniError, loadConfig, type NetConf } from '../../../../lib/cni';
-import { DEFAULT_BRIDGE, collectVlanTrunk, loadBridgeConfig, parseMac, type ConfigVerb } from '../../../../plugins/bridge/config';
+import { DEFAULT_BRIDGE, collectVlanTrunk, loadBridgeConfig, type ConfigVerb } from '../../../../plugins/bridge/config';
 
 /** The config as the dispatcher hands it over: decoded and base-validated from JSON text. */
 function conf(extra: Record<string, unknown> = {}): NetConf {
@@ -136,16 +136,5 @@ describe('plugins/bridge/config', () => {
       assert.deepEqual([c.vlans, c.vlanFiltering], [[], true]);
     });
     it('null entries in an item mean absent', () => assert.deepEqual(collectVlanTrunk([{ id: null, minID: 2, maxID: 3 }]), [2, 3]));
-  });
-
-  describe('parseMac', () => {
-    it('accepts colon and dash forms', () => {
-      assert.equal(parseMac('aa:bb:cc:dd:ee:f0', 'x').length, 17);
-      assert.equal(parseMac('AA-BB-CC-DD-EE-F0', 'x'), 'aa:bb:cc:dd:ee:f0');
-    });
-    it('refuses mixed separators and short forms', () => {
-      assert.throws(() => parseMac('aa:bb-cc:dd:ee:f0', 'x'));
-      assert.throws(() => parseMac('aa:bb:cc:dd:ee', 'x'));
-    });
   });
 });

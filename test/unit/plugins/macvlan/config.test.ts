@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CniError, loadConfig, type NetConf } from '../../../../lib/cni';
-import { DEFAULT_MODE, MODES, ipamTypeOf, loadMacvlanConfig, parseMac } from '../../../../plugins/macvlan/config';
+import { DEFAULT_MODE, MODES, ipamTypeOf, loadMacvlanConfig } from '../../../../plugins/macvlan/config';
 
 /** The config as the dispatcher hands it over: decoded and base-validated from JSON text. */
 function conf(extra: Record<string, unknown> = {}): NetConf {
@@ -133,14 +133,6 @@ describe('plugins/macvlan/config', () => {
       assert.equal(ipamTypeOf(conf({ ipam: { type: 'host-local' }, mode: 'bogus', mtu: -1 })), 'host-local');
       assert.equal(ipamTypeOf(conf({})), '');
       assert.equal(ipamTypeOf(conf({ ipam: {} })), '');
-    });
-  });
-
-  describe('parseMac', () => {
-    it('normalises case and dashes', () => assert.equal(parseMac('0A-58-0A-00-00-0F', 'x'), '0a:58:0a:00:00:0f'));
-    it('refuses seven bytes and non-hex digits', () => {
-      throwsCni(() => parseMac('0a:58:0a:00:00:0f:01', '/mac'), 7, /not a MAC address/);
-      throwsCni(() => parseMac('0g:58:0a:00:00:0f', '/mac'), 7, /not a MAC address/);
     });
   });
 });

@@ -1,9 +1,13 @@
-import { assertValid, pickCniArgs, type NetConf } from '../../lib/cni';
-import {
-  resolveHostLocalConfig, resolveStoreRef,
-  type HostLocalConfig, type HostLocalNetConf, type StoreRef,
-} from '../../lib/ipam/host-local';
-import validate from './config.validate.cjs';
+/**
+ * host-local's configuration as its executable reads it: the schema first, then lib/ipam's checks.
+ * The executable and the in-process runner (run-ipam.ts) both load it here, so a config that the
+ * host-local executable refuses is refused the same way when it runs inside bridge or macvlan.
+ */
+import { assertValid } from '../cni/validation';
+import { pickCniArgs } from '../cni/args';
+import type { NetConf } from '../cni/types';
+import { resolveHostLocalConfig, resolveStoreRef, type HostLocalConfig, type HostLocalNetConf, type StoreRef } from './config';
+import validate from './host-local-conf.validate.cjs';
 
 /** The CNI_ARGS keys host-local understands (the reference's IPAMEnvArgs): `IP=<ip>[/prefix]`. */
 const CNI_ARGS_KEYS = ['IP'] as const;

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CniError } from '../../../../lib/cni';
-import { isLocalHostLocal } from '../../../../plugins/macvlan/ipam';
+import { CniError, type NetConf } from '../../../../lib/cni';
+import { isLocalHostLocal, runIpamAdd } from '../../../../lib/ipam/run-ipam';
 
-describe('plugins/macvlan/ipam: in-process or exec', () => {
+describe('lib/ipam/run-ipam: in-process or exec', () => {
   let dir: string;
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-mv-ipam-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-run-ipam-'));
     fs.mkdirSync(path.join(dir, 'ours'));
     fs.mkdirSync(path.join(dir, 'ref'));
     fs.writeFileSync(path.join(dir, 'ours', 'host-local'), '#!/usr/bin/env node\n// berth-plugin host-local\n', { mode: 0o755 });
@@ -31,5 +31,10 @@ describe('plugins/macvlan/ipam: in-process or exec', () => {
   it('a type that is nowhere in CNI_PATH is code 7, an empty CNI_PATH code 4', () => {
     assert.throws(() => isLocalHostLocal('dhcp', [path.join(dir, 'ref')]), (e: unknown) => e instanceof CniError && e.code === 7);
     assert.throws(() => isLocalHostLocal('host-local', []), (e: unknown) => e instanceof CniError && e.code === 4);
+  });
+  it('in-process, the config meets the host-local executable\'s schema first (its code 7 and message)', async () => {
+    const config = { cniVersion: '1.1.0', name: 'net1', type: 'macvlan', ipam: { type: 'host-local', subnet: 5 } } as unknown as NetConf;
+    const args = { path: [path.join(dir, 'ours')], stdinData: Buffer.from(JSON.stringify(config)), env: {}, config, containerID: 'c1', ifName: 'eth0', args: '' };
+    await assert.rejects(runIpamAdd('host-local', args), (e: unknown) => e instanceof CniError && e.code === 7 && e.message === 'invalid config: /ipam/subnet must be string,null (got 5)');
   });
 });

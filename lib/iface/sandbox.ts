@@ -1,0 +1,36 @@
+import { CniCode, CniError } from '../cni/errors';
+import type { CmdArgs } from '../cni/types';
+import { NetlinkHandle } from '../netlink';
+import { openNetns, type Netns } from '../netns';
+
+/** The namespaces and handles one ADD or CHECK of an attaching plugin works with. */
+export interface Sandbox {
+  /** The container netns (CNI_NETNS) and a handle opened in it. */
+  readonly ns: Netns;
+  readonly ctr: NetlinkHandle;
+  /** A handle in the plugin's own (host) netns. */
+  readonly host: NetlinkHandle;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Opens CNI_NETNS and a netlink handle in it and in the host; the caller closes all three.
+ * @throws {CniError} 4 when CNI_NETNS cannot be opened (the message names it)
+ */
+export function openSandbox(args: Pick<CmdArgs, 'netns' | 'env'>): Sandbox {
+  let ns: Netns;
+  try {
+    ns = openNetns(args.netns);
+  } catch (err) {
+    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${JSON.stringify(args.netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
+  }
+  let ctr: NetlinkHandle | undefined;
+  try {
+    ctr = NetlinkHandle.open(ns);
+    return { ns, ctr, host: NetlinkHandle.open(), env: args.env };
+  } catch (err) {
+    ctr?.close();
+    ns.close();
+    throw err;
+  }
+}
