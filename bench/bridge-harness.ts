@@ -1,11 +1,11 @@
 // Plumbing for bench/bridge.ts: a throwaway host netns, per-attachment container netns, and plugin
 // runs spawned from inside the host netns (the main thread is switched around the fork, so the child
 // starts there with no `ip netns exec` in between to blur the figures).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createNamedNetns, deleteNamedNetns, namedPath, withNetns, type Netns } from '../lib/netns';
+import { createNamedNetns, deleteNamedNetns, namedPath, type Netns } from '../lib/netns';
+import { pluginEnv, timedExec } from './exec';
 
 /** One plugin under test: its executable, CNI_PATH (for its IPAM) and what keeps it apart from the other. */
 export interface Subject {
@@ -56,21 +56,11 @@ export class BenchWorld {
 
   /** Runs `s` for `command` inside the host netns. The env holds PATH and CNI_* only (no NODE_EXTRA_CA_CERTS). */
   run(s: Subject, command: string, containerNs: string, cid: string, ifName: string, conf: object): Promise<Run> {
-    const env = {
+    const env = pluginEnv({
       PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CNI_COMMAND: command, CNI_CONTAINERID: cid, CNI_IFNAME: ifName,
       CNI_NETNS: containerNs === '' ? '' : namedPath(containerNs), CNI_PATH: s.cniPath,
-    };
-    return new Promise((resolve, reject) => {
-      const start = process.hrtime.bigint();
-      const child = withNetns(this.host, () => spawn(s.bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] }));
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, code, stdout, stderr }));
-      child.stdin.end(JSON.stringify(conf));
     });
+    return timedExec(s.bin, env, JSON.stringify(conf), this.host);
   }
 
   /** Removes every container netns, the host netns (and with it bridges, veths and rules) and the data. */

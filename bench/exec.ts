@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { withNetns, type Netns } from '../lib/netns';
 
 /** The environment plugins get in the benchmarks: as a runtime passes it, without the CA bundle that
  * this machine's shell exports (Node parses NODE_EXTRA_CA_CERTS on every start, ~40 ms). */
@@ -7,11 +8,15 @@ export function pluginEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs `file` once with `stdin`, returning wall time (ms, spawn to exit), exit code and stdout. */
-export function timedExec(file: string, env: NodeJS.ProcessEnv, stdin: string): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs `file` once with `stdin`, returning wall time (ms, spawn to exit), exit code and stdout; with
+ * `netns`, spawned from inside it (the main thread is switched around the fork).
+ */
+export function timedExec(file: string, env: NodeJS.ProcessEnv, stdin: string, netns?: Netns): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const spawnIt = () => spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = netns ? withNetns(netns, spawnIt) : spawnIt();
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

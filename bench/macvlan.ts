@@ -3,12 +3,12 @@
 // A throwaway host netns holds the master (a veth end); each attachment gets a fresh container netns.
 // Standalone, as root after `npm run build`: `npx tsx bench/macvlan.ts [iterations=30]`.
 // Figures only, never assertions.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createNamedNetns, deleteNamedNetns, namedPath, withNetns, type Netns } from '../lib/netns';
+import { createNamedNetns, deleteNamedNetns, namedPath, type Netns } from '../lib/netns';
 import { NetlinkHandle, linkAdd, linkByName, linkSetUp } from '../lib/netlink';
+import { pluginEnv, timedExec } from './exec';
 import { printRows, summarize, type BenchRow } from './stats';
 
 /** Knobs of benchMacvlan. */
@@ -116,21 +116,11 @@ async function latency(host: Netns, hostName: string, subjects: Subject[], dataD
  * NODE_EXTRA_CA_CERTS, which Node would parse on every start (~40 ms), as a runtime would not pass it.
  */
 function run(host: Netns, s: Subject, command: string, netns: string, conf: object): Promise<Run> {
-  const env = {
+  const env = pluginEnv({
     PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CNI_COMMAND: command, CNI_CONTAINERID: 'bench1', CNI_IFNAME: 'eth0',
     CNI_NETNS: netns, CNI_PATH: s.cniPath,
-  };
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = withNetns(host, () => spawn(s.bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] }));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, code, stdout, stderr }));
-    child.stdin.end(JSON.stringify(conf));
   });
+  return timedExec(s.bin, env, JSON.stringify(conf), host);
 }
 
 function ok(r: Run, what: string): Run {

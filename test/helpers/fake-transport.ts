@@ -60,3 +60,7 @@ export class FakeTransport implements NetlinkTransport {
     return last.toString('hex');
   }
 }
+
+/** Golden hex written field by field from the uapi layouts; `//` comments, whitespace and `|` are for the reader. */
+export const hex = (s: string): string => s.split('\n').map((l) => l.replace(/\/\/.*$/, '')).join('').replace(/[\s|]/g, '');
+export const bytes = (s: string): Buffer => Buffer.from(hex(s), 'hex');

@@ -2,11 +2,11 @@
 // (the main thread is switched around the fork, so the child starts there), kernel and firewall state
 // read back with iproute2, iptables-save and nft, and the lease files of a per-test dataDir.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { withNetns } from '../../../lib/netns';
 import { ipJson, type TestNetns } from '../../helpers/netns';
+import { runPluginInNetns, type Run } from '../../helpers/run-plugin';
 
 export const DIST = path.resolve(__dirname, '../../../dist/bin');
 export const BRIDGE = path.join(DIST, 'bridge');
@@ -15,7 +15,7 @@ export const VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '
 export const at = (v: string, min: string): boolean => VERSIONS.indexOf(v) >= VERSIONS.indexOf(min);
 
 /** One plugin run. */
-export interface Run { code: number | null; stdout: string; stderr: string; json: any }
+export type { Run };
 
 /** What a call needs besides the config: the host netns, and the CNI_* values. */
 export interface Call {
@@ -31,25 +31,7 @@ export interface Call {
 
 /** Runs a plugin (ours by default) inside `c.host`. The env holds PATH and the CNI_* variables only. */
 export function runPlugin(c: Call, conf: object): Promise<Run> {
-  const env: Record<string, string> = {
-    PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CNI_COMMAND: c.command, CNI_CONTAINERID: c.containerID ?? 'ctr1',
-    CNI_IFNAME: c.ifName ?? 'eth0', CNI_NETNS: c.netns ?? '', CNI_PATH: c.cniPath ?? DIST, ...c.env,
-  };
-  return new Promise((resolve, reject) => {
-    const child = withNetns(c.host, () => spawn(c.bin ?? BRIDGE, [], { env, stdio: ['pipe', 'pipe', 'pipe'] }));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.stdin.on('error', () => undefined);
-    child.on('close', (code) => {
-      let json: any;
-      try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-      resolve({ code, stdout, stderr, json });
-    });
-    child.stdin.end(JSON.stringify(conf));
-  });
+  return runPluginInNetns(c.host, c.bin ?? BRIDGE, { ...c, cniPath: c.cniPath ?? DIST }, conf);
 }
 
 /** Asserts exit 0 and returns the run; otherwise fails with what the plugin said. */

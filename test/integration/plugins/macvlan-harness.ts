@@ -3,12 +3,12 @@
 // per-test "host" netns whose master is a veth end; kernel state read back with iproute2, leases from
 // a per-test dataDir.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { withNetns } from '../../../lib/netns';
 import { ip, ipJson, type TestNetns } from '../../helpers/netns';
+import { runPluginInNetns, type Run } from '../../helpers/run-plugin';
 
 export const DIST = path.resolve(__dirname, '../../../dist/bin');
 export const REFERENCE_DIR = '/usr/lib/cni';
@@ -35,7 +35,7 @@ export function stageBinaries(): string {
 }
 
 /** One plugin run. */
-export interface Run { code: number | null; stdout: string; stderr: string; json: any }
+export type { Run };
 
 /** What a call needs besides the config. */
 export interface Call {
@@ -51,25 +51,7 @@ export interface Call {
 
 /** Runs the plugin inside `c.host` (the main thread is switched around the fork). Env: PATH and CNI_* only. */
 export function runPlugin(c: Call, conf: object): Promise<Run> {
-  const env: Record<string, string> = {
-    PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CNI_COMMAND: c.command, CNI_CONTAINERID: c.containerID ?? 'ctr1',
-    CNI_IFNAME: c.ifName ?? 'eth0', CNI_NETNS: c.netns ?? '', CNI_PATH: c.cniPath, ...c.env,
-  };
-  return new Promise((resolve, reject) => {
-    const child = withNetns(c.host, () => spawn(c.bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] }));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.stdin.on('error', () => undefined);
-    child.on('close', (code) => {
-      let json: any;
-      try { json = stdout.trim() ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-      resolve({ code, stdout, stderr, json });
-    });
-    child.stdin.end(JSON.stringify(conf));
-  });
+  return runPluginInNetns(c.host, c.bin, c, conf);
 }
 
 /** Asserts exit 0 and returns the run; otherwise fails with what the plugin said. */

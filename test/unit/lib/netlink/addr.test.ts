@@ -6,11 +6,7 @@ import {
 } from '../../../../lib/netlink/addr';
 import { RT_SCOPE_HOST, RT_SCOPE_LINK } from '../../../../lib/netlink/route';
 import { AF_INET, AF_INET6, NLM_F_MULTI, RTM_NEWADDR } from '../../../../lib/netlink/nl/constants';
-import { FakeTransport, doneMessage, replyMessage } from '../../../helpers/fake-transport';
-
-/** Golden hex written field by field from the uapi layouts; `//` comments, whitespace and `|` are for the reader. */
-const hex = (s: string): string => s.split('\n').map((l) => l.replace(/\/\/.*$/, '')).join('').replace(/[\s|]/g, '');
-const bytes = (s: string): Buffer => Buffer.from(hex(s), 'hex');
+import { FakeTransport, bytes, doneMessage, hex, replyMessage } from '../../../helpers/fake-transport';
 
 // nlmsghdr with seq and pid zeroed, as FakeTransport.lastRequestHex() reports it.
 const NEWADDR_ADD = '1400 0506 00000000 00000000'; // RTM_NEWADDR 20, REQUEST|ACK|EXCL|CREATE

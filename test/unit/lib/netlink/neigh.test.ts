@@ -5,11 +5,7 @@ import {
   NUD_PERMANENT, NUD_REACHABLE,
 } from '../../../../lib/netlink/neigh';
 import { AF_BRIDGE, AF_INET, AF_INET6, NLM_F_MULTI, RTM_NEWNEIGH } from '../../../../lib/netlink/nl/constants';
-import { FakeTransport, doneMessage, replyMessage } from '../../../helpers/fake-transport';
-
-/** Golden hex written field by field from the uapi layouts; `//` comments, whitespace and `|` are for the reader. */
-const hex = (s: string): string => s.split('\n').map((l) => l.replace(/\/\/.*$/, '')).join('').replace(/[\s|]/g, '');
-const bytes = (s: string): Buffer => Buffer.from(hex(s), 'hex');
+import { FakeTransport, bytes, doneMessage, hex, replyMessage } from '../../../helpers/fake-transport';
 
 describe('lib/netlink/neigh', () => {
   let fake: FakeTransport;

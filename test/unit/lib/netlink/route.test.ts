@@ -5,11 +5,7 @@ import {
   RTN_UNICAST, RTPROT_BOOT, RTPROT_KERNEL, RT_SCOPE_HOST, RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL, RT_TABLE_MAIN,
 } from '../../../../lib/netlink/route';
 import { AF_INET, AF_INET6, NLM_F_MULTI, RTM_NEWROUTE } from '../../../../lib/netlink/nl/constants';
-import { FakeTransport, ackMessage, doneMessage, replyMessage } from '../../../helpers/fake-transport';
-
-/** Golden hex written field by field from the uapi layouts; `//` comments, whitespace and `|` are for the reader. */
-const hex = (s: string): string => s.split('\n').map((l) => l.replace(/\/\/.*$/, '')).join('').replace(/[\s|]/g, '');
-const bytes = (s: string): Buffer => Buffer.from(hex(s), 'hex');
+import { FakeTransport, bytes, ackMessage, doneMessage, hex, replyMessage } from '../../../helpers/fake-transport';
 
 // nlmsghdr after the length, seq and pid zeroed.
 const NEWROUTE_ADD = '1800 0506 00000000 00000000'; // RTM_NEWROUTE 24, REQUEST|ACK|EXCL|CREATE

@@ -1,26 +1,15 @@
 // The bridge's verbs behind the real dispatcher with an injected process boundary: what a runtime sees
 // on stdout for the failures that need no privileges (config and environment problems).
 import assert from 'node:assert/strict';
-import { runPlugin, type PluginIO } from '../../../../lib/cni';
-import { createLogger } from '../../../../lib/log';
 import { cmdAdd } from '../../../../plugins/bridge/add';
 import { cmdCheck } from '../../../../plugins/bridge/check';
 import { cmdDel } from '../../../../plugins/bridge/del';
 import { cmdGc } from '../../../../plugins/bridge/gc';
 import { cmdStatus } from '../../../../plugins/bridge/status';
+import { dispatch, type DispatchOut } from '../../../helpers/unit-plugin';
 
-async function run(env: Record<string, string>, conf: object): Promise<{ code: number; json: any; stdout: string }> {
-  let stdout = '';
-  const io: PluginIO = {
-    env: { CNI_CONTAINERID: 'c1', CNI_IFNAME: 'eth0', CNI_NETNS: '/run/netns/bt-none', CNI_PATH: '/nonexistent', ...env },
-    stdin: async () => Buffer.from(JSON.stringify(conf)),
-    stdout: (s) => (stdout += s),
-    stderr: () => undefined,
-    log: createLogger({}, { BERTH_LOG_LEVEL: 'silent' }),
-  };
-  const code = await runPlugin({ add: cmdAdd, del: cmdDel, check: cmdCheck, gc: cmdGc, status: cmdStatus }, { name: 'bridge', version: 't' }, io);
-  return { code, json: stdout ? JSON.parse(stdout) : undefined, stdout };
-}
+const run = (env: Record<string, string>, conf: object): Promise<DispatchOut> =>
+  dispatch({ add: cmdAdd, del: cmdDel, check: cmdCheck, gc: cmdGc, status: cmdStatus }, 'bridge', env, conf);
 
 const base = { cniVersion: '1.1.0', name: 'net1', type: 'bridge' };
 

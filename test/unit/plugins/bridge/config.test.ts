@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
-import { CniError, loadConfig, type NetConf } from '../../../../lib/cni';
+import { loadConfig, type NetConf } from '../../../../lib/cni';
 import { DEFAULT_BRIDGE, collectVlanTrunk, loadBridgeConfig, type ConfigVerb } from '../../../../plugins/bridge/config';
+import { confOf, throwsCni } from '../../../helpers/unit-plugin';
 
 /** The config as the dispatcher hands it over: decoded and base-validated from JSON text. */
-function conf(extra: Record<string, unknown> = {}): NetConf {
-  return loadConfig(JSON.stringify({ cniVersion: '1.0.0', name: 'net1', type: 'bridge', ...extra }));
-}
+const conf = (extra: Record<string, unknown> = {}): NetConf => confOf('bridge', extra);
 const load = (extra: Record<string, unknown> = {}, cniArgs = '', verb: ConfigVerb = 'ADD') => loadBridgeConfig(conf(extra), cniArgs, verb);
-
-/** Asserts that `fn` throws a CniError with `code` whose message matches `msg`. */
-function throwsCni(fn: () => unknown, code: number, msg: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof CniError, `expected a CniError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.match(err.message, msg);
-    return true;
-  });
-}
 
 describe('plugins/bridge/config', () => {
   describe('defaults (the reference NetConf)', () => {

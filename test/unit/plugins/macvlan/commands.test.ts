@@ -2,26 +2,15 @@
 // on stdout for what needs no privileges (config and environment problems, DEL without a netns, GC,
 // and STATUS, which only reads links of the test's own netns).
 import assert from 'node:assert/strict';
-import { runPlugin, type PluginIO } from '../../../../lib/cni';
-import { createLogger } from '../../../../lib/log';
 import { cmdAdd } from '../../../../plugins/macvlan/add';
 import { cmdCheck } from '../../../../plugins/macvlan/check';
 import { cmdDel } from '../../../../plugins/macvlan/del';
 import { cmdGc } from '../../../../plugins/macvlan/gc';
 import { cmdStatus } from '../../../../plugins/macvlan/status';
+import { dispatch, type DispatchOut } from '../../../helpers/unit-plugin';
 
-async function run(env: Record<string, string>, conf: object): Promise<{ code: number; json: any; stdout: string }> {
-  let stdout = '';
-  const io: PluginIO = {
-    env: { CNI_CONTAINERID: 'c1', CNI_IFNAME: 'eth0', CNI_NETNS: '/run/netns/bt-none', CNI_PATH: '/nonexistent', ...env },
-    stdin: async () => Buffer.from(JSON.stringify(conf)),
-    stdout: (s) => (stdout += s),
-    stderr: () => undefined,
-    log: createLogger({}, { BERTH_LOG_LEVEL: 'silent' }),
-  };
-  const code = await runPlugin({ add: cmdAdd, del: cmdDel, check: cmdCheck, gc: cmdGc, status: cmdStatus }, { name: 'macvlan', version: 't' }, io);
-  return { code, json: stdout ? JSON.parse(stdout) : undefined, stdout };
-}
+const run = (env: Record<string, string>, conf: object): Promise<DispatchOut> =>
+  dispatch({ add: cmdAdd, del: cmdDel, check: cmdCheck, gc: cmdGc, status: cmdStatus }, 'macvlan', env, conf);
 
 const base = { cniVersion: '1.1.0', name: 'net1', type: 'macvlan', master: 'lo' };
 /** A link name no test machine has. */
