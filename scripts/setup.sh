@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what berth needs on a fresh Debian machine (as root): the Debian packages the tests and
-# benchmarks use, then the npm dependencies, then the build. Idempotent; used by the quick start and CI.
+# benchmarks use, then the npm dependencies. Idempotent; used by the quick start and CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # iproute2: tests inspect kernel state with `ip -j` (berth itself speaks netlink directly);
 # iptables/nftables: masquerade rules; containernetworking-plugins: the reference plugins for interop
-# tests and benchmarks (/usr/lib/cni); hyperfine is optional and not needed.
-PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps)
+# tests and benchmarks (/usr/lib/cni); iputils-ping and python3 (raw ICMP) for the traffic tests.
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
