@@ -13,3 +13,4 @@ export { waitPortReady, portReady, PortDownError, PORT_UP_TIMEOUT_MS } from './l
 export { NetlinkWatch, eventIndex, RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, type WatchOptions } from './netlink-watch';
 export { attachmentAlias, linkSetAlias } from './link-alias';
 export { openSandbox, type Sandbox } from './sandbox';
+export { addressMismatch, subnetRouteMismatch, routeMismatch, canonicalCidr } from './check-net';

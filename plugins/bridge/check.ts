@@ -8,11 +8,10 @@ import { CniCode, CniError, type CmdArgs, type Interface, type Result } from '..
 import { NetlinkHandle, addrList, isLinkNotFound, linkByName, type Link } from '../../lib/netlink';
 import { openNetns } from '../../lib/netns';
 import { IFF_PROMISC } from '../../lib/netlink';
-import { formatCidr, parseCidr } from '../../lib/ip';
+import { addressMismatch, canonicalCidr, routeMismatch, subnetRouteMismatch } from '../../lib/iface';
 import { runIpamCheck } from '../../lib/ipam/run-ipam';
 import { loadBridgeConfig, type BridgeConfig } from './config';
 import { checkFailed } from './errors';
-import { checkRoutes } from './check-routes';
 import { firewall } from './firewall';
 import { calcGateways } from './gateways';
 
@@ -47,11 +46,11 @@ export async function cmdCheck(args: CmdArgs): Promise<void> {
     await checkHostVeth(host, prev.interfaces ?? [], brEntry, ctrEntry, bridge, container, conf);
 
     const mine = (prev.ips ?? []).filter((ip) => ip.interface === undefined || prev.interfaces?.[ip.interface] === ctrEntry);
-    const have = new Set((await addrList(ctr, { index: container.index })).map((a) => normal(a.cidr)));
-    for (const ip of mine) {
-      if (!have.has(normal(ip.address))) throw checkFailed(`Failed to match addr ${ip.address} on interface ${args.ifName}`);
-    }
-    await checkRoutes(ctr, mine, prev.routes ?? []);
+    const mismatch =
+      (await addressMismatch(ctr, container.index, args.ifName, mine)) ??
+      (await subnetRouteMismatch(ctr, mine)) ??
+      (await routeMismatch(ctr, prev.routes ?? []));
+    if (mismatch) throw checkFailed(mismatch);
     if (conf.ipamType !== '') await checkHostState(host, conf, args, bridge, prev);
   } finally {
     ctr.close();
@@ -98,9 +97,9 @@ async function checkHostVeth(h: NetlinkHandle, ifaces: Interface[], brEntry: Int
 /** Gateway addresses on the bridge, and the attachment's masquerade and spoof-check rules. */
 async function checkHostState(h: NetlinkHandle, conf: BridgeConfig, args: CmdArgs, bridge: Link, prev: Result): Promise<void> {
   if (conf.isGateway && conf.vlan === 0) {
-    const onBridge = new Set((await addrList(h, { index: bridge.index })).map((a) => normal(a.cidr)));
+    const onBridge = new Set((await addrList(h, { index: bridge.index })).map((a) => canonicalCidr(a.cidr)));
     for (const gw of calcGateways({ cniVersion: prev.cniVersion, ips: prev.ips ?? [] }, conf).gateways) {
-      if (!onBridge.has(normal(gw.cidr))) throw checkFailed(`Bridge ${conf.bridge} does not have its gateway address ${gw.cidr}`);
+      if (!onBridge.has(canonicalCidr(gw.cidr))) throw checkFailed(`Bridge ${conf.bridge} does not have its gateway address ${gw.cidr}`);
     }
   }
   if (conf.ipMasq) {
@@ -113,7 +112,3 @@ async function checkHostState(h: NetlinkHandle, conf: BridgeConfig, args: CmdArg
   }
 }
 
-function normal(cidr: string): string {
-  const c = parseCidr(cidr);
-  return c ? formatCidr(c) : cidr;
-}

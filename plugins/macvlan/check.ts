@@ -6,9 +6,8 @@
  */
 import { CniCode, CniError, type CmdArgs } from '../../lib/cni';
 import { isLinkNotFound, linkByName, type Link } from '../../lib/netlink';
-import { openSandbox } from '../../lib/iface';
+import { addressMismatch, openSandbox, routeMismatch } from '../../lib/iface';
 import { runIpamCheck } from '../../lib/ipam/run-ipam';
-import { checkAddresses, checkRoutes } from './check-net';
 import { loadMacvlanConfig, type MacvlanConfig } from './config';
 import { checkFailed, toMacvlanError } from './errors';
 import { masterHandle } from './link';
@@ -38,8 +37,8 @@ export async function cmdCheck(args: CmdArgs): Promise<void> {
     checkLink(link, conf, master, prev.interfaces![entry]!.mac);
     // Addresses without an interface index are taken as this one's: it is the only one we make.
     const ips = (prev.ips ?? []).filter((ip) => ip.interface === undefined || ip.interface === entry);
-    await checkAddresses(sb.ctr, link.index, args.ifName, ips);
-    await checkRoutes(sb.ctr, prev.routes ?? []);
+    const mismatch = (await addressMismatch(sb.ctr, link.index, args.ifName, ips)) ?? (await routeMismatch(sb.ctr, prev.routes ?? []));
+    if (mismatch) throw checkFailed(mismatch);
   } catch (err) {
     throw toMacvlanError(err, 'CHECK');
   } finally {
