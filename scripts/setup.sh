@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # iproute2: tests inspect kernel state with `ip -j` (berth itself speaks netlink directly);
 # iptables/nftables: masquerade rules; containernetworking-plugins: the reference plugins for interop
-# tests and benchmarks (/usr/lib/cni); iputils-ping and python3 (raw ICMP) for the traffic tests.
-PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3)
+# tests and benchmarks (/usr/lib/cni); iputils-ping and python3 (raw ICMP) for the traffic tests;
+# busybox-static: the minimal image for `berth run` (quick start, tests); runc, crun: the runtime bench.
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,140 @@
+/**
+ * Containers on disk: `<root>/containers/<id>/{config.json,state.json}` plus `<root>/names/<name>`
+ * (holding the id), created with O_EXCL so two `berth run --name x` at once can never both win the
+ * name. Every write is a temp file renamed into place: a berth killed at any instant leaves the old
+ * or the new JSON, never half of one.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerConfig, ContainerRecord, ContainerState } from './types';
+
+/** Docker's container name rule. */
+export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const ID = /^[0-9a-f]{64}$/;
+
+/** A container that does not exist, a name taken, or an ambiguous prefix; the message is Docker's. */
+export class ContainerError extends Error {
+  readonly kind: 'not-found' | 'conflict' | 'invalid';
+  constructor(message: string, kind: ContainerError['kind']) {
+    super(message);
+    this.name = 'ContainerError';
+    this.kind = kind;
+  }
+}
+
+/** Writes `data` to `path` through a temp file and rename(2). */
+export async function writeJsonAtomic(path: string, data: unknown): Promise<void> {
+  const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    await fs.writeFile(temp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+    await fs.rename(temp, path);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+}
+
+const missing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** The container records under one berth root. */
+export class ContainerStore {
+  /** `<root>/containers`. */
+  readonly dir: string;
+  private readonly namesDir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, 'containers');
+    this.namesDir = join(root, 'names');
+  }
+
+  /** The directory of container `id`: its JSON, the overlay layers, the log. */
+  containerDir(id: string): string {
+    if (!ID.test(id)) throw new ContainerError(`invalid container id ${JSON.stringify(id)}`, 'invalid');
+    return join(this.dir, id);
+  }
+
+  /**
+   * Records a new container: reserves its name first (O_EXCL), then writes config and state.
+   * @throws ContainerError conflict with Docker's message when the name is in use.
+   */
+  async create(config: ContainerConfig, state: ContainerState): Promise<void> {
+    if (!CONTAINER_NAME.test(config.name)) {
+      throw new ContainerError(`Invalid container name (${config.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 'invalid');
+    }
+    await fs.mkdir(this.namesDir, { recursive: true });
+    try {
+      await fs.writeFile(join(this.namesDir, config.name), config.id, { flag: 'wx', mode: 0o600 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = (await fs.readFile(join(this.namesDir, config.name), 'utf8').catch(() => '')).trim();
+      throw new ContainerError(
+        `Conflict. The container name "/${config.name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+        'conflict',
+      );
+    }
+    const dir = this.containerDir(config.id);
+    try {
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeJsonAtomic(join(dir, 'config.json'), config);
+      await writeJsonAtomic(join(dir, 'state.json'), state);
+    } catch (err) {
+      await this.remove(config.id, config.name);
+      throw err;
+    }
+  }
+
+  /** Replaces the state of container `id`. */
+  async saveState(id: string, state: ContainerState): Promise<void> {
+    await writeJsonAtomic(join(this.containerDir(id), 'state.json'), state);
+  }
+
+  /** The record of `id`, or undefined when it is gone (or was never completely written). */
+  async load(id: string): Promise<ContainerRecord | undefined> {
+    const dir = this.containerDir(id);
+    try {
+      const config = JSON.parse(await fs.readFile(join(dir, 'config.json'), 'utf8')) as ContainerConfig;
+      const state = JSON.parse(await fs.readFile(join(dir, 'state.json'), 'utf8')) as ContainerState;
+      return { config, state };
+    } catch (err) {
+      if (missing(err) || err instanceof SyntaxError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every container, newest first (as `docker ps`). */
+  async list(): Promise<ContainerRecord[]> {
+    const ids = await fs.readdir(this.dir).catch((err: unknown) => (missing(err) ? [] : Promise.reject(err)));
+    const records: ContainerRecord[] = [];
+    for (const id of ids.filter((n) => ID.test(n))) {
+      const rec = await this.load(id);
+      if (rec) records.push(rec);
+    }
+    return records.sort((a, b) => b.config.created.localeCompare(a.config.created));
+  }
+
+  /**
+   * Finds a container by name, full id or unique id prefix, as Docker does.
+   * @throws ContainerError not-found (`No such container: x`) or an ambiguous prefix.
+   */
+  async resolve(ref: string): Promise<ContainerRecord> {
+    if (CONTAINER_NAME.test(ref)) {
+      const id = (await fs.readFile(join(this.namesDir, ref), 'utf8').catch(() => '')).trim();
+      const rec = ID.test(id) ? await this.load(id) : undefined;
+      if (rec) return rec;
+    }
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const matches = (await this.list()).filter((r) => r.config.id.startsWith(ref));
+      if (matches.length === 1) return matches[0]!;
+      if (matches.length > 1) throw new ContainerError(`multiple IDs found with provided prefix: ${ref}`, 'conflict');
+    }
+    throw new ContainerError(`No such container: ${ref}`, 'not-found');
+  }
+
+  /** Deletes the record and frees the name (idempotent). The caller has torn down the rest. */
+  async remove(id: string, name: string): Promise<void> {
+    await fs.rm(this.containerDir(id), { recursive: true, force: true });
+    const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(() => '')).trim();
+    if (owner === id) await fs.rm(join(this.namesDir, name), { force: true });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * What berth records about one container: the configuration `berth run` resolved (immutable once
+ * created) and the state that changes over its life. Both are stored as JSON under
+ * `<root>/containers/<id>/` and are the source of `berth ps` and `berth inspect`.
+ */
+import type { Resources } from '../cgroups/resources';
+import type { MountSpec } from '../storage/mount-spec';
+
+/** `--network`: Docker's modes. `network` names a berth network (`bridge` is the default one). */
+export type NetworkMode =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'host' }
+  | { readonly kind: 'container'; readonly container: string }
+  | { readonly kind: 'network'; readonly name: string };
+
+/** One line of a uid or gid map (`--userns`), as /proc/<pid>/uid_map spells it. */
+export interface IdMap {
+  readonly containerId: number;
+  readonly hostId: number;
+  readonly size: number;
+}
+
+/** Everything `berth run` decided before the container started. */
+export interface ContainerConfig {
+  /** 64 lowercase hex digits. */
+  readonly id: string;
+  /** Unique among containers; Docker's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]+`. */
+  readonly name: string;
+  /** The image reference as the user gave it ("busybox"). */
+  readonly image: string;
+  /** The image's id (sha256 hex) at create time. */
+  readonly imageId: string;
+  /** argv of the container's process (the image default when none was given). */
+  readonly command: readonly string[];
+  /** `KEY=VALUE` entries, PATH included. */
+  readonly env: readonly string[];
+  /** Absolute path inside the container; "/" by default. */
+  readonly workingDir: string;
+  /** The UTS hostname; the first 12 digits of the id by default (Docker's choice). */
+  readonly hostname: string;
+  readonly network: NetworkMode;
+  readonly mounts: readonly MountSpec[];
+  readonly resources: Resources;
+  /** `--rm`: remove everything once the process exits. */
+  readonly autoRemove: boolean;
+  /** `--userns`: run in a new user namespace with these maps. */
+  readonly userns?: { readonly uidMap: readonly IdMap[]; readonly gidMap: readonly IdMap[] };
+  /** RFC 3339 time of creation. */
+  readonly created: string;
+}
+
+/** Docker's container states, as `berth ps` and `inspect .State.Status` show them. */
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited' | 'dead';
+
+/** A network the container is attached to, from the CNI result of its ADD. */
+export interface NetworkAttachment {
+  readonly network: string;
+  /** The interface inside the container ("eth0"). */
+  readonly ifName: string;
+  readonly mac?: string;
+  /** "10.87.0.2/16" (CIDR-suffixed, as Docker's IPv4Address). */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  readonly gateway?: string;
+}
+
+/** What changes over a container's life. */
+export interface ContainerState {
+  status: ContainerStatus;
+  /** Host PID of the container's process; 0 when it is not running. */
+  pid: number;
+  /** Start time of `pid` (field 22 of /proc/<pid>/stat), so a reused PID is never mistaken for it. */
+  pidStartTime?: string;
+  /** Host PID of the berth process that supervises it (waits for it, writes its logs). */
+  supervisorPid?: number;
+  supervisorStartTime?: string;
+  exitCode: number;
+  oomKilled: boolean;
+  /** RFC 3339; "0001-01-01T00:00:00Z" (Docker's zero time) when it never happened. */
+  startedAt: string;
+  finishedAt: string;
+  /** Why the start failed, when it did. */
+  error: string;
+  /** Path of the container's network namespace ("" with --network host). */
+  netns: string;
+  attachments: NetworkAttachment[];
+}
+
+/** A container as the CLI sees it. */
+export interface ContainerRecord {
+  readonly config: ContainerConfig;
+  readonly state: ContainerState;
+}
+
+/** Docker's zero time, used for events that did not happen. */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
