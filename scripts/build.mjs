@@ -4,7 +4,7 @@
 // two-line shim that loads the prebuilt koffi.node copied next to the bundles.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 import { compileSchemas } from './compile-schemas.mjs';
@@ -84,12 +84,16 @@ entries.forEach(({ name }, i) => {
   install(path.join('lib', `${name}.js`), results[i].outputFiles[0].contents);
   install(name, `#!/usr/bin/env node\n// berth-plugin ${name}\n${launcher.replaceAll('NAME', name)}`, 0o755);
 });
-for (const { name } of entries) {
-  execFileSync(process.execPath, [path.join(outDir, name)], {
+for (const { main, name } of entries) {
+  // A plugin answers VERSION; a cmd entry is simply started with no arguments (it may exit non-zero,
+  // e.g. berth-init without its sync socket): either way the run compiles its start-up path.
+  const plugin = main.startsWith(path.join(root, 'plugins'));
+  const run = spawnSync(process.execPath, [path.join(outDir, name)], {
     env: { PATH: process.env.PATH, CNI_COMMAND: 'VERSION', BERTH_WRITE_CODE_CACHE: '1' },
     input: '{"cniVersion":"1.1.0"}',
-    stdio: ['pipe', 'ignore', 'inherit'],
+    stdio: ['pipe', 'ignore', plugin ? 'inherit' : 'ignore'],
   });
+  if (plugin && run.status !== 0) throw new Error(`${name} VERSION failed while writing its code cache (status ${run.status})`);
 }
 // Executables whose source is gone are removed, so dist/bin never offers a stale plugin.
 const names = entries.map((e) => e.name);

@@ -5,3 +5,4 @@ export * from './namespaces';
 export * from './mount';
 export * from './flock';
 export * from './process';
+export * from './fd';

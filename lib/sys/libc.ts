@@ -25,6 +25,10 @@ function declare(lib: LibraryHandle) {
     sethostname: lib.func('int sethostname(const char *name, size_t len)'),
     execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
     gettid: lib.func('int gettid(void)'),
+    prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
+    fcntl: lib.func('int fcntl(int fd, int cmd, ...)'),
+    mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+    chdir: lib.func('int chdir(const char *path)'),
   } as const;
 }
 

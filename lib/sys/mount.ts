@@ -37,3 +37,18 @@ export function umount2(target: string, flags = 0): void {
 export function pivotRoot(newRoot: string, putOld: string): void {
   check(Number(libc().syscall(SYS_pivot_root, 'const char *', newRoot, 'const char *', putOld)), 'pivot_root', newRoot);
 }
+
+/** File type bits of mknod(2)'s mode. */
+export const S_IFCHR = 0o020000;
+
+/** makedev(3): the kernel's dev_t encoding of major:minor. */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+/** mknod(2) of a character device; the umask applies, so callers chmod afterwards. */
+export function mknodChar(path: string, mode: number, major: number, minor: number): void {
+  check(libc().mknod(path, S_IFCHR | mode, makedev(major, minor)), 'mknod', path);
+}

@@ -1,0 +1,120 @@
+/**
+ * Starts a container's init (dist/bin/berth-init) in the right PID namespace and hands it its spec.
+ *
+ * Node has no pre-exec hook, so the PID namespace is chosen on the main thread around spawn(): libuv
+ * forks from the main thread and the child is born in that thread's `pid_for_children`. For `run` a
+ * fresh namespace (the init becomes its PID 1), for `exec` the container's. The thread switches back
+ * at once, synchronously (research C5: a dead PID namespace left as pid_for_children makes every
+ * later fork fail with ENOMEM).
+ *
+ * Then the protocol: the child waits for its spec; we first put it into the cgroups (so nothing the
+ * user runs is ever outside its limits), then write the spec; the init answers with a failure line,
+ * or with EXEC_MARK and then end-of-file when its execve succeeded (the socket is close-on-exec).
+ */
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { CLONE_NEWPID, setns, unshare } from '../../sys';
+import { EXEC_MARK, type InitFailure, type InitSpec } from '../init/spec';
+
+/** Where the init starts and what it inherits. */
+export interface SpawnInitOptions {
+  /** Path of the berth-init executable (a Node launcher). */
+  readonly initPath: string;
+  readonly spec: InitSpec;
+  /** stdin, stdout, stderr of the container's process. */
+  readonly stdio: readonly ('inherit' | 'ignore' | 'pipe' | number)[];
+  /** Called with the child's host PID before the spec is sent: put it into the cgroups here. */
+  readonly beforeStart: (pid: number) => void;
+}
+
+/** The init failed before execve; `failure` is its own report. */
+export class InitError extends Error {
+  readonly failure: InitFailure;
+  constructor(failure: InitFailure) {
+    super(failure.step === 'find the command' || failure.step === 'execve' ? failure.error : `${failure.step}: ${failure.error}`);
+    this.name = 'InitError';
+    this.failure = failure;
+  }
+}
+
+let ownPidNs: number | undefined;
+
+/** Spawns `fn`'s child with pid_for_children set by `enter`, restoring ours right after. */
+function spawnInPidNs(enter: () => void, fn: () => ChildProcess): ChildProcess {
+  ownPidNs ??= openSync('/proc/self/ns/pid', 'r');
+  enter();
+  try {
+    return fn();
+  } finally {
+    // Failing to come back would leave every later child of this process in the container's
+    // namespace: not survivable.
+    try {
+      setns(ownPidNs, CLONE_NEWPID, 'own pid namespace');
+    } catch (err) {
+      process.stderr.write(`berth: cannot return to its own PID namespace: ${String(err)}\n`);
+      process.abort();
+    }
+  }
+}
+
+/** A started container process. */
+export interface StartedInit {
+  readonly child: ChildProcess;
+  /** Host PID. */
+  readonly pid: number;
+  /** Settles when the process has exited (captured from the spawn on, so a quick exit is never missed). */
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Resolves once the init exec'd the user's command; rejects with InitError (the child reaped) when a
+ * step failed or the init died first.
+ */
+export async function spawnInit(opts: SpawnInitOptions): Promise<StartedInit> {
+  const spec = opts.spec;
+  const enter = spec.mode === 'run'
+    ? () => unshare(CLONE_NEWPID)
+    : () => {
+      const fd = openSync(`/proc/${spec.pid}/ns/pid`, 'r');
+      try { setns(fd, CLONE_NEWPID, `pid namespace of ${spec.pid}`); } finally { closeSync(fd); }
+    };
+  // An empty environment: the user's env goes to execve from the spec, and nothing of ours (say
+  // NODE_OPTIONS) should shape the init's own Node.
+  const child = spawnInPidNs(enter, () => spawn(process.execPath, [opts.initPath], { stdio: [...opts.stdio, 'pipe'] as StdioOptions, env: {} }));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
+  try {
+    await Promise.race([new Promise<void>((resolve) => child.once('spawn', resolve)), spawnFailed]);
+    opts.beforeStart(child.pid!);
+    const reply = await Promise.race([readAll(child.stdio[3] as Socket, `${JSON.stringify(spec)}\n`), spawnFailed]);
+    // The init writes EXEC_MARK right before execve; a failure line may follow it.
+    const lines = reply.split('\n').filter((l) => l !== '' && l !== EXEC_MARK);
+    if (lines.length > 0) throw new InitError(JSON.parse(lines[0]!) as InitFailure);
+    if (!reply.startsWith(EXEC_MARK)) {
+      const { code, signal } = await exit;
+      throw new InitError({ step: 'init', error: `the init died before starting the command (${signal ?? `exit ${code}`})` });
+    }
+    return { child, pid: child.pid!, exit };
+  } catch (err) {
+    spawnFailed.catch(() => {});
+    if (child.pid !== undefined) {
+      child.kill('SIGKILL');
+      await exit;
+    }
+    throw err;
+  }
+}
+
+/** Writes `line` and reads until end-of-file. */
+function readAll(sock: Socket, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    sock.once('error', reject);
+    sock.write(line);
+  });
+}
