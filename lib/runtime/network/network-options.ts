@@ -1,0 +1,53 @@
+/**
+ * `-o key=value` of `network create`, checked as Docker's bridge and macvlan drivers check them. Keys
+ * berth does not know are kept (Docker stores them too) and shown by inspect.
+ */
+import { validateIfName } from '../../cni/env';
+import { parseBoolOption, bridgeNameOf } from './network-conflist';
+import { NetworkError, OPT_BRIDGE_NAME, OPT_IP_MASQUERADE, OPT_MACVLAN_MODE, OPT_MTU, OPT_PARENT, type NetworkInfo } from './types';
+
+/** Docker's macvlan modes (the plugin also has `source`, which Docker does not offer). */
+const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'];
+
+/**
+ * Checks the options of a new network against the driver and the networks that exist.
+ * @throws {NetworkError} naming the option and value
+ */
+export function checkOptions(net: NetworkInfo, others: readonly NetworkInfo[]): void {
+  const o = net.options;
+  if (o[OPT_MTU] !== undefined) {
+    const mtu = Number(o[OPT_MTU]);
+    if (!/^\d+$/.test(o[OPT_MTU]) || mtu < 68 || mtu > 65535) {
+      throw new NetworkError(`invalid value ${JSON.stringify(o[OPT_MTU])} for option ${OPT_MTU}: an MTU is an integer from 68 to 65535`, 'invalid');
+    }
+  }
+  if (net.driver === 'bridge') {
+    if (o[OPT_IP_MASQUERADE] !== undefined && parseBoolOption(o[OPT_IP_MASQUERADE]) === undefined) {
+      throw new NetworkError(`invalid value ${JSON.stringify(o[OPT_IP_MASQUERADE])} for option ${OPT_IP_MASQUERADE}: expected true or false`, 'invalid');
+    }
+    const bridge = bridgeNameOf(net);
+    ifName(bridge, OPT_BRIDGE_NAME);
+    const owner = others.find((n) => n.driver === 'bridge' && bridgeNameOf(n) === bridge);
+    if (owner) throw new NetworkError(`bridge name ${bridge} is already used by network ${owner.name}`, 'conflict');
+  }
+  if (net.driver === 'macvlan') {
+    const mode = o[OPT_MACVLAN_MODE];
+    if (mode !== undefined && !MACVLAN_MODES.includes(mode)) {
+      throw new NetworkError(`requested macvlan mode '${mode}' is not valid, 'bridge' mode is the macvlan driver default`, 'invalid');
+    }
+    const parent = o[OPT_PARENT];
+    if (parent !== undefined) {
+      ifName(parent, OPT_PARENT);
+      const owner = others.find((n) => n.driver === 'macvlan' && n.options[OPT_PARENT] === parent);
+      if (owner) throw new NetworkError(`network ${owner.name} is already using parent interface ${parent}`, 'conflict');
+    }
+  }
+}
+
+function ifName(name: string, option: string): void {
+  try {
+    validateIfName(name, option);
+  } catch (err) {
+    throw new NetworkError((err as Error).message, 'invalid');
+  }
+}
