@@ -1,0 +1,11 @@
+/**
+ * berth's image store: rootfs images imported from tarballs or directories, or made from a static
+ * busybox, with Docker's references, tags and `rmi` rules. No registry is involved.
+ */
+export { ImageStore, type ImageStoreOptions, type ImportOptions } from './image-store';
+export { type ImageConfig, type ImageInfo, DEFAULT_PATH_ENV, IMPORT_CONFIG } from './image-config';
+export { ImageError, type ImageErrorKind } from './image-error';
+export { parseImageRef, formatImageRef, DEFAULT_TAG, type ImageRef } from './image-ref';
+export { formatSize } from './format-size';
+export { BUSYBOX_CONFIG, DEFAULT_BUSYBOX, isStaticElf } from './busybox-rootfs';
+export { matchImage, planRemoval, type ImageMatch, type RemovalPlan } from './image-match';
