@@ -55,10 +55,12 @@ export class ContainerStore {
   }
 
   /**
-   * Records a new container: reserves its name first (O_EXCL), then writes config and state.
+   * Records a new container: reserves its name first (O_EXCL), makes its directory, calls `lock`
+   * (the creator takes the container's lock there, before any record is visible to others), then
+   * writes config and state.
    * @throws ContainerError conflict with Docker's message when the name is in use.
    */
-  async create(config: ContainerConfig, state: ContainerState): Promise<void> {
+  async create(config: ContainerConfig, state: ContainerState, lock: (dir: string) => void = () => {}): Promise<void> {
     if (!CONTAINER_NAME.test(config.name)) {
       throw new ContainerError(`Invalid container name (${config.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 'invalid');
     }
@@ -76,6 +78,7 @@ export class ContainerStore {
     const dir = this.containerDir(config.id);
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      lock(dir);
       await writeJsonAtomic(join(dir, 'config.json'), config);
       await writeJsonAtomic(join(dir, 'state.json'), state);
     } catch (err) {

@@ -1,0 +1,72 @@
+/**
+ * Signals and the freezer: `stop`, `kill`, `pause`, `unpause`. They act on the container's process
+ * and cgroup; the supervisor notices the exit and records it, so these only wait for that to happen
+ * (the lock falls free once the record is final).
+ */
+import { constants } from 'node:os';
+import type { RuntimeDeps } from './deps';
+import { waitUnattended } from './lock';
+import { processStartTime } from './start';
+import { ContainerError } from './store';
+import { containerCgroup } from './teardown';
+import type { ContainerRecord } from './types';
+
+const isLive = (rec: ContainerRecord): boolean => rec.state.status === 'running' || rec.state.status === 'paused';
+
+/** Docker's signal names: "KILL", "SIGKILL" or a number. */
+export function parseSignal(text: string): NodeJS.Signals {
+  const upper = text.toUpperCase();
+  const name = (upper.startsWith('SIG') ? upper : `SIG${upper}`) as NodeJS.Signals;
+  if (name in constants.signals) return name;
+  const num = Number(text);
+  const byNumber = Object.entries(constants.signals).find(([, n]) => n === num);
+  if (Number.isInteger(num) && byNumber) return byNumber[0] as NodeJS.Signals;
+  throw new ContainerError(`Invalid signal: ${text}`, 'invalid');
+}
+
+/** Sends `signal` to the container's process, after checking the PID still is that process. */
+function signalProcess(rec: ContainerRecord, signal: NodeJS.Signals): void {
+  const { pid, pidStartTime } = rec.state;
+  if (pid <= 0 || (pidStartTime !== undefined && processStartTime(pid) !== pidStartTime)) return; // gone already
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/** `berth kill`: refuses a container that is not running (Docker's message). */
+export async function killContainer(deps: RuntimeDeps, rec: ContainerRecord, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (!isLive(rec)) throw new ContainerError(`Cannot kill container: ${rec.config.name}: container ${rec.config.id} is not running`, 'conflict');
+  signalProcess(rec, signal);
+  // A paused process only acts on the signal once thawed (SIGKILL included, in v1's freezer).
+  if (rec.state.status === 'paused') await containerCgroup(deps, rec.config.id).thaw().catch(() => {});
+}
+
+/**
+ * `berth stop`: SIGTERM, then SIGKILL after `timeoutSec`; resolves once the supervisor recorded the
+ * exit. A stopped container is a no-op, as in Docker.
+ */
+export async function stopContainer(deps: RuntimeDeps, rec: ContainerRecord, timeoutSec = 10): Promise<void> {
+  if (!isLive(rec)) return;
+  const dir = deps.containers.containerDir(rec.config.id);
+  await killContainer(deps, rec, 'SIGTERM');
+  if (await waitUnattended(dir, timeoutSec * 1000)) return;
+  signalProcess(rec, 'SIGKILL');
+  if (!(await waitUnattended(dir, 30_000))) throw new ContainerError(`container ${rec.config.id.slice(0, 12)} did not exit after SIGKILL`, 'conflict');
+}
+
+/** `berth pause`: freezes every process of the container. */
+export async function pauseContainer(deps: RuntimeDeps, rec: ContainerRecord): Promise<void> {
+  if (rec.state.status === 'paused') throw new ContainerError(`Container ${rec.config.id} is already paused`, 'conflict');
+  if (rec.state.status !== 'running') throw new ContainerError(`Container ${rec.config.id} is not running`, 'conflict');
+  await containerCgroup(deps, rec.config.id).freeze();
+  await deps.containers.saveState(rec.config.id, { ...rec.state, status: 'paused' });
+}
+
+/** `berth unpause`. */
+export async function unpauseContainer(deps: RuntimeDeps, rec: ContainerRecord): Promise<void> {
+  if (rec.state.status !== 'paused') throw new ContainerError(`Container ${rec.config.id} is not paused`, 'conflict');
+  await containerCgroup(deps, rec.config.id).thaw();
+  await deps.containers.saveState(rec.config.id, { ...rec.state, status: 'running' });
+}

@@ -1,0 +1,34 @@
+/**
+ * `berth exec`: a new process in a running container, in all of its namespaces (PID included: the
+ * parent sets it around the spawn) and in its cgroups before it runs anything.
+ */
+import type { RuntimeDeps } from './deps';
+import { mergeEnv } from './create';
+import { type ContainerStdio } from './start';
+import { type StartedInit, spawnInit } from './spawn-init';
+import { ContainerError } from './store';
+import { containerCgroup } from './teardown';
+import type { ContainerRecord } from './types';
+
+/** What to run. */
+export interface ExecRequest {
+  readonly command: readonly string[];
+  /** Added to (and overriding) the container's environment. */
+  readonly env: readonly string[];
+  /** Default: the container's working directory. */
+  readonly workingDir?: string;
+}
+
+/** Starts the process; the caller waits on `exit`. */
+export async function execInContainer(deps: RuntimeDeps, rec: ContainerRecord, req: ExecRequest, stdio: ContainerStdio): Promise<StartedInit> {
+  if (rec.state.status === 'paused') throw new ContainerError(`Container ${rec.config.id} is paused, unpause the container before exec`, 'conflict');
+  if (rec.state.status !== 'running') throw new ContainerError(`Container ${rec.config.id} is not running`, 'conflict');
+  if (req.command.length === 0) throw new ContainerError('exec requires at least 1 argument', 'invalid');
+  const cgroup = containerCgroup(deps, rec.config.id);
+  return spawnInit({
+    initPath: deps.paths.initPath,
+    spec: { mode: 'exec', pid: rec.state.pid, command: req.command, env: mergeEnv(rec.config.env, req.env), workingDir: req.workingDir ?? rec.config.workingDir },
+    stdio,
+    beforeStart: (pid) => cgroup.addProcess(pid),
+  });
+}

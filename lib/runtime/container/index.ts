@@ -1,0 +1,20 @@
+/**
+ * The container lifecycle: create, start (the init in its namespaces and cgroups), supervise, stop,
+ * kill, pause, exec, stats, remove, and the clean-up after crashes. The CLI (cmd/berth) drives it.
+ */
+export * from './types';
+export { ContainerStore, ContainerError, CONTAINER_NAME, writeJsonAtomic } from './store';
+export { type RuntimePaths, netnsDir, cgroupPathOf } from './paths';
+export { type RuntimeDeps, runtimeDeps } from './deps';
+export { type CreateRequest, type CreatedContainer, createContainer, mergeEnv, containerEnv } from './create';
+export { type ContainerStdio, type StartedContainer, startContainer, logPathOf, processStartTime } from './start';
+export { superviseContainer, exitCodeOf, type SuperviseOptions } from './supervise';
+export { removeContainer } from './remove';
+export { stopContainer, killContainer, pauseContainer, unpauseContainer, parseSignal } from './control';
+export { execInContainer, type ExecRequest } from './exec';
+export { containerStats, parseNetDev, type ContainerStats } from './stats';
+export { reconcile, type ReconcileReport } from './reconcile';
+export { type HeldLock, tryLock, isUnattended, waitUnattended } from './lock';
+export { appendLog, readLog, followLog, type LogRecord } from './json-log';
+export { InitError, type StartedInit } from './spawn-init';
+export { CONTAINER_IFNAME } from './network-attach';

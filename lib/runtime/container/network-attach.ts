@@ -1,0 +1,94 @@
+/**
+ * Networking of a container, the way a CNI runtime does it: a named netns per container, loopback
+ * up, then the network's conflist ADDed through lib/cni/runtime (results cached in libcni's format).
+ * Detaching is DEL then the netns removal; both are idempotent, so a teardown can always be retried.
+ */
+import { join } from 'node:path';
+import type { Result } from '../../cni/types';
+import { type NetworkConfigList, parseConfList } from '../../cni/runtime';
+import { NetlinkHandle, linkSetUp } from '../../netlink';
+import { createNamedNetns, deleteNamedNetns, openNetns } from '../../netns';
+import type { RuntimeDeps } from './deps';
+import { netnsDir } from './paths';
+import type { ContainerConfig, NetworkAttachment } from './types';
+
+/** The interface name inside the container, as Docker's. */
+export const CONTAINER_IFNAME = 'eth0';
+
+/** Whether the container gets a netns of its own (bridge, a named network, or none). */
+export const ownsNetns = (config: ContainerConfig): boolean => config.network.kind === 'none' || config.network.kind === 'network';
+
+/** Creates the container's netns with loopback up; returns its path. */
+export async function createContainerNetns(deps: RuntimeDeps, id: string): Promise<string> {
+  const ns = createNamedNetns(id, netnsDir(deps.paths));
+  try {
+    const h = NetlinkHandle.open(ns);
+    try {
+      await linkSetUp(h, 'lo');
+    } finally {
+      h.close();
+    }
+  } finally {
+    ns.close();
+  }
+  return join(netnsDir(deps.paths), id);
+}
+
+/** Removes the container's netns (missing is fine). */
+export function deleteContainerNetns(deps: RuntimeDeps, id: string): void {
+  deleteNamedNetns(id, netnsDir(deps.paths));
+}
+
+/** The attachment record of a CNI result: the sandbox interface's MAC and its addresses. */
+export function attachmentOf(network: string, result: Result): NetworkAttachment {
+  const ifaces = result.interfaces ?? [];
+  const index = ifaces.findIndex((i) => i.sandbox !== undefined && i.sandbox !== '');
+  const ips = (result.ips ?? []).filter((ip) => index === -1 || ip.interface === undefined || ip.interface === index);
+  const v4 = ips.find((ip) => !ip.address.includes(':'));
+  const v6 = ips.find((ip) => ip.address.includes(':'));
+  return {
+    network,
+    ifName: index === -1 ? CONTAINER_IFNAME : ifaces[index]!.name,
+    ...(index === -1 || ifaces[index]!.mac === undefined ? {} : { mac: ifaces[index]!.mac }),
+    ...(v4 ? { ipv4: v4.address, ...(v4.gateway ? { gateway: v4.gateway } : {}) } : {}),
+    ...(v6 ? { ipv6: v6.address } : {}),
+  };
+}
+
+/** ADDs the container to network `name` in `netns`. A failed ADD is DELed (the spec's rule). */
+export async function attachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string): Promise<NetworkAttachment> {
+  const net = deps.networks.get(name);
+  const list = deps.networks.conflist(net);
+  const rt = { containerId: id, netns, ifName: CONTAINER_IFNAME };
+  try {
+    return attachmentOf(net.name, await deps.cni.addNetworkList(list, rt));
+  } catch (err) {
+    await deps.cni.delNetworkList(list, rt).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * DELs the container from network `name`. The cached config is preferred (libcni's rule: DEL with
+ * what ADD used, even if the network was changed or removed since).
+ */
+export async function detachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string): Promise<void> {
+  const cached = await deps.cni.getCachedResult(name, id, CONTAINER_IFNAME).catch(() => undefined);
+  let list: NetworkConfigList;
+  if (cached) list = parseConfList(cached.config);
+  else {
+    try {
+      list = deps.networks.conflist(deps.networks.get(name));
+    } catch {
+      return; // neither a cache entry nor the network: nothing was ever attached
+    }
+  }
+  // A netns path that no longer exists is passed empty: DEL must work without it.
+  let nsPath = netns;
+  try {
+    openNetns(netns).close();
+  } catch {
+    nsPath = '';
+  }
+  await deps.cni.delNetworkList(list, { containerId: id, netns: nsPath, ifName: CONTAINER_IFNAME });
+}

@@ -1,0 +1,25 @@
+/**
+ * `berth rm`: after the runtime resources are released, the writable layer, the anonymous volumes
+ * (with -v or --rm, as Docker) and the record itself go. Idempotent; a crash half-way leaves a record
+ * the next `rm` finishes.
+ */
+import { ANONYMOUS_LABEL } from '../storage/volume-store';
+import { overlayLayout, removeWritableLayer } from '../storage/overlay-root';
+import type { RuntimeDeps } from './deps';
+import { releaseResources } from './teardown';
+import type { ContainerConfig } from './types';
+
+/** Removes container `config` and everything it owns. */
+export async function removeContainer(deps: RuntimeDeps, config: ContainerConfig, opts: { volumes: boolean }): Promise<void> {
+  await releaseResources(deps, config);
+  const dir = deps.containers.containerDir(config.id);
+  await removeWritableLayer(overlayLayout(dir, ['/']));
+  if (opts.volumes) {
+    for (const m of config.mounts) {
+      if (m.type !== 'volume' || m.name === undefined) continue;
+      const info = await deps.volumes.inspect(m.name).catch(() => undefined);
+      if (info !== undefined && ANONYMOUS_LABEL in (info.Labels ?? {})) await deps.volumes.remove(m.name, { force: true }).catch(() => {});
+    }
+  }
+  await deps.containers.remove(config.id, config.name);
+}
