@@ -1,0 +1,10 @@
+/** The container lifecycle commands, for commands/index.ts. */
+import type { CommandDef } from '../registry';
+import { CONTROL_COMMANDS } from './container-control';
+import { EXEC_COMMANDS } from './container-exec';
+import { INFO_COMMANDS } from './container-info';
+import { PS_COMMANDS } from './container-ps';
+import { RUN_COMMANDS } from './container-run';
+
+/** Every container command. */
+export const CONTAINER_COMMANDS: readonly CommandDef[] = [...RUN_COMMANDS, ...PS_COMMANDS, ...CONTROL_COMMANDS, ...EXEC_COMMANDS, ...INFO_COMMANDS];

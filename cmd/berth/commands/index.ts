@@ -1,0 +1,18 @@
+/**
+ * Every berth command, registered into one registry. The container lifecycle commands
+ * (commands/container*.ts) are added here next to the volume, image and network ones.
+ */
+import type { CommandRegistry } from '../registry';
+import { CONTAINER_COMMANDS } from './container';
+import { IMAGE_COMMANDS, IMAGE_GROUP } from './image';
+import { NETWORK_COMMANDS, NETWORK_GROUP } from './network';
+import { VOLUME_COMMANDS, VOLUME_GROUP } from './volume';
+
+/** Registers the built-in commands and their management groups into `registry`. */
+export function registerBuiltins(registry: CommandRegistry): void {
+  registry.registerGroup({ name: 'container', description: 'Manage containers' });
+  registry.registerGroup(VOLUME_GROUP);
+  registry.registerGroup(IMAGE_GROUP);
+  registry.registerGroup(NETWORK_GROUP);
+  for (const def of [...CONTAINER_COMMANDS, ...VOLUME_COMMANDS, ...IMAGE_COMMANDS, ...NETWORK_COMMANDS]) registry.register(def);
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { BerthHarness } from '../harness';
+
+describe('cmd/berth/commands/network', () => {
+  let h: BerthHarness;
+  beforeEach(() => { h = new BerthHarness(); });
+  afterEach(() => h.cleanup());
+
+  it('lists the built-in networks in Docker\'s columns', async () => {
+    const r = await h.berth(['network', 'ls']);
+    assert.equal(r.code, 0);
+    const lines = r.out.trimEnd().split('\n');
+    assert.equal(lines[0], 'NETWORK ID     NAME      DRIVER    SCOPE');
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(1)), [['bridge', 'bridge', 'local'], ['host', 'host', 'local'], ['none', 'null', 'local']]);
+    assert.match(lines[1]!, /^[0-9a-f]{12} {3}bridge/);
+    assert.equal((await h.berth(['network', 'ls', '--format', '{{.Name}}', '-f', 'driver=null'])).out, 'none\n');
+  });
+
+  it('creates, inspects and removes a network', async () => {
+    const created = await h.berth(['network', 'create', '--subnet', '10.99.0.0/24', '--label', 'team=a', 'backend']);
+    assert.equal(created.code, 0, created.err);
+    const id = created.out.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.equal((await h.berth(['network', 'ls', '-q', '--no-trunc', '-f', 'type=custom'])).out, `${id}\n`);
+    const inspect = await h.berth(['network', 'inspect', 'backend']);
+    const [net] = JSON.parse(inspect.out);
+    assert.equal(net.Name, 'backend');
+    assert.equal(net.Id, id);
+    assert.deepEqual(net.IPAM.Config, [{ Subnet: '10.99.0.0/24', Gateway: '10.99.0.1' }]);
+    assert.deepEqual(net.Containers, {});
+    assert.deepEqual(net.Labels, { team: 'a' });
+    assert.match(inspect.out, /^\[\n {4}\{\n {8}"Name": "backend",/);
+    assert.deepEqual(await h.berth(['network', 'rm', 'backend']), { code: 0, out: 'backend\n', err: '' });
+    const gone = await h.berth(['network', 'inspect', 'backend']);
+    assert.deepEqual(gone, { code: 1, out: '[]\n', err: 'Error response from daemon: network backend not found\n' });
+  });
+
+  it('refuses to remove a built-in and prunes only unused custom networks', async () => {
+    const r = await h.berth(['network', 'rm', 'bridge']);
+    assert.deepEqual(r, { code: 1, out: '', err: 'Error response from daemon: bridge is a pre-defined network and cannot be removed\n' });
+    await h.berth(['network', 'create', 'a1']);
+    const prompt = 'WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ';
+    assert.deepEqual(await h.berth(['network', 'prune'], { stdin: ['N'] }), { code: 0, out: prompt, err: '' });
+    assert.deepEqual(await h.berth(['network', 'prune', '-f']), { code: 0, out: 'Deleted Networks:\na1\n', err: '' });
+  });
+});

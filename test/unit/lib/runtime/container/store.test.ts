@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initialState } from '../../../../../lib/runtime/container/create';
+import { ContainerError, ContainerStore } from '../../../../../lib/runtime/container/store';
+import type { ContainerConfig } from '../../../../../lib/runtime/container/types';
+
+const config = (id: string, name: string, created: string): ContainerConfig => ({
+  id, name, image: 'busybox', imageId: 'f'.repeat(64), command: ['true'], env: [], workingDir: '/', hostname: id.slice(0, 12),
+  network: { kind: 'none' }, mounts: [], resources: {}, autoRemove: false, created,
+});
+
+describe('lib/runtime/container/store', () => {
+  let root: string;
+  let store: ContainerStore;
+  const a = 'a'.repeat(64);
+  const b = 'ab'.repeat(32);
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'berth-cs-'));
+    store = new ContainerStore(root);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('creates, lists newest first, and resolves by name, id and prefix', async () => {
+    await store.create(config(a, 'one', '2026-01-01T00:00:00Z'), initialState());
+    await store.create(config(b, 'two', '2026-01-02T00:00:00Z'), initialState());
+    assert.deepEqual((await store.list()).map((r) => r.config.name), ['two', 'one']);
+    assert.equal((await store.resolve('one')).config.id, a);
+    assert.equal((await store.resolve(b)).config.name, 'two');
+    assert.equal((await store.resolve('ab')).config.id, b);
+    await assert.rejects(store.resolve('a'), /multiple IDs found with provided prefix: a/);
+    await assert.rejects(store.resolve('nope'), (e: unknown) => e instanceof ContainerError && e.kind === 'not-found' && e.message === 'No such container: nope');
+  });
+  it("refuses a taken name with Docker's message and keeps the first", async () => {
+    await store.create(config(a, 'web', '2026-01-01T00:00:00Z'), initialState());
+    await assert.rejects(store.create(config(b, 'web', '2026-01-01T00:00:00Z'), initialState()), /The container name "\/web" is already in use by container "a{64}"/);
+    assert.equal((await store.list()).length, 1);
+  });
+  it('refuses invalid names and ids, which never become paths', async () => {
+    await assert.rejects(store.create(config(a, '../x', '2026-01-01T00:00:00Z'), initialState()), /Invalid container name/);
+    assert.throws(() => store.containerDir('../../etc'), /invalid container id/);
+  });
+  it('lets only one of two concurrent creates have a name', async () => {
+    const results = await Promise.allSettled([
+      store.create(config(a, 'race', '2026-01-01T00:00:00Z'), initialState()),
+      store.create(config(b, 'race', '2026-01-01T00:00:00Z'), initialState()),
+    ]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+  });
+  it('calls the lock hook before any record is visible, and frees the name on remove', async () => {
+    let seen: number | undefined;
+    await store.create(config(a, 'one', '2026-01-01T00:00:00Z'), initialState(), (dir) => { seen = readdirSync(dir).length; });
+    assert.equal(seen, 0);
+    await store.remove(a, 'one');
+    assert.deepEqual(await store.list(), []);
+    await store.create(config(b, 'one', '2026-01-01T00:00:00Z'), initialState());
+  });
+  it('skips a record whose JSON is missing (a crash between writes)', async () => {
+    await store.create(config(a, 'one', '2026-01-01T00:00:00Z'), initialState());
+    rmSync(join(store.containerDir(a), 'state.json'));
+    assert.deepEqual(await store.list(), []);
+  });
+});
