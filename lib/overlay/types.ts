@@ -1,0 +1,69 @@
+/**
+ * The overlay's shared model, after flannel's (research A1/B): one config per overlay network, one
+ * subnet lease per node, kept in a store (a JSON file or etcd) under
+ *   <prefix>/<network>/config               OverlayConfig
+ *   <prefix>/<network>/subnets/<a.b.c.d>-<len>   LeaseAttrs, with a TTL
+ * berthd leases a subnet for its node, programs one neighbour, one FDB entry and one onlink route per
+ * other node, and writes a {@link NodeLeaseFile} where the overlay CNI plugin reads it.
+ */
+
+/** An overlay network's configuration (flannel's `<prefix>/config`, per network). */
+export interface OverlayConfig {
+  /** The cluster CIDR, e.g. "10.244.0.0/16". */
+  readonly Network: string;
+  /** Prefix length of each node's subnet; flannel's default: 24 when Network is /22 or larger, else prefix+2. */
+  readonly SubnetLen: number;
+  readonly Backend: {
+    readonly Type: 'vxlan';
+    /** VXLAN network identifier, 1..16777215. */
+    readonly VNI: number;
+    /** UDP port; 4789 (IANA) by default. */
+    readonly Port: number;
+  };
+}
+
+/** What a node publishes about itself in its lease (flannel's LeaseAttrs). */
+export interface LeaseAttrs {
+  /** The node's underlay address: the VXLAN remote for its peers. */
+  readonly PublicIP: string;
+  readonly BackendType: 'vxlan';
+  readonly BackendData: {
+    readonly VNI: number;
+    /** The MAC of the node's VXLAN device; stable across restarts (persisted by berthd). */
+    readonly VtepMAC: string;
+  };
+}
+
+/** One node's lease of a subnet. */
+export interface Lease {
+  /** "10.244.3.0/24". */
+  readonly subnet: string;
+  readonly attrs: LeaseAttrs;
+  /** Unix ms when the lease expires if not renewed; undefined for a reservation that never expires. */
+  readonly expiresAt?: number;
+}
+
+/** A change to the leases of one network, as a watch reports it. */
+export type LeaseEvent =
+  | { readonly type: 'added'; readonly lease: Lease }
+  | { readonly type: 'removed'; readonly lease: Lease };
+
+/**
+ * What berthd writes for the overlay CNI plugin, at `<runDir>/overlay/<network>.json` (flannel's
+ * subnet.env, as JSON). Written by temp file + rename; removed when the node leaves the network.
+ */
+export interface NodeLeaseFile {
+  /** The overlay network's name. */
+  readonly name: string;
+  /** The cluster CIDR (routed into the overlay, never masqueraded). */
+  readonly network: string;
+  /** This node's subnet, "10.244.3.0/24": the containers' host-local range. */
+  readonly subnet: string;
+  /** MTU for the bridge, veths and container interfaces: underlay MTU - 50. */
+  readonly mtu: number;
+  readonly vni: number;
+  /** The node's bridge for this network's containers (berthd does not create it; the plugin does). */
+  readonly bridge: string;
+  /** Unix ms; the plugin's STATUS reports 50 when the lease has expired. */
+  readonly expiresAt?: number;
+}
