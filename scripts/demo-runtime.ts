@@ -25,11 +25,11 @@ function main(): void {
   };
   const run = (quiet: boolean, args: string[]): string => {
     if (!quiet) console.log(`$ berth ${args.join(' ')}`);
-    const run = spawnSync('nsenter', [`--net=/run/netns/${nsName}`, BERTH, ...args], { env, encoding: 'utf8' });
-    const out = `${run.stdout}${run.stderr}`.trimEnd();
+    const res = spawnSync('nsenter', [`--net=/run/netns/${nsName}`, BERTH, ...args], { env, encoding: 'utf8' });
+    const out = `${res.stdout}${res.stderr}`.trimEnd();
     if (out && !quiet) console.log(out.replace(/^/gm, '  '));
-    if (run.status !== 0) throw new Error(`berth ${args[0]} exited ${run.status}`);
-    return run.stdout.trim();
+    if (res.status !== 0) throw new Error(`berth ${args[0]} exited ${res.status}`);
+    return res.stdout.trim();
   };
   const berth = (...args: string[]): string => run(false, args);
   const quietly = (...args: string[]): string => run(true, args);
