@@ -13,6 +13,7 @@ import { overlayLayout } from '../storage/overlay-root';
 import type { RunSpec } from '../init/spec';
 import type { RuntimeDeps } from './deps';
 import { writeEtcFiles } from './etc-files';
+import { copyUpVolumes } from './volume-copy-up';
 import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork } from './network-attach';
 import { type StartedInit, spawnInit } from './spawn-init';
 import { containerCgroup, killAll } from './teardown';
@@ -82,6 +83,7 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     cgroup.apply({ devices: [...DEFAULT_DEVICE_RULES], ...config.resources });
 
     for (const m of config.mounts) if (m.type === 'volume' && m.name !== undefined) await deps.volumes.create(m.name);
+    copyUpVolumes(config.mounts, deps.images.rootfs(config.imageId), (name) => deps.volumes.mountpoint(name));
 
     const { netns, attachments } = await setUpNetwork(deps, rec, undo);
     const addresses = attachments.flatMap((a) => [a.ipv4, a.ipv6].filter((x): x is string => x !== undefined));
