@@ -85,13 +85,15 @@ entries.forEach(({ name }, i) => {
   install(name, `#!/usr/bin/env node\n// berth-plugin ${name}\n${launcher.replaceAll('NAME', name)}`, 0o755);
 });
 for (const { main, name } of entries) {
-  // A plugin answers VERSION; a cmd entry is simply started with no arguments (it may exit non-zero,
-  // e.g. berth-init without its sync socket): either way the run compiles its start-up path.
+  // A plugin answers VERSION; a cmd entry is started with `--help` (it may exit non-zero, e.g.
+  // berth-init without its sync socket): either way the run compiles its start-up path.
   const plugin = main.startsWith(path.join(root, 'plugins'));
-  const run = spawnSync(process.execPath, [path.join(outDir, name)], {
+  // A cmd entry gets `--help`, so a daemon prints its usage and exits instead of starting to serve.
+  const run = spawnSync(process.execPath, [path.join(outDir, name), ...(plugin ? [] : ['--help'])], {
     env: { PATH: process.env.PATH, CNI_COMMAND: 'VERSION', BERTH_WRITE_CODE_CACHE: '1' },
     input: '{"cniVersion":"1.1.0"}',
     stdio: ['pipe', 'ignore', plugin ? 'inherit' : 'ignore'],
+    timeout: 20_000,
   });
   if (plugin && run.status !== 0) throw new Error(`${name} VERSION failed while writing its code cache (status ${run.status})`);
 }
