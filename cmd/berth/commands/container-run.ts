@@ -73,7 +73,7 @@ async function runAttached(deps: RuntimeDeps, record: ContainerRecord, lock: Hel
   try {
     let started;
     try {
-      started = await startContainer(deps, record, [interactive ? 'inherit' : 'ignore', 'pipe', 'pipe']);
+      started = await startContainer(deps, record, [interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'], { attach: true });
     } catch (err) {
       const failure = startFailure(err);
       await recordStartFailure(deps, record, failure);
@@ -85,7 +85,7 @@ async function runAttached(deps: RuntimeDeps, record: ContainerRecord, lock: Hel
     const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
     try {
-      return await superviseContainer(deps, record, started, { attach: true });
+      return await superviseContainer(deps, record, started);
     } finally {
       for (const [s, h] of handlers) process.off(s, h);
     }
@@ -190,7 +190,7 @@ async function supervise(ctx: CliContext, args: ParsedArgs): Promise<number> {
   }
   writeSync(READY_FD, 'ok');
   closeSync(READY_FD);
-  await superviseContainer(deps, rec, started, { attach: false });
+  await superviseContainer(deps, rec, started);
   return 0;
 }
 

@@ -8,7 +8,7 @@ export { type RuntimePaths, netnsDir, cgroupPathOf } from './paths';
 export { type RuntimeDeps, runtimeDeps } from './deps';
 export { type CreateRequest, type CreatedContainer, createContainer, mergeEnv, containerEnv } from './create';
 export { type ContainerStdio, type StartedContainer, startContainer, logPathOf, processStartTime } from './start';
-export { superviseContainer, exitCodeOf, type SuperviseOptions } from './supervise';
+export { superviseContainer, exitCodeOf } from './supervise';
 export { removeContainer } from './remove';
 export { stopContainer, killContainer, pauseContainer, unpauseContainer, parseSignal } from './control';
 export { execInContainer, type ExecRequest } from './exec';

@@ -14,6 +14,7 @@
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { CLONE_NEWPID, setns, unshare } from '../../sys';
 import { EXEC_MARK, type InitFailure, type InitSpec } from '../init/spec';
 
@@ -26,6 +27,12 @@ export interface SpawnInitOptions {
   readonly stdio: readonly ('inherit' | 'ignore' | 'pipe' | number)[];
   /** Called with the child's host PID before the spec is sent: put it into the cgroups here. */
   readonly beforeStart: (pid: number) => void;
+  /**
+   * Receives the output of 'pipe' stdout/stderr from the moment of the spawn. It must be attached
+   * then: when a child exits, Node resumes (and so discards) stdio streams nobody reads, so a
+   * command that exits at once would lose its output to any later listener.
+   */
+  readonly output?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /** The init failed before execve; `failure` is its own report. */
@@ -65,6 +72,18 @@ export interface StartedInit {
   readonly pid: number;
   /** Settles when the process has exited (captured from the spawn on, so a quick exit is never missed). */
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Settles once piped stdout and stderr are closed (all output delivered). */
+  readonly outputDone: Promise<void>;
+}
+
+function consume(stream: Readable | null, name: 'stdout' | 'stderr', sink: SpawnInitOptions['output']): Promise<void> {
+  if (stream === null) return Promise.resolve();
+  return new Promise((resolve) => {
+    if (sink) stream.on('data', (chunk: Buffer) => sink(name, chunk));
+    else stream.resume();
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
 }
 
 /**
@@ -85,6 +104,7 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<StartedInit> {
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+  const outputDone = Promise.all([consume(child.stdout, 'stdout', opts.output), consume(child.stderr, 'stderr', opts.output)]).then(() => {});
   const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
   try {
     await Promise.race([new Promise<void>((resolve) => child.once('spawn', resolve)), spawnFailed]);
@@ -97,7 +117,7 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<StartedInit> {
       const { code, signal } = await exit;
       throw new InitError({ step: 'init', error: `the init died before starting the command (${signal ?? `exit ${code}`})` });
     }
-    return { child, pid: child.pid!, exit };
+    return { child, pid: child.pid!, exit, outputDone };
   } catch (err) {
     spawnFailed.catch(() => {});
     if (child.pid !== undefined) {

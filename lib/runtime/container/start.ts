@@ -13,6 +13,7 @@ import { overlayLayout } from '../storage/overlay-root';
 import type { RunSpec } from '../init/spec';
 import type { RuntimeDeps } from './deps';
 import { writeEtcFiles } from './etc-files';
+import { appendLog } from './json-log';
 import { copyUpVolumes } from './volume-copy-up';
 import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork } from './network-attach';
 import { type StartedInit, spawnInit } from './spawn-init';
@@ -66,10 +67,11 @@ async function setUpNetwork(deps: RuntimeDeps, rec: ContainerRecord, undo: UndoS
 }
 
 /**
- * Starts `rec` (status "created"). Returns once its command runs; the caller supervises it.
+ * Starts `rec` (status "created"). Returns once its command runs; the caller supervises it. Its
+ * piped output goes to the json log from the first byte (and to our stdout/stderr with `attach`).
  * @throws the failing step's error, after undoing the steps before it.
  */
-export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, stdio: ContainerStdio): Promise<StartedContainer> {
+export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, stdio: ContainerStdio, opts: { attach: boolean } = { attach: false }): Promise<StartedContainer> {
   const { config } = rec;
   const dir = deps.containers.containerDir(config.id);
   const undo = new UndoStack();
@@ -109,7 +111,17 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       env: config.env,
       workingDir: config.workingDir,
     };
-    const init = await spawnInit({ initPath: deps.paths.initPath, spec, stdio, beforeStart: (pid) => cgroup.addProcess(pid) });
+    const logPath = logPathOf(deps, config.id);
+    const init = await spawnInit({
+      initPath: deps.paths.initPath,
+      spec,
+      stdio,
+      beforeStart: (pid) => cgroup.addProcess(pid),
+      output: (stream, chunk) => {
+        appendLog(logPath, stream, chunk);
+        if (opts.attach) (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
+      },
+    });
     const startTime = processStartTime(init.pid);
     const state: ContainerState = {
       ...rec.state,

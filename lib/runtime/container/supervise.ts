@@ -1,51 +1,28 @@
 /**
- * The supervisor's half of a container's life: copy its output into the json log (and to our own
- * stdout/stderr when attached), wait for its exit, release what it held and record how it ended.
+ * The supervisor's half of a container's life: wait for its exit (its output is already flowing into
+ * the json log: start), release what it held and record how it ended.
  * Runs in `berth run` itself (attached) or in the detached `berth` process that `run -d` leaves
  * behind; either way that process holds the container's lock until the record is final.
  */
 import { constants } from 'node:os';
-import type { Readable } from 'node:stream';
 import type { RuntimeDeps } from './deps';
-import { appendLog } from './json-log';
 import { removeContainer } from './remove';
-import { type StartedContainer, logPathOf } from './start';
+import type { StartedContainer } from './start';
 import { containerCgroup, releaseResources } from './teardown';
 import type { ContainerRecord, ContainerState } from './types';
-
-/** How the supervisor treats the container's output. */
-export interface SuperviseOptions {
-  /** Also write the output to this process's stdout/stderr (`berth run` without -d). */
-  readonly attach: boolean;
-}
 
 /** Docker's exit code for a process killed by `signal`: 128 + its number. */
 export const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number =>
   signal !== null ? 128 + (constants.signals[signal] ?? 0) : code ?? 255;
 
-function copyOutput(stream: Readable | null, name: 'stdout' | 'stderr', logPath: string, attach: boolean): Promise<void> {
-  if (stream === null) return Promise.resolve();
-  return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      appendLog(logPath, name, chunk);
-      if (attach) (name === 'stdout' ? process.stdout : process.stderr).write(chunk);
-    });
-    stream.once('close', resolve);
-    stream.once('error', () => resolve());
-  });
-}
-
 /**
  * Waits for the container to exit, then releases its resources and records the exit (or removes
  * it with --rm). Returns the exit code (Docker's: 128+n for a signal).
  */
-export async function superviseContainer(deps: RuntimeDeps, rec: ContainerRecord, started: StartedContainer, opts: SuperviseOptions): Promise<number> {
+export async function superviseContainer(deps: RuntimeDeps, rec: ContainerRecord, started: StartedContainer): Promise<number> {
   const { config } = rec;
-  const logPath = logPathOf(deps, config.id);
-  const { child } = started.init;
-  const output = Promise.all([copyOutput(child.stdout, 'stdout', logPath, opts.attach), copyOutput(child.stderr, 'stderr', logPath, opts.attach)]);
   const { code, signal } = await started.init.exit;
-  await output;
+  await started.init.outputDone;
   const exitCode = exitCodeOf(code, signal);
   let oomKilled = false;
   try {
