@@ -6,6 +6,7 @@ import { benchNetlinkVsIp } from './netlink-vs-ip';
 import { benchHostLocal } from './host-local';
 import { benchBridge } from './bridge';
 import { benchMacvlan } from './macvlan';
+import { benchRuntime, printRuntimeTable } from './runtime';
 import { printRows } from './stats';
 
 async function main(): Promise<void> {
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     onRows: (title, rows) => printRows(`bridge, ${title}`, rows),
   });
   printRows('macvlan ADD/DEL', await benchMacvlan({ iterations: quick ? 10 : 30 }));
+  await benchRuntime({ iterations: quick ? 10 : 30, memoryRuns: quick ? 3 : 5, onTable: printRuntimeTable });
 }
 
 main().catch((err) => {
