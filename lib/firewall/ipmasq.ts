@@ -27,6 +27,11 @@ export interface IpMasqRequest extends IpMasqAttachment {
   readonly ips: readonly string[];
   /** `ipMasqBackend` from the config; unset picks iptables unless only nftables is usable. */
   readonly backend?: string | undefined;
+  /**
+   * Further destinations (`net/prefix`) whose traffic keeps its source address, besides each
+   * address's own subnet: the overlay's cluster CIDR, routed to the other hosts unNATed.
+   */
+  readonly exclude?: readonly string[];
 }
 
 /** Masquerade state found on the host for one attachment. */
@@ -61,19 +66,20 @@ export function selectIpMasqBackend(requested: string | undefined, opts: Firewal
  */
 export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpMasqBackend {
   const cidrs = req.ips.map(toCidr);
+  const exclude = (req.exclude ?? []).map(toCidr);
   const backend = req.backend === undefined ? undefined : checkBackend(req.backend);
   if (backend === 'nftables') {
-    setupNftMasq(req.network, req.ifname, req.containerId, cidrs, opts);
+    setupNftMasq(req.network, req.ifname, req.containerId, cidrs, opts, exclude);
     return 'nftables';
   }
   try {
     for (const family of [4, 6] as const) {
-      setupIptablesMasq(family, req.network, req.containerId, cidrs.filter((c) => c.ip.family === family), opts);
+      setupIptablesMasq(family, req.network, req.containerId, cidrs.filter((c) => c.ip.family === family), opts, exclude);
     }
     return 'iptables';
   } catch (err) {
     if (backend !== undefined || !(err instanceof FirewallError) || iptablesUsable(opts) || !nftUsable(opts)) throw err;
-    setupNftMasq(req.network, req.ifname, req.containerId, cidrs, opts);
+    setupNftMasq(req.network, req.ifname, req.containerId, cidrs, opts, exclude);
     return 'nftables';
   }
 }

@@ -39,13 +39,17 @@ export interface IptablesMasqChain {
   readonly containerId: string;
 }
 
-/** The rules one attachment needs in one family, as argument lists (iptables-save's own order). */
-export function masqRuleArgs(family: Family, chain: string, comment: string, cidrs: readonly Cidr[]) {
+/**
+ * The rules one attachment needs in one family, as argument lists (iptables-save's own order).
+ * `exclude` adds an ACCEPT for each further destination that must keep its source address (the
+ * overlay's cluster CIDR), after the subnets' own.
+ */
+export function masqRuleArgs(family: Family, chain: string, comment: string, cidrs: readonly Cidr[], exclude: readonly Cidr[] = []) {
   const bytes = Buffer.from(comment, 'utf8');
   const cut = bytes.length <= XT_MAX_COMMENT ? comment : bytes.subarray(0, XT_MAX_COMMENT).toString('utf8');
   const c = ['-m', 'comment', '--comment', cut];
   const accepts: string[][] = [];
-  for (const cidr of cidrs) {
+  for (const cidr of [...cidrs, ...exclude.filter((x) => x.ip.family === family)]) {
     const rule = ['-d', `${formatIP({ family, value: networkOf(cidr) })}/${cidr.prefix}`, ...c, '-j', 'ACCEPT'];
     if (!accepts.some((a) => sameArgs(a, rule))) accepts.push(rule);
   }
@@ -60,9 +64,11 @@ export function masqRuleArgs(family: Family, chain: string, comment: string, cid
  * can never duplicate anything. With the table as saved it adds only what is missing, and undefined
  * means nothing is. ACCEPTs added to a chain that already masquerades go first, where they take effect.
  */
-export function iptablesSetupScript(saved: SavedTable | undefined, family: Family, network: string, containerId: string, cidrs: readonly Cidr[]): string | undefined {
+export function iptablesSetupScript(
+  saved: SavedTable | undefined, family: Family, network: string, containerId: string, cidrs: readonly Cidr[], exclude: readonly Cidr[] = [],
+): string | undefined {
   const chain = formatChainName(network, containerId);
-  const { accepts, masquerade, jumps } = masqRuleArgs(family, chain, formatComment(network, containerId), cidrs);
+  const { accepts, masquerade, jumps } = masqRuleArgs(family, chain, formatComment(network, containerId), cidrs, exclude);
   const has = (ch: string, args: string[]) => saved?.rules.some((r) => r.chain === ch && sameArgs(r.args, args)) ?? false;
   const lines: string[] = [];
   if (!saved?.chains.has(chain)) lines.push(`-N ${chain}`);
@@ -105,17 +111,22 @@ export function iptablesMasqChains(saved: SavedTable, family: Family, network: s
   return [...found.values()];
 }
 
-/** Installs the masquerade rules of one attachment for the addresses of one family (idempotent). */
-export function setupIptablesMasq(family: Family, network: string, containerId: string, cidrs: readonly Cidr[], opts: FirewallOptions = {}): void {
+/**
+ * Installs the masquerade rules of one attachment for the addresses of one family (idempotent);
+ * traffic to `exclude` (and to the addresses' own subnets) keeps its source address.
+ */
+export function setupIptablesMasq(
+  family: Family, network: string, containerId: string, cidrs: readonly Cidr[], opts: FirewallOptions = {}, exclude: readonly Cidr[] = [],
+): void {
   if (cidrs.length === 0) return;
   const { restore } = FAMILY[family];
   try {
     // A new attachment, the usual case, costs one process; anything else reads the table first.
-    runFirewall(restore, RESTORE_ARGS, iptablesSetupScript(undefined, family, network, containerId, cidrs)!, opts);
+    runFirewall(restore, RESTORE_ARGS, iptablesSetupScript(undefined, family, network, containerId, cidrs, exclude)!, opts);
   } catch (err) {
     if (err instanceof FirewallError && err.notFound) throw err;
     retryOnce(() => {
-      const script = iptablesSetupScript(save(family, opts), family, network, containerId, cidrs);
+      const script = iptablesSetupScript(save(family, opts), family, network, containerId, cidrs, exclude);
       if (script !== undefined) runFirewall(restore, RESTORE_ARGS, script, opts);
     });
   }

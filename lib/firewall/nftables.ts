@@ -5,7 +5,7 @@
  * with the attachment's hash. Rules are found by that comment, never by address, so teardown and GC
  * need nothing but (network, ifname, container ID).
  */
-import { formatIP, networkOf, type Cidr } from '../ip';
+import { formatIP, lastOf, networkOf, type Cidr } from '../ip';
 import { nftComment, nftInstanceHash, nftNetworkHash, parseNftComment } from './names';
 import { isNoSuchObject, retryOnce, runFirewall, type FirewallOptions } from './run';
 
@@ -39,9 +39,12 @@ export interface NftMasqEntry {
  * The `nft -f -` transaction that installs one attachment: it declares the table and chains (`add` is
  * create-if-missing), rewrites `postrouting` as the reference does on every setup, deletes the
  * attachment's `stale` rules (a repeated ADD) and adds one rule per address. One transaction, so other
- * traffic never sees a half-written chain.
+ * traffic never sees a half-written chain. Traffic to `exclude` (the overlay's cluster CIDR) is left
+ * unmasqueraded like traffic to the address's own subnet.
  */
-export function nftSetupScript(network: string, ifname: string, containerId: string, cidrs: readonly Cidr[], stale: readonly number[] = []): string {
+export function nftSetupScript(
+  network: string, ifname: string, containerId: string, cidrs: readonly Cidr[], stale: readonly number[] = [], exclude: readonly Cidr[] = [],
+): string {
   const comment = nftComment(network, ifname, containerId);
   const lines = [
     `add table ${T} { comment "${TABLE_COMMENT}" ; }`,
@@ -56,10 +59,28 @@ export function nftSetupScript(network: string, ifname: string, containerId: str
   ];
   for (const cidr of cidrs) {
     const ip = cidr.ip.family === 4 ? 'ip' : 'ip6';
-    const subnet = `${formatIP({ family: cidr.ip.family, value: networkOf(cidr) })}/${cidr.prefix}`;
-    lines.push(`add rule ${T} ${NFT_MASQ_CHAIN} ${ip} saddr == ${formatIP(cidr.ip)} ${ip} daddr != ${subnet} masquerade comment "${comment}"`);
+    const kept = outermost([cidr, ...exclude.filter((x) => x.ip.family === cidr.ip.family)]).map((c) => `${formatIP({ family: c.ip.family, value: networkOf(c) })}/${c.prefix}`);
+    const daddr = kept.length === 1 ? kept[0]! : `{ ${kept.join(', ')} }`;
+    lines.push(`add rule ${T} ${NFT_MASQ_CHAIN} ${ip} saddr == ${formatIP(cidr.ip)} ${ip} daddr != ${daddr} masquerade comment "${comment}"`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The networks of `cidrs` not inside another one of them, in order and without duplicates: nft
+ * refuses an anonymous set whose intervals overlap, and CIDRs either nest or are disjoint.
+ */
+function outermost(cidrs: readonly Cidr[]): Cidr[] {
+  const out: Cidr[] = [];
+  cidrs.forEach((c, i) => {
+    const [first, last] = [networkOf(c), lastOf(c)];
+    const covered = cidrs.some((o, j) => {
+      const [of, ol] = [networkOf(o), lastOf(o)];
+      return j !== i && of <= first && last <= ol && (of < first || last < ol || j < i);
+    });
+    if (!covered) out.push(c);
+  });
+  return out;
 }
 
 /** The transaction deleting rules of `masq_checks` by handle, or undefined for none. */
@@ -94,12 +115,14 @@ export function nftMasqEntries(rules: readonly NftRule[], network: string): NftM
   return [...byKey.values()];
 }
 
-/** Installs one attachment's masquerade rules (idempotent: its earlier rules are replaced). */
-export function setupNftMasq(network: string, ifname: string, containerId: string, cidrs: readonly Cidr[], opts: FirewallOptions = {}): void {
+/** Installs one attachment's masquerade rules (idempotent: its earlier rules are replaced); see nftSetupScript. */
+export function setupNftMasq(
+  network: string, ifname: string, containerId: string, cidrs: readonly Cidr[], opts: FirewallOptions = {}, exclude: readonly Cidr[] = [],
+): void {
   const key = nftInstanceHash(network, ifname, containerId);
   retryOnce(() => {
     const stale = listMasqRules(opts).filter((r) => r.comment?.startsWith(key)).map((r) => r.handle);
-    runFirewall('nft', ['-f', '-'], nftSetupScript(network, ifname, containerId, cidrs, stale), opts);
+    runFirewall('nft', ['-f', '-'], nftSetupScript(network, ifname, containerId, cidrs, stale, exclude), opts);
   });
 }
 

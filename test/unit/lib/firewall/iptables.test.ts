@@ -71,6 +71,16 @@ describe('lib/firewall/iptables', () => {
       );
     });
 
+    it('exclude: an ACCEPT for each further destination of the family, after the subnets\' own (the overlay\'s cluster CIDR)', () => {
+      assert.equal(
+        iptablesSetupScript(undefined, 4, 'mynet', 'c1', cidrs('10.244.3.2/24'), cidrs('10.244.0.0/16', 'fd00::/8', '10.244.3.0/24')),
+        `*nat\n-N ${CHAIN}\n-A ${CHAIN} -d 10.244.3.0/24 -m comment --comment ${C} -j ACCEPT\n` +
+          `-A ${CHAIN} -d 10.244.0.0/16 -m comment --comment ${C} -j ACCEPT\n` +
+          `-A ${CHAIN} ! -d 224.0.0.0/4 -m comment --comment ${C} -j MASQUERADE\n` +
+          `-A POSTROUTING -s 10.244.3.2/32 -m comment --comment ${C} -j ${CHAIN}\nCOMMIT\n`,
+      );
+    });
+
     it('for IPv6: ip6tables forms, ff00::/8 and /128 sources (golden)', () => {
       assert.equal(
         iptablesSetupScript(undefined, 6, 'mynet', 'c1', cidrs('fd00:0:0:1::2/64')),

@@ -37,6 +37,12 @@ describe('lib/firewall/nftables', () => {
     );
   });
 
+  it('exclude: the address\'s subnet and the further destinations of its family, nested ones merged into a set', () => {
+    const rule = (script: string): string => script.trim().split('\n').at(-1)!;
+    assert.match(rule(nftSetupScript('n', 'eth0', 'c', cidrs('10.244.3.2/24'), [], cidrs('10.244.0.0/16', 'fd00::/8'))), / ip daddr != 10\.244\.0\.0\/16 masquerade /);
+    assert.match(rule(nftSetupScript('n', 'eth0', 'c', cidrs('10.9.0.2/24'), [], cidrs('10.244.0.0/16', '10.244.0.0/16'))), / ip daddr != \{ 10\.9\.0\.0\/24, 10\.244\.0\.0\/16 \} masquerade /);
+  });
+
   it('replaces the attachment\'s stale rules in the same transaction', () => {
     const script = nftSetupScript('n', 'eth0', 'c', cidrs('10.0.0.2/24'), [7, 9]);
     const lines = script.trim().split('\n');

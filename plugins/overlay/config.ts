@@ -1,0 +1,66 @@
+/** The overlay plugin's configuration: where berthd's lease file is, and how containers are attached. */
+import path from 'node:path';
+import { CniCode, CniError, assertValid, formatValue, type NetConf } from '../../lib/cni';
+import validate from './config.validate.cjs';
+
+/** berthd's runtime directory; the lease file of network N is `<runDir>/overlay/<N>.json`. */
+export const DEFAULT_RUN_DIR = '/run/berth';
+/** host-local's (and so the reference's) lease directory. */
+export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
+
+/** A validated overlay configuration with defaults filled in. */
+export interface OverlayConfig {
+  /** The network name (`name`): the lease file's and the IPAM store's. */
+  readonly network: string;
+  readonly cniVersion: string;
+  readonly runDir: string;
+  /** `leaseFile`, else `<runDir>/overlay/<network>.json`. */
+  readonly leaseFile: string;
+  /** host-local's dataDir; the delegate configs are kept in `<dataDir>/overlay/`. */
+  readonly dataDir: string;
+  /** Masquerade traffic leaving the cluster CIDR (default true). */
+  readonly ipMasq: boolean;
+  readonly hairpinMode: boolean;
+}
+
+interface RawOverlayConf extends NetConf {
+  runDir?: string | null;
+  leaseFile?: string | null;
+  dataDir?: string | null;
+  ipMasq?: boolean | null;
+  hairpinMode?: boolean | null;
+}
+
+/**
+ * Validates the overlay keys (types by the schema, code 7 naming the JSON path and value; then the
+ * paths: absolute, no NUL) and applies the defaults. The network name's rule (no `/`, NUL or leading
+ * `.`) is the base schema's, so `<runDir>/overlay/<name>.json` never leaves its directory.
+ * @throws {CniError} 7
+ */
+export function loadOverlayConfig(config: NetConf): OverlayConfig {
+  assertValid(validate, config);
+  const raw = config as RawOverlayConf;
+  const runDir = absolute(raw.runDir, '/runDir') ?? DEFAULT_RUN_DIR;
+  const leaseFile = absolute(raw.leaseFile, '/leaseFile') ?? path.join(runDir, 'overlay', `${config.name}.json`);
+  return {
+    network: config.name,
+    cniVersion: config.cniVersion,
+    runDir,
+    leaseFile,
+    dataDir: absolute(raw.dataDir, '/dataDir') ?? DEFAULT_DATA_DIR,
+    ipMasq: raw.ipMasq ?? true,
+    hairpinMode: raw.hairpinMode ?? false,
+  };
+}
+
+/** A path key: undefined when absent, null or empty; else an absolute path without NUL, normalised. */
+function absolute(value: string | null | undefined, field: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value.includes('\0')) throw configError(field, `must not contain a NUL byte (got ${formatValue(value)})`);
+  if (!path.isAbsolute(value)) throw configError(field, `must be an absolute path (got ${formatValue(value)})`);
+  return path.normalize(value);
+}
+
+function configError(field: string, msg: string): CniError {
+  return new CniError(CniCode.InvalidNetworkConfig, `invalid config: ${field}: ${msg}`);
+}

@@ -1,0 +1,28 @@
+/**
+ * The overlay plugin's own codes (>= 120, documented in README.md). The delegate's codes pass through
+ * unchanged: host-local's 100-103 and bridge's 110-115.
+ */
+import { CniCode, CniError } from '../../lib/cni';
+
+/** Codes this plugin reports for conditions it can name. */
+export const OverlayCode = {
+  /** CHECK found the attachment different from what ADD made (the bridge plugin's code). */
+  CheckFailed: 114,
+  /** The lease file exists but cannot be read or is not a NodeLeaseFile for this network. */
+  InvalidLeaseFile: 120,
+} as const;
+
+/** Code 11: berthd holds no lease (yet, or any more) for the network. */
+export function noLease(network: string, file: string, why: string): CniError {
+  return new CniError(CniCode.TryAgainLater, `try again later: berthd holds no lease for network ${JSON.stringify(network)} (${why} ${file})`);
+}
+
+/** Code 120 naming the lease file and what is wrong with it. */
+export function invalidLease(file: string, msg: string, cause?: unknown): CniError {
+  return new CniError(OverlayCode.InvalidLeaseFile, `invalid lease file ${file}: ${msg}`, cause === undefined ? {} : { cause });
+}
+
+/** A CHECK failure (code 114). */
+export function checkFailed(msg: string): CniError {
+  return new CniError(OverlayCode.CheckFailed, msg);
+}

@@ -1,0 +1,184 @@
+// The BUILT overlay plugin (dist/bin/overlay; `node scripts/build.mjs` first) in a throwaway "host"
+// netns with a lease file written by the test (no berthd): it delegates to dist/bin/bridge, which
+// runs our host-local in-process. Kernel, firewall and file state are read back after every verb.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ipJson, makeTestNetns, useNetnsPair, type TestNetns } from '../../../helpers/netns';
+import { runPluginInNetns } from '../../../helpers/run-plugin';
+import { DIST, VERSIONS, addrs, at, cniChains, inNs, leases, links, natRules, nsPath, ok, resultAddresses, withPrev } from '../bridge-harness';
+
+const OVERLAY = path.join(DIST, 'overlay');
+const LEASE = { name: 'ovnet', network: '10.244.0.0/16', subnet: '10.244.3.0/24', mtu: 1400, vni: 1, bridge: 'ovbr-t0' };
+
+describe('plugins/overlay (built executable)', function () {
+  this.timeout(60_000);
+  const ns = useNetnsPair();
+  let dir: string;
+  let runDir: string;
+  let dataDir: string;
+  before(() => {
+    if (!fs.existsSync(OVERLAY)) throw new Error(`${OVERLAY} is missing: run \`node scripts/build.mjs\` first`);
+  });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-ovl-it-'));
+    runDir = path.join(dir, 'run');
+    dataDir = path.join(dir, 'data');
+    writeLease();
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const leaseFile = () => path.join(runDir, 'overlay', 'ovnet.json');
+  function writeLease(extra: Record<string, unknown> = {}): void {
+    fs.mkdirSync(path.dirname(leaseFile()), { recursive: true });
+    fs.writeFileSync(leaseFile(), JSON.stringify({ ...LEASE, expiresAt: Date.now() + 3_600_000, ...extra }));
+  }
+  const conf = (version = '1.1.0', extra: Record<string, unknown> = {}) => ({ cniVersion: version, name: 'ovnet', type: 'overlay', runDir, dataDir, ...extra });
+  const call = (command: string, c: object, o: { netns?: string; containerID?: string; env?: Record<string, string>; ctr?: TestNetns } = {}) =>
+    runPluginInNetns(ns.host, OVERLAY, { command, cniPath: DIST, netns: o.netns ?? nsPath(o.ctr ?? ns.container), containerID: o.containerID, env: o.env }, c);
+  const scratch = (cid = 'ctr1') => path.join(dataDir, 'overlay', `${cid}-eth0.json`);
+  const hostVeths = () => [...links(ns.host).values()].filter((l) => l.linkinfo?.info_kind === 'veth');
+
+  /** Nothing of attachment `cid` is left on the host or on disk. */
+  function assertGone(cid = 'ctr1'): void {
+    assert.deepEqual(hostVeths(), [], 'no veth');
+    assert.deepEqual(cniChains(natRules(ns.host)), [], 'no masquerade chain');
+    assert.doesNotMatch(natRules(ns.host), /CNI-/, 'no masquerade jump');
+    assert.deepEqual(leases(dataDir, 'ovnet'), [], 'no host-local lease');
+    assert.equal(fs.existsSync(scratch(cid)), false, 'no stored delegate config');
+  }
+
+  it('ADD: the lease\'s bridge, gateway, subnet, routes and MTU; the masquerade chain skips the cluster CIDR; CHECK; DEL leaves nothing; DEL again', async () => {
+    const add = ok(await call('ADD', conf()), 'ADD');
+    assert.deepEqual(add.json.ips, [{ interface: 2, address: '10.244.3.2/24', gateway: '10.244.3.1' }]);
+    assert.deepEqual(add.json.routes, [{ dst: '10.244.0.0/16' }, { dst: '0.0.0.0/0', gw: '10.244.3.1' }]);
+    assert.deepEqual(add.json.interfaces.map((i: any) => i.name).filter((n: string) => !n.startsWith('veth')), ['ovbr-t0', 'eth0']);
+
+    const br = links(ns.host).get('ovbr-t0');
+    assert.equal(br.linkinfo.info_kind, 'bridge');
+    assert.deepEqual(addrs(ns.host, 'ovbr-t0'), ['10.244.3.1/24']);
+    const [veth] = hostVeths();
+    assert.deepEqual([veth.master, veth.ifalias], ['ovbr-t0', 'cni ovnet ctr1 eth0']);
+    const eth0 = links(ns.container).get('eth0');
+    assert.deepEqual([br.mtu, veth.mtu, eth0.mtu], [1400, 1400, 1400], 'the lease\'s MTU on bridge, veth and eth0');
+    assert.deepEqual(addrs(ns.container, 'eth0'), ['10.244.3.2/24']);
+    const routes = (ipJson(ns.container.name, 'route', 'show') as any[]).map((r) => `${r.dst} ${r.gateway ?? ''}`.trim()).sort();
+    assert.deepEqual(routes, ['10.244.0.0/16 10.244.3.1', '10.244.3.0/24', 'default 10.244.3.1']);
+
+    const save = natRules(ns.host);
+    const [chain] = cniChains(save);
+    assert.ok(chain, save);
+    const c = '-m comment --comment "name: \\"ovnet\\" id: \\"ctr1\\""';
+    assert.ok(save.includes(`-A POSTROUTING -s 10.244.3.2/32 ${c} -j ${chain}`), save);
+    assert.ok(save.includes(`-A ${chain} -d 10.244.3.0/24 ${c} -j ACCEPT`), save);
+    assert.ok(save.includes(`-A ${chain} -d 10.244.0.0/16 ${c} -j ACCEPT`), save);
+    assert.ok(save.includes(`-A ${chain} ! -d 224.0.0.0/4 ${c} -j MASQUERADE`), save);
+    assert.ok(save.indexOf('-d 10.244.0.0/16') < save.indexOf('-j MASQUERADE'), 'the cluster CIDR is accepted before the masquerade');
+    assert.deepEqual(leases(dataDir, 'ovnet'), ['10.244.3.2']);
+    assert.equal(JSON.parse(fs.readFileSync(scratch(), 'utf8')).bridge, 'ovbr-t0');
+
+    ok(await call('CHECK', withPrev(conf(), add.json)), 'CHECK');
+    ok(await call('DEL', withPrev(conf(), add.json)), 'DEL');
+    assert.equal(links(ns.container).has('eth0'), false);
+    assertGone();
+    ok(await call('DEL', withPrev(conf(), add.json)), 'second DEL');
+  });
+
+  describe('spec-version matrix', () => {
+    for (const v of VERSIONS) {
+      it(`${v}: ADD in the config's version${at(v, '0.4.0') ? ', CHECK' : ''}, DEL`, async () => {
+        const add = ok(await call('ADD', conf(v)), 'ADD');
+        assert.equal(add.json.cniVersion, v);
+        assert.deepEqual(resultAddresses(add.json), ['10.244.3.2/24']);
+        if (at(v, '0.4.0')) ok(await call('CHECK', withPrev(conf(v), add.json)), 'CHECK');
+        ok(await call('DEL', at(v, '0.4.0') ? withPrev(conf(v), add.json) : conf(v)), 'DEL');
+        assertGone();
+      });
+    }
+  });
+
+  it('CHECK fails (114) when the masquerade chain is gone, and when the node\'s lease moved to another subnet', async () => {
+    const add = ok(await call('ADD', conf()));
+    writeLease({ subnet: '10.244.9.0/24' });
+    const moved = await call('CHECK', withPrev(conf(), add.json));
+    assert.deepEqual([moved.json?.code, /is now 10\.244\.9\.0\/24/.test(moved.json?.msg)], [114, true], moved.stdout);
+    writeLease();
+    inNs(ns.host, ['iptables', '-t', 'nat', '-F', 'POSTROUTING']);
+    const chain = cniChains(natRules(ns.host))[0]!;
+    inNs(ns.host, ['iptables', '-t', 'nat', '-F', chain]);
+    inNs(ns.host, ['iptables', '-t', 'nat', '-X', chain]);
+    const r = await call('CHECK', withPrev(conf(), add.json));
+    assert.deepEqual([r.json?.code, /masquerade rules/.test(r.json?.msg)], [114, true], r.stdout);
+    ok(await call('DEL', conf()));
+    assertGone();
+  });
+
+  it('DEL with the netns gone and the lease file gone: the stored config is enough', async () => {
+    ok(await call('ADD', conf()));
+    ns.container.remove();
+    fs.rmSync(leaseFile());
+    ok(await call('DEL', conf()), 'DEL');
+    assertGone();
+    ok(await call('DEL', conf(), { netns: '' }), 'DEL again, without CNI_NETNS');
+  });
+
+  it('ADD without a lease file is code 11 and leaves nothing; STATUS is 50 without, and with an expired, lease file', async () => {
+    fs.rmSync(leaseFile());
+    const add = await call('ADD', conf());
+    assert.deepEqual([add.code, add.json.code], [1, 11]);
+    assert.match(add.json.msg, /^try again later: berthd holds no lease for network "ovnet"/);
+    assert.equal(links(ns.host).has('ovbr-t0'), false);
+    assert.equal(fs.existsSync(scratch()), false);
+    const missing = await call('STATUS', conf());
+    assert.deepEqual([missing.code, missing.json.code], [1, 50]);
+    writeLease({ expiresAt: Date.now() - 1 });
+    const expired = await call('STATUS', conf());
+    assert.equal(expired.json.code, 50);
+    assert.match(expired.json.msg, /expired at/);
+    writeLease();
+    ok(await call('STATUS', conf()), 'STATUS with a live lease');
+  });
+
+  it('a failed ADD (test hook after the masquerade) undoes everything', async () => {
+    const r = await call('ADD', conf(), { env: { BERTH_TEST_FAIL_AFTER: 'overlay-ipmasq' } });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.json.msg, /injected failure after step "overlay-ipmasq"/);
+    assert.equal(links(ns.container).has('eth0'), false);
+    assertGone();
+  });
+
+  it('GC collects the attachments not in cni.dev/valid-attachments: veth, lease, chain, stored config', async () => {
+    const c2 = makeTestNetns('ctr');
+    try {
+      ok(await call('ADD', conf()));
+      ok(await call('ADD', conf(), { containerID: 'ctr2', ctr: c2 }));
+      ok(await call('GC', { ...conf(), 'cni.dev/valid-attachments': [{ containerID: 'ctr2', ifname: 'eth0' }] }), 'GC');
+      assert.deepEqual(leases(dataDir, 'ovnet'), ['10.244.3.3']);
+      assert.equal(fs.existsSync(scratch('ctr1')), false);
+      assert.equal(fs.existsSync(scratch('ctr2')), true);
+      assert.equal(cniChains(natRules(ns.host)).length, 1);
+      ok(await call('DEL', conf(), { containerID: 'ctr2', ctr: c2 }));
+      ok(await call('DEL', conf()));
+      assertGone('ctr2');
+    } finally {
+      c2.remove();
+    }
+  });
+
+  it('two containers ping each other and the gateway', async () => {
+    const c2 = makeTestNetns('ctr');
+    try {
+      ok(await call('ADD', conf()));
+      ok(await call('ADD', conf(), { containerID: 'ctr2', ctr: c2 }));
+      inNs(ns.container, ['ping', '-c', '1', '-W', '2', '10.244.3.3']);
+      inNs(c2, ['ping', '-c', '1', '-W', '2', '10.244.3.2']);
+      inNs(ns.container, ['ping', '-c', '1', '-W', '2', '10.244.3.1']);
+      ok(await call('DEL', conf(), { containerID: 'ctr2', ctr: c2 }));
+      ok(await call('DEL', conf()));
+      assertGone('ctr2');
+    } finally {
+      c2.remove();
+    }
+  });
+});

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { listScratch, readScratch, removeScratch, scratchPath, writeScratch } from '../../../../plugins/overlay/scratch';
+
+describe('plugins/overlay/scratch', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ovl-scratch-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const conf = (name: string) => ({ cniVersion: '1.1.0', name, type: 'bridge' });
+
+  it('lives at <dataDir>/overlay/<containerID>-<ifname>.json', () => assert.equal(scratchPath('/d', 'c1', 'eth0'), '/d/overlay/c1-eth0.json'));
+
+  it('write, read, replace, remove (twice), with no temp file left', () => {
+    const file = scratchPath(dir, 'c1', 'eth0');
+    assert.equal(readScratch(file), undefined);
+    writeScratch(file, conf('a'));
+    writeScratch(file, conf('b'));
+    assert.deepEqual(readScratch(file), conf('b'));
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['c1-eth0.json']);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    removeScratch(file);
+    removeScratch(file);
+    assert.equal(fs.existsSync(file), false);
+  });
+
+  it('a file that is not a config reads as none', () => {
+    const file = scratchPath(dir, 'c1', 'eth0');
+    fs.mkdirSync(path.dirname(file));
+    fs.writeFileSync(file, 'garbage');
+    assert.equal(readScratch(file), undefined);
+  });
+
+  it('lists the configs of one network, with the attachment key', () => {
+    writeScratch(scratchPath(dir, 'c1', 'eth0'), conf('ov'));
+    writeScratch(scratchPath(dir, 'c2', 'eth1'), conf('other'));
+    fs.writeFileSync(path.join(dir, 'overlay', '10.244.3.2'), 'c9\r\neth0'); // a host-local lease of a network named "overlay"
+    assert.deepEqual(listScratch(dir, 'ov').map((e) => [e.key, e.conf.name]), [['c1-eth0', 'ov']]);
+    assert.deepEqual(listScratch(path.join(dir, 'none'), 'ov'), []);
+  });
+});
