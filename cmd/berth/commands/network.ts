@@ -13,7 +13,7 @@ import { confirm, forEachArg, keyValues, labelsText, listContainers, matchLabels
 /** The `network` management group. */
 export const NETWORK_GROUP: GroupDef = { name: 'network', description: 'Manage networks' };
 
-const store = (ctx: CliContext): NetworkStore => new NetworkStore({ root: ctx.root, cniDir: ctx.cniDir, now: ctx.now });
+const store = (ctx: CliContext): NetworkStore => new NetworkStore({ root: ctx.root, cniDir: ctx.cniDir, runDir: ctx.run, now: ctx.now });
 
 /** Container ids by the user network they are on (`--network NAME`; the default bridge included). */
 function networkUsers(containers: readonly ContainerRecord[]): Map<string, string[]> {
@@ -111,12 +111,12 @@ const create: CommandDef = {
     minArgs: 1,
     maxArgs: 1,
     flags: [
-      { name: 'driver', short: 'd', kind: 'string', defaultText: 'bridge', help: 'Driver to manage the Network (bridge or macvlan)' },
+      { name: 'driver', short: 'd', kind: 'string', defaultText: 'bridge', help: 'Driver to manage the Network (bridge, macvlan, or overlay through berthd)' },
       { name: 'gateway', kind: 'string', help: 'IPv4 Gateway for the master subnet' },
       { name: 'internal', kind: 'bool', help: 'Restrict external access to the network' },
       { name: 'ip-range', kind: 'string', help: 'Allocate container ip from a sub-range' },
       { name: 'label', kind: 'list', help: 'Set metadata on a network' },
-      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan)' },
+      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan; vni=N, port=N, subnet_len=N for overlay)' },
       { name: 'subnet', kind: 'string', help: 'Subnet in CIDR format that represents a network segment' },
     ],
   },
@@ -126,16 +126,18 @@ const create: CommandDef = {
       const v = args.string(name);
       return v === undefined ? {} : { [name === 'ip-range' ? 'ipRange' : name]: v };
     };
-    const net = store(ctx).create({
+    const req = {
       name: args.positionals[0]!,
-      driver: driver as 'bridge' | 'macvlan',
+      driver: driver as 'bridge' | 'macvlan' | 'overlay',
       ...opt('subnet'),
       ...opt('gateway'),
       ...opt('ip-range'),
       internal: args.bool('internal'),
       options: keyValues(args.list('opt')),
       labels: keyValues(args.list('label')),
-    });
+    };
+    // An overlay network's config is cluster-wide: berthd stores it (or returns the stored one) first.
+    const net = driver === 'overlay' ? await store(ctx).createOverlay(req) : store(ctx).create(req);
     ctx.out(`${net.id}\n`);
   },
 };

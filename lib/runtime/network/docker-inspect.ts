@@ -6,14 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { CachedAttachment } from '../../cni/runtime';
 import type { IPConfig, Result } from '../../cni/types';
-import type { NetworkInfo } from './types';
+import type { NetworkInfo, NetworkScope } from './types';
 
 /** One element of `docker network inspect`'s array. */
 export interface DockerNetwork {
   Name: string;
   Id: string;
   Created: string;
-  Scope: 'local';
+  Scope: NetworkScope;
   Driver: string;
   EnableIPv6: boolean;
   IPAM: { Driver: 'default'; Options: Record<string, string> | null; Config: Record<string, string>[] };
@@ -57,7 +57,7 @@ export function dockerNetworkInspect(net: NetworkInfo, attachments: readonly Cac
     Name: net.name,
     Id: net.id,
     Created: net.created,
-    Scope: 'local',
+    Scope: net.scope,
     Driver: net.driver,
     EnableIPv6: false,
     // Docker prints null for the networks it made itself and {} for user networks.

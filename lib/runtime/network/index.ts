@@ -2,7 +2,9 @@
  * berth's networks, Docker-shaped: the store behind `berth network ls/inspect/create/rm`, each
  * network's CNI configuration list, and Docker's inspect JSON.
  */
-export { NetworkStore, NETWORK_NAME, DEFAULT_BRIDGE, DEFAULT_CNI_DIR } from './network-store';
+export { NetworkStore, NETWORK_NAME, DEFAULT_BRIDGE, DEFAULT_CNI_DIR, DEFAULT_RUN_DIR } from './network-store';
+export { postOverlayNetwork, berthdSocketPath, BERTHD_SOCKET, type OverlayNetworkRequest, type BerthdClientOptions } from './berthd-client';
+export { overlayRequest, storedCluster, overlayRecord } from './overlay-network';
 export { networkConfList, bridgeNameOf, parseBoolOption, NETWORK_CNI_VERSION } from './network-conflist';
 export { dockerNetworkInspect, endpointId, type DockerNetwork, type DockerEndpoint } from './docker-inspect';
 export { rfc3339Nano } from './timestamp';
@@ -13,8 +15,14 @@ export {
   OPT_IP_MASQUERADE,
   OPT_PARENT,
   OPT_MACVLAN_MODE,
+  OPT_VNI,
+  OPT_PORT,
+  OPT_SUBNET_LEN,
+  OPT_VXLANID_LIST,
   type NetworkInfo,
   type NetworkDriver,
+  type NetworkScope,
+  type OverlayNetworkInfo,
   type NetworkStoreOptions,
   type CreateNetworkRequest,
 } from './types';

@@ -1,12 +1,15 @@
 /**
  * The CNI configuration list of a berth network: one plugin, our bridge or macvlan, with host-local
- * IPAM in the reference layout, at spec 1.1.0. What Docker's bridge and macvlan drivers do, said in
+ * IPAM in the reference layout, at spec 1.1.0 (or our overlay plugin, which generates its own). What Docker's bridge and macvlan drivers do, said in
  * the reference plugins' keys.
  */
 import path from 'node:path';
 import { parseConfList, type NetworkConfigList } from '../../cni/runtime';
 import { firstHost, parseSubnet, rangeBounds } from './subnets';
 import { NetworkError, OPT_BRIDGE_NAME, OPT_IP_MASQUERADE, OPT_MACVLAN_MODE, OPT_MTU, OPT_PARENT, type NetworkInfo } from './types';
+
+/** Where berthd runs when a record does not say (BERTH_RUN's default). */
+const DEFAULT_RUN_DIR = '/run/berth';
 
 /** The list version: ours and the reference plugins' newest. */
 export const NETWORK_CNI_VERSION = '1.1.0';
@@ -32,6 +35,7 @@ export function parseBoolOption(value: string): boolean | undefined {
  * @throws {NetworkError} for host and null networks, which have no plugins
  */
 export function networkConfList(net: NetworkInfo, cniDir: string): NetworkConfigList {
+  if (net.driver === 'overlay') return overlayConfList(net, cniDir);
   if (net.driver !== 'bridge' && net.driver !== 'macvlan') {
     throw new NetworkError(`network ${net.name} uses the ${net.driver} driver, which has no CNI configuration`, 'invalid');
   }
@@ -70,6 +74,22 @@ export function networkConfList(net: NetworkInfo, cniDir: string): NetworkConfig
           capabilities,
           ipam,
         };
+  const list = { cniVersion: NETWORK_CNI_VERSION, name: net.name, plugins: [plugin] };
+  return parseConfList(JSON.stringify(list), `network ${net.name}`);
+}
+
+/**
+ * The list for an overlay network: our overlay plugin, which reads the subnet and MTU from the lease
+ * berthd writes under `runDir` (recorded at creation) and keeps host-local's leases under
+ * `<cniDir>/networks` like the other networks. `ips` and `mac` reach its bridge delegate.
+ */
+function overlayConfList(net: NetworkInfo, cniDir: string): NetworkConfigList {
+  const plugin = {
+    type: 'overlay',
+    runDir: net.overlay?.runDir ?? DEFAULT_RUN_DIR,
+    dataDir: path.join(cniDir, 'networks'),
+    capabilities: { ips: true, mac: true },
+  };
   const list = { cniVersion: NETWORK_CNI_VERSION, name: net.name, plugins: [plugin] };
   return parseConfList(JSON.stringify(list), `network ${net.name}`);
 }

@@ -10,8 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NetworkConfigList } from '../../cni/runtime';
 import { flock, LOCK_EX, LOCK_UN } from '../../sys/flock';
+import { berthdSocketPath, postOverlayNetwork, type BerthdClientOptions } from './berthd-client';
 import { networkConfList } from './network-conflist';
 import { checkOptions } from './network-options';
+import { overlayRecord, overlayRequest, storedCluster } from './overlay-network';
 import { assertNoOverlap, checkGateway, checkIpRange, firstHost, parseSubnet, pickSubnet, type Subnet } from './subnets';
 import { rfc3339Nano } from './timestamp';
 import { NetworkError, OPT_BRIDGE_NAME, OPT_MTU, type CreateNetworkRequest, type NetworkInfo, type NetworkStoreOptions } from './types';
@@ -27,6 +29,8 @@ const ID = /^[0-9a-f]{64}$/;
 export const DEFAULT_BRIDGE = { bridgeName: 'berth0', subnet: '10.87.0.0/16' };
 /** Default of `cniDir`. */
 export const DEFAULT_CNI_DIR = '/var/lib/cni';
+/** Default of `runDir` (BERTH_RUN). */
+export const DEFAULT_RUN_DIR = '/run/berth';
 
 /** berth's networks (Docker's `network ls/inspect/create/rm`). */
 export class NetworkStore {
@@ -34,12 +38,15 @@ export class NetworkStore {
   readonly dir: string;
   /** libcni's directory; host-local leases under `<cniDir>/networks/<name>`. */
   readonly cniDir: string;
+  /** BERTH_RUN: berthd's socket and lease files are under it. */
+  readonly runDir: string;
   private readonly defaultBridge: { bridgeName: string; subnet: string };
   private readonly now: () => Date;
 
   constructor(opts: NetworkStoreOptions) {
     this.dir = path.join(opts.root, 'networks');
     this.cniDir = opts.cniDir ?? DEFAULT_CNI_DIR;
+    this.runDir = opts.runDir ?? DEFAULT_RUN_DIR;
     this.defaultBridge = opts.defaultBridge ?? DEFAULT_BRIDGE;
     this.now = opts.now ?? (() => new Date());
   }
@@ -86,6 +93,7 @@ export class NetworkStore {
     if ((driver as string) === 'host' || (driver as string) === 'null') {
       throw new NetworkError(`only one instance of "${driver}" network is allowed`, 'forbidden');
     }
+    if (driver === 'overlay') throw new NetworkError('overlay networks are made through berthd: use createOverlay', 'invalid');
     if (driver !== 'bridge' && driver !== 'macvlan') throw new NetworkError(`plugin "${driver as string}" not found`, 'not-found');
     if (req.subnet === undefined && (req.gateway !== undefined || req.ipRange !== undefined)) {
       throw new NetworkError('every ip-range or gateway must have a corresponding subnet', 'invalid');
@@ -93,7 +101,7 @@ export class NetworkStore {
     return this.locked(() => {
       const existing = this.list();
       if (existing.some((n) => n.name === req.name)) throw new NetworkError(`network with name ${req.name} already exists`, 'conflict');
-      const used = existing.filter((n) => n.subnet !== undefined).map((n) => parseSubnet(n.subnet!));
+      const used = usedSubnets(existing);
       const subnet = req.subnet === undefined ? pickSubnet(used) : parseSubnet(req.subnet);
       assertNoOverlap(subnet, used);
       const net: NetworkInfo = {
@@ -116,6 +124,43 @@ export class NetworkStore {
   }
 
   /**
+   * Creates an overlay network (`network create -d overlay`): berthd stores its config in the
+   * cluster store, or answers with the one another host stored first, then it is recorded here with
+   * that cluster CIDR as its subnet. Without --subnet, a /16 from berth's pool that overlaps no local
+   * network is proposed (an existing network keeps its own).
+   * @throws {NetworkError} as create does; `unavailable` when berthd is not running; berthd's refusal
+   */
+  async createOverlay(req: CreateNetworkRequest, opts: BerthdClientOptions = {}): Promise<NetworkInfo> {
+    checkName(req.name);
+    const before = this.list();
+    if (before.some((n) => n.name === req.name)) throw new NetworkError(`network with name ${req.name} already exists`, 'conflict');
+    const usedBefore = usedSubnets(before);
+    const asked = req.subnet === undefined ? pickSubnet(usedBefore) : parseSubnet(req.subnet);
+    assertNoOverlap(asked, usedBefore);
+    const config = await postOverlayNetwork(berthdSocketPath(this.runDir), overlayRequest(req, asked), opts);
+    const cluster = storedCluster(config, req.subnet, req.name);
+    return this.locked(() => {
+      const existing = this.list();
+      if (existing.some((n) => n.name === req.name)) throw new NetworkError(`network with name ${req.name} already exists`, 'conflict');
+      assertNoOverlap(cluster, usedSubnets(existing));
+      const net: NetworkInfo = {
+        name: req.name,
+        id: randomBytes(32).toString('hex'),
+        driver: 'overlay',
+        scope: 'global',
+        created: rfc3339Nano(this.now()),
+        internal: false,
+        subnet: cluster.text,
+        ...overlayRecord(config, this.runDir, req.options),
+        labels: { ...req.labels },
+        builtin: false,
+      };
+      if (!this.publish(net)) throw new NetworkError(`network with name ${req.name} already exists`, 'conflict');
+      return net;
+    });
+  }
+
+  /**
    * Removes a user network and its host-local state (it has no endpoints, so no leases are left).
    * The bridge link, if one was made, is the caller's to delete (`bridgeNameOf`).
    * @throws {NetworkError} for a built-in (`bridge is a pre-defined network and cannot be removed`), a
@@ -131,7 +176,7 @@ export class NetworkStore {
     fs.rmSync(path.join(this.cniDir, 'networks', net.name), { recursive: true, force: true });
   }
 
-  /** The CNI configuration list of a bridge or macvlan network (see networkConfList). */
+  /** The CNI configuration list of a bridge, macvlan or overlay network (see networkConfList). */
   conflist(net: NetworkInfo): NetworkConfigList {
     return networkConfList(net, this.cniDir);
   }
@@ -239,6 +284,11 @@ export class NetworkStore {
 function checkName(name: string): void {
   if (!NETWORK_NAME.test(name)) throw new NetworkError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 'invalid');
   if (name.length > MAX_NAME_LENGTH) throw new NetworkError(`invalid network name ${JSON.stringify(name)}: at most ${MAX_NAME_LENGTH} characters`, 'invalid');
+}
+
+/** The subnets networks hold (an overlay network's is its cluster CIDR). */
+function usedSubnets(nets: readonly NetworkInfo[]): Subnet[] {
+  return nets.filter((n) => n.subnet !== undefined).map((n) => parseSubnet(n.subnet!));
 }
 
 /** Gateway (bridge: the first host by default; macvlan: only an explicit one) and ip-range. */

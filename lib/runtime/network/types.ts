@@ -3,8 +3,29 @@
  * (bridge, host, none) and user networks made with `berth network create`.
  */
 
-/** Docker's network drivers that berth has: bridge and macvlan run CNI plugins; host and null do not. */
-export type NetworkDriver = 'bridge' | 'macvlan' | 'host' | 'null';
+/**
+ * Docker's network drivers that berth has: bridge, macvlan and overlay run CNI plugins; host and null
+ * do not. An overlay network spans hosts: its config lives in berthd's store, each host's containers
+ * get addresses from the subnet berthd leased for that host.
+ */
+export type NetworkDriver = 'bridge' | 'macvlan' | 'overlay' | 'host' | 'null';
+
+/**
+ * Where a network is known. `global` for overlay networks, as Docker showed overlay networks backed
+ * by a cluster store (before swarm's `swarm` scope): the config is shared by every host through
+ * berthd's store, while the berth record itself is per host.
+ */
+export type NetworkScope = 'local' | 'global';
+
+/** What berthd stored for an overlay network (its OverlayConfig), and where this host's berthd runs. */
+export interface OverlayNetworkInfo {
+  /** berthd's runtime directory (BERTH_RUN at creation): the plugin reads `<runDir>/overlay/<name>.json`. */
+  readonly runDir: string;
+  readonly vni: number;
+  readonly port: number;
+  /** Prefix length of each host's subnet. */
+  readonly subnetLen: number;
+}
 
 /** One network, as stored under `<root>/networks/<name>.json`. */
 export interface NetworkInfo {
@@ -12,7 +33,7 @@ export interface NetworkInfo {
   /** 64 hex digits, random at creation, never changed. */
   id: string;
   driver: NetworkDriver;
-  scope: 'local';
+  scope: NetworkScope;
   /** RFC 3339 with nanoseconds, as Docker prints it. */
   created: string;
   /** `--internal`: no masquerade and no default route. */
@@ -25,6 +46,8 @@ export interface NetworkInfo {
   labels: Record<string, string>;
   /** bridge, host and none: present from the start, never removed. */
   builtin: boolean;
+  /** Overlay networks only: berthd's config as it answered. */
+  overlay?: OverlayNetworkInfo;
 }
 
 /** Where networks live, and the default bridge's settings. */
@@ -37,12 +60,15 @@ export interface NetworkStoreOptions {
   defaultBridge?: { bridgeName: string; subnet: string };
   /** Clock for `created` (tests). */
   now?: () => Date;
+  /** BERTH_RUN (default /run/berth): berthd's API socket is `<runDir>/berthd.sock`. */
+  runDir?: string;
 }
 
 /** What `berth network create` asks for. */
 export interface CreateNetworkRequest {
   name: string;
-  driver?: 'bridge' | 'macvlan';
+  driver?: 'bridge' | 'macvlan' | 'overlay';
+  /** For overlay: the cluster CIDR. */
   subnet?: string;
   gateway?: string;
   ipRange?: string;
@@ -54,7 +80,7 @@ export interface CreateNetworkRequest {
 /** A network operation refused, with Docker's message. */
 export class NetworkError extends Error {
   /** Which refusal, so that the CLI picks an exit status without matching text. */
-  readonly kind: 'not-found' | 'conflict' | 'invalid' | 'forbidden' | 'in-use';
+  readonly kind: 'not-found' | 'conflict' | 'invalid' | 'forbidden' | 'in-use' | 'unavailable';
 
   constructor(message: string, kind: NetworkError['kind']) {
     super(message);
@@ -69,3 +95,9 @@ export const OPT_MTU = 'com.docker.network.driver.mtu';
 export const OPT_IP_MASQUERADE = 'com.docker.network.bridge.enable_ip_masquerade';
 export const OPT_PARENT = 'parent';
 export const OPT_MACVLAN_MODE = 'macvlan_mode';
+/** Overlay options (`-o vni=N -o port=N -o subnet_len=N`), sent to berthd. */
+export const OPT_VNI = 'vni';
+export const OPT_PORT = 'port';
+export const OPT_SUBNET_LEN = 'subnet_len';
+/** Docker's overlay option showing the network's VXLAN ID; berth records berthd's answer there. */
+export const OPT_VXLANID_LIST = 'com.docker.network.driver.overlay.vxlanid_list';

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startFakeBerthd, type FakeBerthd } from '../../../lib/runtime/network/fake-berthd';
 import { BerthHarness } from '../harness';
 
 describe('cmd/berth/commands/network', () => {
@@ -42,5 +44,39 @@ describe('cmd/berth/commands/network', () => {
     const prompt = 'WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ';
     assert.deepEqual(await h.berth(['network', 'prune'], { stdin: ['N'] }), { code: 0, out: prompt, err: '' });
     assert.deepEqual(await h.berth(['network', 'prune', '-f']), { code: 0, out: 'Deleted Networks:\na1\n', err: '' });
+  });
+
+  describe('network create -d overlay (a fake berthd on BERTH_RUN/berthd.sock)', () => {
+    let berthd: FakeBerthd | undefined;
+    afterEach(async () => {
+      await berthd?.close();
+      berthd = undefined;
+    });
+    const run = () => ({ BERTH_RUN: join(h.root, 'run') });
+
+    it('POSTs to berthd, then ls and inspect show Driver overlay, Scope global', async () => {
+      berthd = await startFakeBerthd(join(h.root, 'run'));
+      const created = await h.berth(['network', 'create', '-d', 'overlay', '--subnet', '10.244.0.0/16', '-o', 'vni=7', 'ov'], { env: run() });
+      assert.equal(created.code, 0, created.err);
+      assert.match(created.out, /^[0-9a-f]{64}\n$/);
+      assert.deepEqual(berthd.requests.map((r) => r.body), [{ name: 'ov', network: '10.244.0.0/16', vni: 7 }]);
+      assert.equal((await h.berth(['network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Scope}}', '-f', 'type=custom'])).out, 'ov overlay global\n');
+      const [net] = JSON.parse((await h.berth(['network', 'inspect', 'ov'])).out);
+      assert.deepEqual([net.Driver, net.Scope, net.IPAM.Config], ['overlay', 'global', [{ Subnet: '10.244.0.0/16' }]]);
+      assert.equal(net.Options['com.docker.network.driver.overlay.vxlanid_list'], '7');
+      assert.deepEqual(await h.berth(['network', 'rm', 'ov']), { code: 0, out: 'ov\n', err: '' });
+    });
+
+    it('without berthd: a clear error naming the socket', async () => {
+      const r = await h.berth(['network', 'create', '-d', 'overlay', 'ov'], { env: run() });
+      assert.deepEqual(r, { code: 1, out: '', err: `Error response from daemon: berthd is not running (no ${join(h.root, 'run', 'berthd.sock')}): start berthd to use overlay networks\n` });
+    });
+
+    it('berthd\'s refusal is shown as it said it', async () => {
+      berthd = await startFakeBerthd(join(h.root, 'run'));
+      berthd.reply = () => ({ status: 409, body: { error: 'VNI 7 is taken' } });
+      const r = await h.berth(['network', 'create', '-d', 'overlay', '-o', 'vni=7', 'ov'], { env: run() });
+      assert.deepEqual(r, { code: 1, out: '', err: 'Error response from daemon: berthd refused overlay network ov: VNI 7 is taken\n' });
+    });
   });
 });
