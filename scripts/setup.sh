@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 # iproute2: tests inspect kernel state with `ip -j` (berth itself speaks netlink directly);
 # iptables/nftables: masquerade rules; containernetworking-plugins: the reference plugins for interop
 # tests and benchmarks (/usr/lib/cni); iputils-ping and python3 (raw ICMP) for the traffic tests;
-# busybox-static: the minimal image for `berth run` (quick start, tests); runc, crun: the runtime bench.
-PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun)
+# busybox-static: the minimal image for `berth run` (quick start, tests); runc, crun: the runtime bench;
+# etcd-server: /usr/bin/etcd (3.4), the overlay's etcd store in tests (started by the tests themselves on
+# loopback with a throwaway data dir; the package's systemd unit is not used).
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
