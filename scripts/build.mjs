@@ -59,6 +59,26 @@ const koffiShim = {
   },
 };
 
+/**
+ * etcd3 (berthd's etcd store) loads its gRPC definitions at run time from `${__dirname}/../proto`,
+ * relative to its own file in node_modules. Bundled, __dirname is dist/bin: the definitions are
+ * copied to dist/bin/proto and the one path in etcd3 is pointed there.
+ */
+const etcd3Proto = {
+  name: 'etcd3-proto',
+  setup(build) {
+    build.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (args) => {
+      const source = fs.readFileSync(args.path, 'utf8');
+      const pointed = source.replace('`${__dirname}/../proto/rpc.proto`', "require('node:path').join(__dirname, 'proto', 'rpc.proto')");
+      if (pointed === source) throw new Error('etcd3 changed how it finds rpc.proto: update the etcd3-proto build plugin');
+      return { contents: pointed, loader: 'js' };
+    });
+  },
+};
+const protoSource = path.join(path.dirname(require.resolve('etcd3/package.json')), 'proto');
+fs.mkdirSync(path.join(outDir, 'proto'), { recursive: true });
+for (const f of fs.readdirSync(protoSource)) install(path.join('proto', f), fs.readFileSync(path.join(protoSource, f)));
+
 const results = await Promise.all(entries.map(({ main, name }) => esbuild.build({
   entryPoints: [main],
   outfile: path.join(outDir, 'lib', `${name}.js`),
@@ -70,7 +90,7 @@ const results = await Promise.all(entries.map(({ main, name }) => esbuild.build(
   minify: false,
   sourcemap: false,
   legalComments: 'none',
-  plugins: [koffiShim],
+  plugins: [koffiShim, etcd3Proto],
   logLevel: 'warning',
 })));
 /**
@@ -99,7 +119,7 @@ for (const { main, name } of entries) {
 }
 // Executables whose source is gone are removed, so dist/bin never offers a stale plugin.
 const names = entries.map((e) => e.name);
-const keep = new Set(['package.json', 'koffi.node', 'lib', ...names]);
+const keep = new Set(['package.json', 'koffi.node', 'lib', 'proto', ...names]);
 for (const f of fs.readdirSync(outDir)) if (!keep.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(outDir, f));
 const keepLib = new Set(names.flatMap((n) => [`${n}.js`, `${n}.cache`]));
 for (const f of fs.readdirSync(path.join(outDir, 'lib'))) if (!keepLib.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(outDir, 'lib', f));
