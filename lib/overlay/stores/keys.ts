@@ -1,0 +1,70 @@
+/**
+ * The store's key layout, shared by both stores so a file store and etcd name things alike (flannel's
+ * layout, one level down per network):
+ *   <prefix>/<network>/config
+ *   <prefix>/<network>/subnets/<a.b.c.d>-<len>
+ */
+import { formatCidr, networkOf, parseCidr } from '../../ip';
+
+/** The default key prefix in etcd. */
+export const DEFAULT_PREFIX = '/berth/overlay';
+
+/**
+ * What a network name may be: CNI's rule for network names (libcni `ValidateNetworkName`). It is a
+ * path segment of every key, so a `/` would move it into another network's keys.
+ */
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Throws unless `network` is a usable overlay network name. */
+export function checkNetworkName(network: string): void {
+  if (typeof network !== 'string' || !NETWORK_NAME.test(network)) {
+    throw new TypeError(`overlay network name ${JSON.stringify(network)} is invalid: letters, digits, '_', '.' and '-', starting with a letter or digit`);
+  }
+}
+
+/**
+ * Parses a lease's subnet and returns its canonical text ("10.244.3.0/24"). Throws for anything that
+ * is not an IPv4 network address with a prefix: every subnet names a key, and two spellings of one
+ * subnet would be two keys.
+ */
+export function canonicalSubnet(subnet: string): string {
+  const c = typeof subnet === 'string' ? parseCidr(subnet) : undefined;
+  if (c === undefined || c.ip.family !== 4) throw new TypeError(`subnet ${JSON.stringify(subnet)} is not an IPv4 CIDR`);
+  if (networkOf(c) !== c.ip.value) throw new TypeError(`subnet ${JSON.stringify(subnet)} has host bits set`);
+  return formatCidr(c);
+}
+
+/** `<prefix>/<network>/config`. */
+export function configKey(prefix: string, network: string): string {
+  checkNetworkName(network);
+  return `${prefix}/${network}/config`;
+}
+
+/** `<prefix>/<network>/subnets/`: the watch and list prefix of a network's leases. */
+export function subnetsPrefix(prefix: string, network: string): string {
+  checkNetworkName(network);
+  return `${prefix}/${network}/subnets/`;
+}
+
+/** `<prefix>/<network>/subnets/10.244.3.0-24` for "10.244.3.0/24". */
+export function subnetKey(prefix: string, network: string, subnet: string): string {
+  return subnetsPrefix(prefix, network) + canonicalSubnet(subnet).replace('/', '-');
+}
+
+/** The subnet a lease key names ("…/subnets/10.244.3.0-24" → "10.244.3.0/24"), or undefined for another key. */
+export function subnetOfKey(key: string): string | undefined {
+  const m = /\/subnets\/(\d+\.\d+\.\d+\.\d+)-(\d+)$/.exec(key);
+  if (m === null) return undefined;
+  try {
+    return canonicalSubnet(`${m[1]}/${m[2]}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Strips trailing slashes: "/berth/overlay/" and "/berth/overlay" are one prefix. */
+export function normalizePrefix(prefix: string | undefined): string {
+  const p = (prefix ?? DEFAULT_PREFIX).replace(/\/+$/, '');
+  if (p.includes('\0')) throw new TypeError('etcd prefix must not contain NUL bytes');
+  return p;
+}
