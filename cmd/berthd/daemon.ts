@@ -1,0 +1,140 @@
+import type { Logger } from '../../lib/log';
+import type { SubnetStore } from '../../lib/overlay/store';
+import type { Lease, OverlayConfig } from '../../lib/overlay/types';
+import type { Datapath } from './datapath';
+import { NetworkAgent, type AcquireLease, type NetworkStatus } from './network-agent';
+import type { Underlay } from './underlay';
+import { checkNetworkName } from './config';
+import { parseNetworkRequest, type NetworkRequest } from './network-request';
+
+/** What a daemon runs on. */
+export interface DaemonDeps {
+  readonly store: SubnetStore;
+  readonly storeKind: 'file' | 'etcd';
+  readonly datapath: Datapath;
+  readonly acquire: AcquireLease;
+  readonly underlay: Underlay;
+  readonly stateDir: string;
+  readonly runDir: string;
+  readonly leaseTtlMs: number;
+  readonly resyncMs: number;
+  readonly log: Logger;
+}
+
+/** `GET /v1/status`. */
+export interface DaemonStatus {
+  readonly node: { readonly publicIP: string; readonly iface: string; readonly mtu: number };
+  readonly store: { readonly kind: 'file' | 'etcd'; readonly state: 'ok' | 'unreachable'; readonly error?: string };
+  readonly networks: readonly NetworkStatus[];
+}
+
+/** One programmed peer, read back from the kernel (`GET /v1/networks/N/peers`). */
+export interface PeerEntries {
+  readonly device: string;
+  readonly neighbours: readonly { readonly ip?: string; readonly mac?: string; readonly state: number }[];
+  readonly fdb: readonly { readonly mac?: string; readonly dst?: string; readonly state: number; readonly flags: number }[];
+  readonly routes: readonly { readonly dst: string; readonly gw?: string; readonly onlink: boolean }[];
+}
+
+/** Raised for an unknown network: the API answers 404. */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/**
+ * The node daemon: one {@link NetworkAgent} per served network over one store and one datapath, and the
+ * operations the API exposes.
+ */
+export class Daemon {
+  readonly #deps: DaemonDeps;
+  readonly #agents = new Map<string, NetworkAgent>();
+  #storeOk = true;
+  #storeError: string | undefined;
+
+  constructor(deps: DaemonDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts serving `name` (no-op when it is served already). */
+  serve(name: string): NetworkAgent {
+    checkNetworkName(name, 'network');
+    let agent = this.#agents.get(name);
+    if (!agent) {
+      agent = new NetworkAgent(name, {
+        ...this.#deps,
+        storeHealth: (ok, err) => {
+          if (ok !== this.#storeOk) this.#deps.log[ok ? 'info' : 'warn']({ err: err?.message }, ok ? 'store reachable again' : 'store unreachable');
+          this.#storeOk = ok;
+          this.#storeError = ok ? undefined : err?.message;
+        },
+      });
+      this.#agents.set(name, agent);
+      agent.start();
+    }
+    return agent;
+  }
+
+  status(): DaemonStatus {
+    const u = this.#deps.underlay;
+    return {
+      node: { publicIP: u.publicIP, iface: u.name, mtu: u.mtu },
+      store: { kind: this.#deps.storeKind, state: this.#storeOk ? 'ok' : 'unreachable', ...(this.#storeError ? { error: this.#storeError } : {}) },
+      networks: [...this.#agents.values()].map((a) => a.status()),
+    };
+  }
+
+  /** The network's leases as the watch sees them (ours included). */
+  leases(name: string): Lease[] {
+    return this.#agent(name).leases();
+  }
+
+  /** The entries programmed on the network's device, read from the kernel. */
+  async peers(name: string): Promise<PeerEntries> {
+    const dev = this.#agent(name).device;
+    if (!dev) throw new NotFoundError(`network ${name} has no device yet`);
+    const s = await this.#deps.datapath.peers(dev);
+    return {
+      device: dev.name,
+      neighbours: s.neighs.map((n) => ({ ip: n.ip, mac: n.mac, state: n.state })),
+      fdb: s.fdb.map((n) => ({ mac: n.mac, dst: n.dst, state: n.state, flags: n.flags })),
+      routes: s.routes.map((r) => ({ dst: r.dst, gw: r.gw, onlink: r.onlink })),
+    };
+  }
+
+  /**
+   * `POST /v1/networks`: stores the config unless the network has one, then serves it.
+   * @returns the stored config, and whether ours was the one stored
+   * @throws {UsageError} a bad request field
+   */
+  async createNetwork(body: unknown): Promise<{ name: string; config: OverlayConfig; created: boolean }> {
+    const used = [...this.#agents.values()].map((a) => a.config?.Backend.VNI).filter((v): v is number => v !== undefined);
+    const req: NetworkRequest = parseNetworkRequest(body, used);
+    const stored = await this.#deps.store.putConfigIfAbsent(req.name, req.config);
+    const created = JSON.stringify(stored) === JSON.stringify(req.config);
+    const agent = this.serve(req.name);
+    await Promise.race([agent.ready(), new Promise((r) => setTimeout(r, 10_000))]);
+    return { name: req.name, config: stored, created };
+  }
+
+  /** `POST /v1/networks/N/leave`: the node leaves the network (lease, device and lease file deleted). */
+  async leave(name: string): Promise<{ name: string; left: true }> {
+    const agent = this.#agent(name);
+    await agent.leave();
+    this.#agents.delete(name);
+    return { name, left: true };
+  }
+
+  /** Graceful stop: every agent stops; datapath and leases stay for the next run to adopt. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#agents.values()].map((a) => a.stop()));
+  }
+
+  #agent(name: string): NetworkAgent {
+    const a = this.#agents.get(name);
+    if (!a) throw new NotFoundError(`network ${JSON.stringify(name)} is not served by this node`);
+    return a;
+  }
+}

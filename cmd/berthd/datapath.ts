@@ -1,0 +1,58 @@
+import type { NetlinkHandle } from '../../lib/netlink/handle';
+import { isLinkNotFound, linkByName } from '../../lib/netlink';
+import {
+  deleteVxlan, ensureVtepAddress, ensureVxlan, readPeerState, reconcilePeers,
+  type PeerState, type ReconcileResult, type VxlanDeviceSpec,
+} from '../../lib/overlay/datapath';
+import type { Lease } from '../../lib/overlay/types';
+
+/** The device as berthd reports it. */
+export interface DeviceInfo {
+  readonly name: string;
+  readonly index: number;
+  readonly mtu: number;
+  readonly mac: string;
+}
+
+/**
+ * What the daemon asks of the kernel, behind one seam so unit tests run the daemon against a fake.
+ * Every call of the real one goes through one queue: a NetlinkHandle takes one request at a time, and
+ * several networks and the API share it.
+ */
+export interface Datapath {
+  /** The MAC of an existing device of that name (adopted when no MAC was persisted). */
+  deviceMac(name: string): Promise<string | undefined>;
+  /** ensureVxlan + the /32 VTEP address of `subnet`. */
+  ensureDevice(spec: VxlanDeviceSpec, subnet: string): Promise<DeviceInfo>;
+  reconcile(dev: DeviceInfo, others: readonly Lease[]): Promise<ReconcileResult>;
+  peers(dev: DeviceInfo): Promise<PeerState>;
+  deleteDevice(name: string): Promise<void>;
+}
+
+/** The kernel datapath over one netlink handle. */
+export function netlinkDatapath(h: NetlinkHandle): Datapath {
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    deviceMac: (name) => serial(async () => {
+      try {
+        return (await linkByName(h, name)).hardwareAddr;
+      } catch (err) {
+        if (isLinkNotFound(err)) return undefined;
+        throw err;
+      }
+    }),
+    ensureDevice: (spec, subnet) => serial(async () => {
+      const link = await ensureVxlan(h, spec);
+      await ensureVtepAddress(h, link.index, subnet);
+      return { name: link.name, index: link.index, mtu: link.mtu, mac: link.hardwareAddr ?? spec.mac };
+    }),
+    reconcile: (dev, others) => serial(() => reconcilePeers(h, dev, others)),
+    peers: (dev) => serial(() => readPeerState(h, dev.index)),
+    deleteDevice: (name) => serial(async () => { await deleteVxlan(h, name); }),
+  };
+}

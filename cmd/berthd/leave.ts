@@ -1,0 +1,29 @@
+import type { Logger } from '../../lib/log';
+import type { NetlinkHandle } from '../../lib/netlink/handle';
+import { deleteVxlan, vxlanDeviceName } from '../../lib/overlay/datapath';
+import type { SubnetStore } from '../../lib/overlay/store';
+import { readLeaseFile, removeLeaseFile } from './lease-file';
+
+/**
+ * Leaves a network with no daemon running: deletes this node's lease (found by PublicIP), the VXLAN
+ * device and the lease file. Each step is done even when an earlier one found nothing.
+ * @returns what was removed
+ */
+export async function leaveOffline(
+  deps: { store: SubnetStore; h: NetlinkHandle; publicIP: string; runDir: string; log: Logger },
+  network: string,
+): Promise<{ lease?: string; device?: string }> {
+  const { store, h, publicIP, runDir } = deps;
+  const out: { lease?: string; device?: string } = {};
+  const file = await readLeaseFile(runDir, network).catch(() => undefined);
+  const { leases } = await store.listLeases(network);
+  for (const l of leases.filter((x) => x.attrs.PublicIP === publicIP)) {
+    await store.deleteLease(network, l.subnet);
+    out.lease = l.subnet;
+  }
+  const vni = (await store.getConfig(network))?.Backend.VNI ?? file?.vni;
+  if (vni !== undefined && (await deleteVxlan(h, vxlanDeviceName(vni)))) out.device = vxlanDeviceName(vni);
+  await removeLeaseFile(runDir, network);
+  deps.log.info({ network, ...out }, 'left the network (no daemon running)');
+  return out;
+}

@@ -1,0 +1,107 @@
+// `berthd`: the node daemon of the overlay (issue 7). Wiring only: options, store, netlink handle and
+// underlay go to the Daemon; the API serves it on <runDir>/berthd.sock; signals stop it gracefully.
+import { join } from 'node:path';
+import { createLogger } from '../../lib/log';
+import { NetlinkHandle } from '../../lib/netlink';
+import { acquireLease } from '../../lib/overlay/allocate';
+import { startApiServer } from './api';
+import { apiRequest } from './api-client';
+import { parseOptions, USAGE, UsageError, type DaemonOptions } from './config';
+import { Daemon } from './daemon';
+import { netlinkDatapath } from './datapath';
+import { leaveOffline } from './leave';
+import { openStore } from './open-store';
+import { findUnderlay } from './underlay';
+
+const log = createLogger({ cmd: 'berthd' }, { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info' });
+
+// A store outage must never take the daemon down: whatever escapes is logged, the datapath stays.
+process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+
+async function run(opts: DaemonOptions): Promise<number> {
+  const h = NetlinkHandle.open();
+  const underlay = await findUnderlay(h, opts);
+  const store = openStore(opts.store, opts.prefix);
+  const daemon = new Daemon({
+    store, storeKind: opts.store.kind, datapath: netlinkDatapath(h), acquire: acquireLease, underlay,
+    stateDir: opts.stateDir, runDir: opts.runDir, leaseTtlMs: opts.leaseTtlMs, resyncMs: opts.resyncMs, log,
+  });
+  const socket = join(opts.runDir, 'berthd.sock');
+  const server = await startApiServer(daemon, socket, log);
+  for (const n of opts.networks) daemon.serve(n);
+  log.info({ underlay: underlay.name, publicIP: underlay.publicIP, store: opts.store, networks: opts.networks, socket }, 'berthd started');
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'stopping; the datapath and the leases stay');
+      server.close();
+      void daemon.stop().then(() => store.close()).finally(() => resolve(0));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+async function leave(opts: DaemonOptions): Promise<number> {
+  const socket = join(opts.runDir, 'berthd.sock');
+  let code = 0;
+  for (const n of opts.networks) {
+    try {
+      const r = await apiRequest(socket, 'POST', `/v1/networks/${encodeURIComponent(n)}/leave`);
+      if (r.status === 200) {
+        process.stdout.write(`${JSON.stringify(r.body)}\n`);
+        continue;
+      }
+      if (r.status !== 404) {
+        process.stderr.write(`berthd leave ${n}: ${(r.body as { error?: string }).error ?? r.status}\n`);
+        code = 1;
+        continue;
+      }
+    } catch (err) {
+      const c = (err as NodeJS.ErrnoException).code;
+      if (c !== 'ENOENT' && c !== 'ECONNREFUSED') throw err;
+    }
+    // No daemon, or it does not serve n: leave through the store directly.
+    const h = NetlinkHandle.open();
+    const underlay = await findUnderlay(h, opts);
+    const store = openStore(opts.store, opts.prefix);
+    try {
+      const out = await leaveOffline({ store, h, publicIP: underlay.publicIP, runDir: opts.runDir, log }, n);
+      process.stdout.write(`${JSON.stringify({ name: n, left: true, ...out })}\n`);
+    } finally {
+      await store.close();
+      h.close();
+    }
+  }
+  return code;
+}
+
+async function main(): Promise<number> {
+  let opts: DaemonOptions;
+  try {
+    if (process.argv.includes('--help') || process.argv.includes('-h')) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    // A daemon started by accident (or by the build, which runs every cmd bare to warm its code cache)
+    // must not take over the host: the bare command prints the usage; `berthd run` uses the defaults.
+    if (process.argv.length <= 2) {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    opts = parseOptions(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`berthd: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  try {
+    return opts.command === 'leave' ? await leave(opts) : await run(opts);
+  } catch (err) {
+    process.stderr.write(`berthd: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+void main().then((code) => process.exit(code));

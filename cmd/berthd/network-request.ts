@@ -1,0 +1,51 @@
+import type { OverlayConfig } from '../../lib/overlay/types';
+import { defaultSubnetLen } from '../../lib/overlay/allocate';
+import { checkNetworkName, UsageError } from './config';
+
+/** `POST /v1/networks` body: `{name, network, subnetLen?, vni?, port?}`. */
+export interface NetworkRequest {
+  readonly name: string;
+  readonly config: OverlayConfig;
+}
+
+/** IANA's VXLAN port. */
+export const DEFAULT_VXLAN_PORT = 4789;
+
+
+/**
+ * Validates a create request into a config. Without `vni`, the lowest VNI no network of this node
+ * uses (two devices with one VNI on one port cannot coexist).
+ * @throws {UsageError} naming the field and the value
+ */
+export function parseNetworkRequest(body: unknown, usedVnis: readonly number[] = []): NetworkRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UsageError('request body: want a JSON object');
+  const b = body as Record<string, unknown>;
+  const known = new Set(['name', 'network', 'subnetLen', 'vni', 'port']);
+  for (const k of Object.keys(b)) if (!known.has(k)) throw new UsageError(`unknown field ${JSON.stringify(k)}`);
+  if (typeof b.name !== 'string') throw new UsageError('name: want a string');
+  checkNetworkName(b.name, 'name');
+  if (typeof b.network !== 'string') throw new UsageError('network: want a CIDR string such as "10.244.0.0/16"');
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(b.network);
+  const octets = m ? m[1]!.split('.').map(Number) : [];
+  const prefix = m ? Number(m[2]) : NaN;
+  if (!m || octets.some((o) => o > 255) || prefix > 28 || prefix < 8) {
+    throw new UsageError(`network ${JSON.stringify(b.network)}: want an IPv4 CIDR from /8 to /28`);
+  }
+  const value = octets.reduce((acc, o) => acc * 256 + o, 0);
+  if (value % 2 ** (32 - prefix) !== 0) throw new UsageError(`network ${JSON.stringify(b.network)}: host bits are set`);
+  const subnetLen = int(b.subnetLen, 'subnetLen', defaultSubnetLen(b.network));
+  if (subnetLen <= prefix || subnetLen > 30) throw new UsageError(`subnetLen ${subnetLen}: want ${prefix + 1}..30 for a /${prefix} network`);
+  let vni = 1;
+  while (usedVnis.includes(vni)) vni++;
+  vni = int(b.vni, 'vni', vni);
+  if (vni < 1 || vni > 0xffffff) throw new UsageError(`vni ${vni}: want 1..16777215`);
+  const port = int(b.port, 'port', DEFAULT_VXLAN_PORT);
+  if (port < 1 || port > 65535) throw new UsageError(`port ${port}: want 1..65535`);
+  return { name: b.name, config: { Network: b.network, SubnetLen: subnetLen, Backend: { Type: 'vxlan', VNI: vni, Port: port } } };
+}
+
+function int(v: unknown, field: string, fallback: number): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new UsageError(`${field}: want an integer, got ${JSON.stringify(v)}`);
+  return v;
+}

@@ -1,0 +1,9 @@
+import type { SubnetStore } from '../../lib/overlay/store';
+import { EtcdStore, FileStore } from '../../lib/overlay/stores';
+import type { StoreSpec } from './config';
+
+/** Opens the store named by `--store`; `prefix` applies to etcd (the file store has no keys). */
+export function openStore(spec: StoreSpec, prefix: string): SubnetStore {
+  if (spec.kind === 'file') return new FileStore({ path: spec.path });
+  return new EtcdStore({ hosts: [...spec.endpoints], prefix });
+}

@@ -1,0 +1,162 @@
+/**
+ * The pure half of the peer reconcile: from the leases of the other nodes and what the kernel holds on
+ * the VXLAN device (three dumps), the operations that make the second equal the first. No I/O, so every
+ * case (stale entry, changed MAC, re-IP'd node, kernel entries to leave alone) is a table-driven test.
+ */
+import type { Lease } from '../types';
+import { parseCidr, formatCidr, networkOf, formatIP } from '../../ip';
+import { isUnicastMac } from './vtep-mac';
+
+/** What one other node needs on this node's VXLAN device. */
+export interface PeerEntry {
+  /** The peer's subnet, canonical ("10.244.2.0/24"): the onlink route's destination. */
+  readonly subnet: string;
+  /** The subnet's network address: the peer's VTEP address, the route's gateway and the neighbour's IP. */
+  readonly vtepIP: string;
+  /** The peer's VTEP MAC, lower case. */
+  readonly mac: string;
+  /** The peer's underlay address: where the FDB entry sends frames for `mac`. */
+  readonly publicIP: string;
+}
+
+/** The kernel's entries on the device, as the dumps report them (only the fields the plan reads). */
+export interface PeerDumps {
+  /** AF_INET neighbours on the device. */
+  readonly neighs: readonly { readonly ip?: string; readonly mac?: string; readonly state: number }[];
+  /** AF_BRIDGE entries on the device. */
+  readonly fdb: readonly { readonly mac?: string; readonly dst?: string; readonly flags: number }[];
+  /** IPv4 routes of the main table whose output link is the device. */
+  readonly routes: readonly { readonly dst: string; readonly gw?: string; readonly onlink: boolean; readonly protocol: number }[];
+}
+
+/** One change to the device. Deletions name the entry exactly as it was dumped. */
+export type PeerOp =
+  | { readonly op: 'route-del'; readonly dst: string; readonly gw?: string }
+  | { readonly op: 'fdb-del'; readonly mac: string; readonly dst?: string }
+  | { readonly op: 'neigh-del'; readonly ip: string }
+  | { readonly op: 'neigh-set'; readonly peer: string; readonly ip: string; readonly mac: string }
+  | { readonly op: 'fdb-set'; readonly peer: string; readonly mac: string; readonly dst: string }
+  | { readonly op: 'route-set'; readonly peer: string; readonly dst: string; readonly gw: string };
+
+/** The plan: deletions first (routes, FDB, neighbours), then per peer in order neighbour, FDB, route. */
+export interface PeerPlan {
+  readonly ops: readonly PeerOp[];
+  /** Entries already right. */
+  readonly kept: number;
+}
+
+/** A lease that cannot be programmed, and why. */
+export interface SkippedLease {
+  readonly lease: Lease;
+  readonly reason: string;
+}
+
+const NUD_PERMANENT = 0x80;
+const NTF_SELF = 0x02;
+const RTPROT_KERNEL = 2;
+
+/**
+ * The entries the other nodes' leases call for. A lease with a bad subnet, MAC or address, or whose
+ * MAC another lease already claimed, is skipped (and reported) rather than failing the whole reconcile.
+ */
+export function desiredPeers(leases: readonly Lease[]): { peers: PeerEntry[]; skipped: SkippedLease[] } {
+  const peers: PeerEntry[] = [];
+  const skipped: SkippedLease[] = [];
+  const macs = new Set<string>();
+  const subnets = new Set<string>();
+  for (const lease of leases) {
+    const c = parseCidr(lease.subnet);
+    const mac = lease.attrs?.BackendData?.VtepMAC?.toLowerCase() ?? '';
+    const pub = lease.attrs?.PublicIP ?? '';
+    let reason: string | undefined;
+    if (!c || c.ip.family !== 4) reason = `subnet ${JSON.stringify(lease.subnet)} is not an IPv4 CIDR`;
+    else if (!isUnicastMac(mac)) reason = `VtepMAC ${JSON.stringify(mac)} is not a unicast MAC`;
+    else if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(pub)) reason = `PublicIP ${JSON.stringify(pub)} is not an IPv4 address`;
+    else if (macs.has(mac)) reason = `VtepMAC ${mac} is already another lease's`;
+    if (reason || !c) {
+      skipped.push({ lease, reason: reason ?? 'invalid' });
+      continue;
+    }
+    const net = { family: 4 as const, value: networkOf(c) };
+    const subnet = formatCidr({ ip: net, prefix: c.prefix });
+    if (subnets.has(subnet)) {
+      skipped.push({ lease, reason: `subnet ${subnet} is already another lease's` });
+      continue;
+    }
+    macs.add(mac);
+    subnets.add(subnet);
+    peers.push({ subnet, vtepIP: formatIP(net), mac, publicIP: pub });
+  }
+  return { peers, skipped };
+}
+
+/**
+ * The operations that turn `actual` into exactly one neighbour, one FDB entry and one route per peer.
+ *
+ * What counts as ours, so that the kernel's own entries are never touched:
+ * - neighbours: permanent ones (the only kind we make; with `nolearning` and onlink routes nothing else
+ *   adds one), plus any entry for a peer's VTEP address (an INCOMPLETE or FAILED entry the kernel made
+ *   before ours was there is replaced). Other non-permanent entries are the kernel's cache: left to age.
+ * - FDB: NTF_SELF entries (the vxlan's own table; NTF_MASTER ones belong to a bridge) with a unicast
+ *   MAC. The all-zeros MAC is the default destination / flood list (`bridge fdb append 00:00:00:00:00:00`),
+ *   which a VXLAN device has only when someone configured it; multicast MACs are the device's address
+ *   list as some kernels dump it. Neither is a peer entry, so neither is deleted.
+ * - routes: main-table IPv4 routes on the device, except RTPROT_KERNEL ones (from an address).
+ *
+ * A changed peer (new MAC, new PublicIP) has its old entries deleted before the new ones are added: a
+ * vxlan keeps one remote per (MAC, dst), so replacing in place would leave the old remote behind.
+ */
+export function planPeers(desired: readonly PeerEntry[], actual: PeerDumps): PeerPlan {
+  const byVtep = new Map(desired.map((p) => [p.vtepIP, p]));
+  const byMac = new Map(desired.map((p) => [p.mac, p]));
+  const bySubnet = new Map(desired.map((p) => [p.subnet, p]));
+  const routeDels: PeerOp[] = [];
+  const fdbDels: PeerOp[] = [];
+  const neighDels: PeerOp[] = [];
+  const good = { neigh: new Set<string>(), fdb: new Set<string>(), route: new Set<string>() };
+  let kept = 0;
+
+  for (const r of actual.routes) {
+    if (r.protocol === RTPROT_KERNEL) continue;
+    const p = bySubnet.get(r.dst);
+    if (p && r.gw === p.vtepIP && r.onlink && !good.route.has(p.subnet)) {
+      good.route.add(p.subnet);
+      kept++;
+    } else {
+      routeDels.push(r.gw === undefined ? { op: 'route-del', dst: r.dst } : { op: 'route-del', dst: r.dst, gw: r.gw });
+    }
+  }
+
+  for (const f of actual.fdb) {
+    if (!(f.flags & NTF_SELF) || f.mac === undefined || !isUnicastMac(f.mac)) continue;
+    const mac = f.mac.toLowerCase();
+    const p = byMac.get(mac);
+    if (p && f.dst === p.publicIP && !good.fdb.has(p.mac)) {
+      good.fdb.add(p.mac);
+      kept++;
+    } else {
+      fdbDels.push(f.dst === undefined ? { op: 'fdb-del', mac } : { op: 'fdb-del', mac, dst: f.dst });
+    }
+  }
+
+  for (const n of actual.neighs) {
+    if (n.ip === undefined) continue;
+    const p = byVtep.get(n.ip);
+    if (!p && !(n.state & NUD_PERMANENT)) continue;
+    if (p && n.mac?.toLowerCase() === p.mac && n.state & NUD_PERMANENT) {
+      good.neigh.add(p.vtepIP);
+      kept++;
+    } else if (!p) {
+      neighDels.push({ op: 'neigh-del', ip: n.ip });
+    }
+    // A wrong entry for a peer's address is replaced by its neigh-set below (atomic, no gap).
+  }
+
+  const adds: PeerOp[] = [];
+  for (const p of desired) {
+    if (!good.neigh.has(p.vtepIP)) adds.push({ op: 'neigh-set', peer: p.subnet, ip: p.vtepIP, mac: p.mac });
+    if (!good.fdb.has(p.mac)) adds.push({ op: 'fdb-set', peer: p.subnet, mac: p.mac, dst: p.publicIP });
+    if (!good.route.has(p.subnet)) adds.push({ op: 'route-set', peer: p.subnet, dst: p.subnet, gw: p.vtepIP });
+  }
+  return { ops: [...routeDels, ...fdbDels, ...neighDels, ...adds], kept };
+}
