@@ -75,6 +75,18 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
       lock.release();
     }
   }
+  for (const id of await deps.containers.listIncomplete().catch(() => [] as string[])) {
+    const lock = tryLock(deps.containers.containerDir(id));
+    if (lock === undefined) continue; // its creator is still writing it
+    try {
+      await deps.containers.removeIncomplete(id);
+      orphans.push(`record ${id}`);
+    } catch { /* next time */ } finally {
+      lock.release();
+    }
+  }
+  for (const name of await deps.containers.releaseOrphanNames().catch(() => [] as string[])) orphans.push(`name ${name}`);
+
   // Only a container someone looks after may hold a netns, a cgroup or an attachment (a starting
   // one included: its creator took the lock before its record became visible).
   const running = attended;

@@ -134,6 +134,48 @@ export class ContainerStore {
     throw new ContainerError(`No such container: ${ref}`, 'not-found');
   }
 
+  /**
+   * Ids of container directories without a complete record: a create killed between making the
+   * directory and writing its JSON. The caller removes those nobody holds the lock of.
+   */
+  async listIncomplete(): Promise<string[]> {
+    const ids = await fs.readdir(this.dir).catch((err: unknown) => (missing(err) ? [] : Promise.reject(err)));
+    const incomplete: string[] = [];
+    for (const id of ids.filter((n) => ID.test(n))) if ((await this.load(id)) === undefined) incomplete.push(id);
+    return incomplete;
+  }
+
+  /**
+   * Frees names whose container never got a directory (a create killed right after reserving the
+   * name). Only names older than `minAgeMs` go: a create in flight reserves first and makes the
+   * directory microseconds later.
+   */
+  async releaseOrphanNames(minAgeMs = 30_000): Promise<string[]> {
+    const names = await fs.readdir(this.namesDir).catch(() => [] as string[]);
+    const released: string[] = [];
+    for (const name of names) {
+      const path = join(this.namesDir, name);
+      const [id, st] = await Promise.all([fs.readFile(path, 'utf8').catch(() => ''), fs.stat(path).catch(() => undefined)]);
+      if (st === undefined || Date.now() - st.mtimeMs < minAgeMs) continue;
+      const owner = id.trim();
+      const exists = ID.test(owner) && (await fs.stat(join(this.dir, owner)).then(() => true, () => false));
+      if (!exists) {
+        await fs.rm(path, { force: true });
+        released.push(name);
+      }
+    }
+    return released;
+  }
+
+  /** Deletes an incomplete record's directory and any name that points at it. */
+  async removeIncomplete(id: string): Promise<void> {
+    await fs.rm(this.containerDir(id), { recursive: true, force: true });
+    for (const name of await fs.readdir(this.namesDir).catch(() => [] as string[])) {
+      const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(() => '')).trim();
+      if (owner === id) await fs.rm(join(this.namesDir, name), { force: true });
+    }
+  }
+
   /** Deletes the record and frees the name (idempotent). The caller has torn down the rest. */
   async remove(id: string, name: string): Promise<void> {
     await fs.rm(this.containerDir(id), { recursive: true, force: true });

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { ipJson } from '../../../helpers/netns';
 import { useBerth } from '../../../helpers/berth';
-import { SETTLE } from './settle';
 
 // The fields of /proc/self/mountinfo that matter here: mount point, per-mount options, fs type, source.
 function mountTable(text: string): Map<string, { root: string; opts: string; fstype: string; source: string }> {
@@ -24,7 +23,7 @@ describe('berth CLI: inside a container', function () {
   it('default bridge: own hostname (first 12 of the id), PID 1, runc mounts, eth0 in 10.87.0.0/16, /etc/hosts', async () => {
     const script = [
       'hostname', 'echo $$', 'cat /proc/1/cmdline | tr "\\0" " "; echo', 'echo ---',
-      'cat /proc/self/mountinfo', 'echo ---', 'ip -o -4 addr show eth0', 'ip route', 'echo ---', 'cat /etc/hosts', SETTLE,
+      'cat /proc/self/mountinfo', 'echo ---', 'ip -o -4 addr show eth0', 'ip route', 'echo ---', 'cat /etc/hosts',
     ].join('; ');
     const r = await b.berth(['run', '--name', 'in1', 'busybox', 'sh', '-c', script]);
     assert.equal(r.code, 0, r.stderr);
@@ -60,12 +59,12 @@ describe('berth CLI: inside a container', function () {
   });
 
   it('-h sets the hostname, and /etc/hosts follows it', async () => {
-    const out = await b.ok(['run', '--rm', '-h', 'myhost', 'busybox', 'sh', '-c', `hostname; grep -c myhost /etc/hosts; ${SETTLE}`]);
+    const out = await b.ok(['run', '--rm', '-h', 'myhost', 'busybox', 'sh', '-c', `hostname; grep -c myhost /etc/hosts`]);
     assert.deepEqual(out.split('\n'), ['myhost', '1']);
   });
 
   it('--network none has only lo, up', async () => {
-    const out = await b.ok(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', `ip -o link; ${SETTLE}`]);
+    const out = await b.ok(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', `ip -o link`]);
     const links = out.split('\n');
     assert.equal(links.length, 1, out);
     assert.match(links[0]!, /^1: lo: <LOOPBACK,UP,LOWER_UP>/);
@@ -76,7 +75,7 @@ describe('berth CLI: inside a container', function () {
     const { execFileSync } = await import('node:child_process');
     execFileSync('ip', ['-n', b.host.name, 'link', 'add', 'hostonly0', 'type', 'veth', 'peer', 'name', 'hostonly1']);
     try {
-      const out = await b.ok(['run', '--rm', '--network', 'host', 'busybox', 'sh', '-c', `ip -o link; ${SETTLE}`]);
+      const out = await b.ok(['run', '--rm', '--network', 'host', 'busybox', 'sh', '-c', `ip -o link`]);
       const names = out.split('\n').map((l) => l.split(': ')[1]!.split('@')[0]);
       const host = (ipJson(b.host.name, 'link', 'show') as any[]).map((l) => l.ifname as string);
       assert.deepEqual(names.sort(), host.sort());
@@ -89,7 +88,7 @@ describe('berth CLI: inside a container', function () {
   it('--network container:<name> shares the other container\'s eth0', async () => {
     await b.ok(['run', '-d', '--name', 'netowner', 'busybox', 'sleep', '1000']);
     const owner = (await b.ok(['exec', 'netowner', 'ip', '-o', '-4', 'addr', 'show', 'eth0'])).match(/inet (\S+)/)![1];
-    const out = await b.ok(['run', '--rm', '--network', 'container:netowner', 'busybox', 'sh', '-c', `ip -o -4 addr show eth0; ${SETTLE}`]);
+    const out = await b.ok(['run', '--rm', '--network', 'container:netowner', 'busybox', 'sh', '-c', `ip -o -4 addr show eth0`]);
     assert.equal(out.match(/inet (\S+)/)?.[1], owner);
     assert.match(owner!, /^10\.87\.\d+\.\d+\/16$/);
   });

@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { useBerth } from '../../../helpers/berth';
-import { SETTLE } from './settle';
 
 describe('berth CLI: volumes, binds, tmpfs, writable layer', function () {
   this.timeout(60_000);
@@ -15,8 +14,8 @@ describe('berth CLI: volumes, binds, tmpfs, writable layer', function () {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('named volume: data survives containers, ls/inspect show it, rm refused while in use, --mount type=volume works', async () => {
-    await b.ok(['run', '--rm', '-v', 'data:/data', 'busybox', 'sh', '-c', `echo kept > /data/f; ${SETTLE}`]);
-    assert.equal(await b.ok(['run', '--rm', '-v', 'data:/data', 'busybox', 'sh', '-c', `cat /data/f; ${SETTLE}`]), 'kept');
+    await b.ok(['run', '--rm', '-v', 'data:/data', 'busybox', 'sh', '-c', `echo kept > /data/f`]);
+    assert.equal(await b.ok(['run', '--rm', '-v', 'data:/data', 'busybox', 'sh', '-c', `cat /data/f`]), 'kept');
     assert.match(await b.ok(['volume', 'ls']), /^local\s+data$/m);
     const [vol] = JSON.parse(await b.ok(['volume', 'inspect', 'data'])) as any[];
     assert.equal(vol.Name, 'data');
@@ -24,7 +23,7 @@ describe('berth CLI: volumes, binds, tmpfs, writable layer', function () {
     assert.equal(vol.Mountpoint, path.join(b.root, 'volumes', 'data', '_data'));
     assert.equal(fs.readFileSync(path.join(vol.Mountpoint, 'f'), 'utf8'), 'kept\n');
 
-    const out = await b.ok(['run', '--rm', '--mount', 'type=volume,src=data,dst=/m', 'busybox', 'sh', '-c', `cat /m/f; ${SETTLE}`]);
+    const out = await b.ok(['run', '--rm', '--mount', 'type=volume,src=data,dst=/m', 'busybox', 'sh', '-c', `cat /m/f`]);
     assert.equal(out, 'kept');
 
     const user = await b.ok(['run', '-d', '-v', 'data:/data', 'busybox', 'sleep', '1000']);
@@ -41,11 +40,11 @@ describe('berth CLI: volumes, binds, tmpfs, writable layer', function () {
 
   it('anonymous volume with --rm is removed after the container exits', async () => {
     const before = fs.existsSync(path.join(b.root, 'volumes')) ? fs.readdirSync(path.join(b.root, 'volumes')) : [];
-    await b.ok(['run', '--rm', '-v', '/anon', 'busybox', 'sh', '-c', `echo x > /anon/f; ${SETTLE}`]);
+    await b.ok(['run', '--rm', '-v', '/anon', 'busybox', 'sh', '-c', `echo x > /anon/f`]);
     const after = fs.existsSync(path.join(b.root, 'volumes')) ? fs.readdirSync(path.join(b.root, 'volumes')) : [];
     assert.deepEqual(after, before);
     // And a kept container keeps its anonymous volume, listed by volume ls, until rm -v.
-    await b.ok(['run', '--name', 'anonkeep', '-v', '/anon', 'busybox', 'sh', '-c', `echo x > /anon/f; ${SETTLE}`]);
+    await b.ok(['run', '--name', 'anonkeep', '-v', '/anon', 'busybox', 'sh', '-c', `echo x > /anon/f`]);
     const mounts = (await b.inspect('anonkeep')).Mounts as any[];
     const anon = mounts.find((m) => m.Destination === '/anon');
     assert.equal(anon?.Type, 'volume');
@@ -56,12 +55,12 @@ describe('berth CLI: volumes, binds, tmpfs, writable layer', function () {
 
   it('bind: ro refuses writes and leaves the host file alone; rw writes reach the host; missing --mount source is refused', async () => {
     fs.writeFileSync(path.join(dir, 'f'), 'host\n');
-    const ro = await b.berth(['run', '--rm', '-v', `${dir}:/x:ro`, 'busybox', 'sh', '-c', `echo changed > /x/f; rc=$?; ${SETTLE}; exit $rc`]);
+    const ro = await b.berth(['run', '--rm', '-v', `${dir}:/x:ro`, 'busybox', 'sh', '-c', `echo changed > /x/f; rc=$?; exit $rc`]);
     assert.notEqual(ro.code, 0);
     assert.match(ro.stderr, /Read-only file system/);
     assert.equal(fs.readFileSync(path.join(dir, 'f'), 'utf8'), 'host\n');
 
-    await b.ok(['run', '--rm', '-v', `${dir}:/x`, 'busybox', 'sh', '-c', `cat /x/f > /x/g; echo new >> /x/g; ${SETTLE}`]);
+    await b.ok(['run', '--rm', '-v', `${dir}:/x`, 'busybox', 'sh', '-c', `cat /x/f > /x/g; echo new >> /x/g`]);
     assert.equal(fs.readFileSync(path.join(dir, 'g'), 'utf8'), 'host\nnew\n');
 
     const missing = await b.berth(['run', '--rm', '--mount', 'type=bind,src=/nonexistent,dst=/x', 'busybox', 'true']);
@@ -72,7 +71,7 @@ describe('berth CLI: volumes, binds, tmpfs, writable layer', function () {
 
   it('tmpfs: --tmpfs size=1m and --mount type=tmpfs,tmpfs-size=2097152', async () => {
     const out = await b.ok(['run', '--rm', '--tmpfs', '/t:size=1m', '--mount', 'type=tmpfs,dst=/u,tmpfs-size=2097152', 'busybox', 'sh', '-c',
-      `df -k /t /u; echo ---; cat /proc/mounts; ${SETTLE}`]);
+      `df -k /t /u; echo ---; cat /proc/mounts`]);
     const [df, mounts] = out.split('---\n') as [string, string];
     const size = (m: string) => df.split('\n').find((l) => l.trim().endsWith(` ${m}`))?.trim().split(/\s+/)[1];
     assert.equal(size('/t'), '1024', df);
@@ -101,7 +100,7 @@ describe('berth CLI: volumes, binds, tmpfs, writable layer', function () {
     await b.ok(['rm', '-f', id]);
     assert.equal(fs.existsSync(path.join(b.root, 'containers', id)), false);
     assert.equal(fs.existsSync(path.join(lower, 'written')), false);
-    const out = await b.ok(['run', '--rm', 'busybox', 'sh', '-c', `ls /written 2>&1; ls /bin/ls; ${SETTLE}`]);
+    const out = await b.ok(['run', '--rm', 'busybox', 'sh', '-c', `ls /written 2>&1; ls /bin/ls`]);
     assert.match(out, /No such file/);
     assert.match(out, /^\/bin\/ls$/m);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initialState } from '../../../../../lib/runtime/container/create';
@@ -60,5 +60,36 @@ describe('lib/runtime/container/store', () => {
     await store.create(config(a, 'one', '2026-01-01T00:00:00Z'), initialState());
     rmSync(join(store.containerDir(a), 'state.json'));
     assert.deepEqual(await store.list(), []);
+  });
+});
+
+describe('lib/runtime/container/store crash leftovers', () => {
+  let root: string;
+  let store: ContainerStore;
+  const a = 'c'.repeat(64);
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'berth-cs2-'));
+    store = new ContainerStore(root);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('lists and removes a directory whose record was never written, with its name', async () => {
+    await assert.rejects(store.create(config(a, 'half', '2026-01-01T00:00:00Z'), initialState(), () => { throw new Error('killed'); }));
+    // A real crash leaves the directory; the failed create above cleaned up, so make one by hand.
+    mkdirSync(store.containerDir(a), { recursive: true });
+    writeFileSync(join(root, 'names', 'half'), a);
+    assert.deepEqual(await store.listIncomplete(), [a]);
+    await store.removeIncomplete(a);
+    assert.deepEqual(await store.listIncomplete(), []);
+    await store.create(config(a, 'half', '2026-01-01T00:00:00Z'), initialState());
+  });
+  it('frees an old name whose container has no directory, never a fresh one', async () => {
+    mkdirSync(join(root, 'names'), { recursive: true });
+    writeFileSync(join(root, 'names', 'fresh'), a);
+    writeFileSync(join(root, 'names', 'stale'), a);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(root, 'names', 'stale'), old, old);
+    assert.deepEqual(await store.releaseOrphanNames(), ['stale']);
+    assert.deepEqual(readdirSync(join(root, 'names')), ['fresh']);
   });
 });
