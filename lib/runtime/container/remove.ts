@@ -9,9 +9,12 @@ import type { RuntimeDeps } from './deps';
 import { releaseResources } from './teardown';
 import type { ContainerConfig } from './types';
 
-/** Removes container `config` and everything it owns. */
-export async function removeContainer(deps: RuntimeDeps, config: ContainerConfig, opts: { volumes: boolean }): Promise<void> {
-  await releaseResources(deps, config);
+/**
+ * Removes container `config` and everything it owns. `released`: the caller has just released the
+ * runtime resources (the supervisor after the exit), so that walk is not repeated.
+ */
+export async function removeContainer(deps: RuntimeDeps, config: ContainerConfig, opts: { volumes: boolean; released?: boolean }): Promise<void> {
+  if (opts.released !== true) await releaseResources(deps, config);
   const dir = deps.containers.containerDir(config.id);
   await removeWritableLayer(overlayLayout(dir, ['/']));
   if (opts.volumes) {

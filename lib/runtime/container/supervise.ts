@@ -37,7 +37,7 @@ export async function superviseContainer(deps: RuntimeDeps, rec: ContainerRecord
     error = `clean-up after exit: ${err instanceof Error ? err.message : String(err)}`;
   }
   if (config.autoRemove && error === '') {
-    await removeContainer(deps, config, { volumes: true });
+    await removeContainer(deps, config, { volumes: true, released: true });
     return exitCode;
   }
   const state: ContainerState = { ...started.state, status: 'exited', pid: 0, exitCode, oomKilled, finishedAt: new Date().toISOString(), error };
