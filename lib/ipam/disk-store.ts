@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CniCode, CniError } from '../cni/errors';
 import { hasErrno } from '../sys/errno';
-import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from '../sys/flock';
+import { LockTimeoutError, withFileLock } from '../sys/file-lock';
 import { configError, ioError, show } from './errors';
 import { createExclusive, fsyncPath, readSmall, unlinkQuiet, writeFresh } from './disk-files';
 import { formatIP, parseIP, type IP } from '../ip';
@@ -76,50 +76,25 @@ export class DiskStore implements Store {
     return fs.existsSync(this.dir);
   }
 
+  /**
+   * Runs `fn` holding the store's lock (lib/sys/file-lock: polled, never blocking the event loop of
+   * a plugin running the allocator in-process). Still held after the timeout: code 11, try again.
+   */
   async withLock<T>(fn: (session: StoreSession) => T | Promise<T>): Promise<T> {
     this.#ensureDir();
     const lockPath = path.join(this.dir, 'lock');
-    let fd: number;
+    let inside = false;
     try {
-      fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+      return await withFileLock(lockPath, { timeoutMs: this.#lockTimeoutMs, maxDelayMs: 4 }, () => {
+        inside = true;
+        return fn(new DiskSession(this.dir, this.#durable));
+      });
     } catch (err) {
-      throw ioError(`failed to open lock file ${lockPath}`, err);
-    }
-    try {
-      await this.#acquire(fd, lockPath);
-      try {
-        return await fn(new DiskSession(this.dir, this.#durable));
-      } finally {
-        try {
-          flock(fd, LOCK_UN, lockPath);
-        } catch {
-          // Closing the descriptor below drops the lock all the same.
-        }
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-
-  /**
-   * Polls for the lock without blocking the thread: a blocking flock would freeze the event loop of
-   * a plugin running the allocator in-process, and could not time out. The poll interval stays short
-   * (1-8 ms with jitter) because the lock is held for milliseconds; a long sleep would leave it idle
-   * while waiters doze, and a poll is one cheap syscall.
-   */
-  async #acquire(fd: number, lockPath: string): Promise<void> {
-    const deadline = Date.now() + this.#lockTimeoutMs;
-    for (let delay = 1; ; delay = Math.min(delay * 2, 4)) {
-      try {
-        flock(fd, LOCK_EX | LOCK_NB, lockPath);
-        return;
-      } catch (err) {
-        if (!hasErrno(err, 'EWOULDBLOCK') && !hasErrno(err, 'EAGAIN')) throw ioError(`failed to lock ${lockPath}`, err);
-      }
-      if (Date.now() >= deadline) {
+      if (inside) throw err;
+      if (err instanceof LockTimeoutError) {
         throw new CniError(CniCode.TryAgainLater, `failed to lock ${lockPath}: still held by another process after ${this.#lockTimeoutMs} ms`);
       }
-      await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+      throw ioError(`failed to lock ${lockPath}`, err);
     }
   }
 

@@ -6,3 +6,4 @@ export * from './mount';
 export * from './flock';
 export * from './process';
 export * from './fd';
+export * from './file-lock';

@@ -5,42 +5,27 @@
  * opens every descriptor close-on-exec, so the tar and cp children never inherit a lock.
  */
 import { closeSync, constants, openSync } from 'node:fs';
-import { hasErrno } from '../../sys/errno';
-import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from '../../sys/flock';
+import { LockTimeoutError, tryExclusive, withFileLock as withSysFileLock } from '../../sys/file-lock';
 import { ImageError } from './image-error';
 
 /** How long to wait for the store lock by default: it is held for renames and a small JSON write. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
 /**
- * Runs `fn` holding an exclusive flock on `lockPath` (created if missing). Polls with LOCK_NB
- * rather than blocking: a blocking flock would freeze the event loop, and two imports in one
- * process (each with its own open file description) would deadlock on each other.
+ * Runs `fn` holding an exclusive flock on `lockPath` (lib/sys/file-lock: polled, so the event loop
+ * never blocks and two imports in one process cannot deadlock), its failures as ImageErrors.
  */
 export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = DEFAULT_LOCK_TIMEOUT_MS): Promise<T> {
-  let fd: number;
+  let inside = false;
   try {
-    fd = openSync(lockPath, constants.O_RDONLY | constants.O_CREAT, 0o600);
+    return await withSysFileLock(lockPath, { timeoutMs, maxDelayMs: 16 }, () => {
+      inside = true;
+      return fn();
+    });
   } catch (err) {
-    throw new ImageError(`opening lock ${lockPath}: ${(err as Error).message}`, 'io', { cause: err });
-  }
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (let delay = 1; !tryFlock(fd, lockPath); delay = Math.min(delay * 2, 16)) {
-      if (Date.now() >= deadline) throw new ImageError(`timed out after ${timeoutMs} ms waiting for the image store lock ${lockPath}`, 'io');
-      await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
-    }
-    try {
-      return await fn();
-    } finally {
-      try {
-        flock(fd, LOCK_UN, lockPath);
-      } catch {
-        // closeSync below drops the lock all the same.
-      }
-    }
-  } finally {
-    closeSync(fd);
+    if (inside) throw err;
+    if (err instanceof LockTimeoutError) throw new ImageError(`timed out after ${timeoutMs} ms waiting for the image store lock ${lockPath}`, 'io');
+    throw new ImageError(`locking ${lockPath}: ${(err as Error).message}`, 'io', { cause: err });
   }
 }
 
@@ -57,10 +42,8 @@ export function tryLockDir(path: string): number | undefined {
 
 function tryFlock(fd: number, context: string): boolean {
   try {
-    flock(fd, LOCK_EX | LOCK_NB, context);
-    return true;
+    return tryExclusive(fd, context);
   } catch (err) {
-    if (hasErrno(err, 'EWOULDBLOCK') || hasErrno(err, 'EAGAIN')) return false;
     throw new ImageError(`locking ${context}: ${(err as Error).message}`, 'io', { cause: err });
   }
 }
