@@ -1,7 +1,9 @@
 // A real etcd (Debian's etcd-server, /usr/bin/etcd 3.4) for tests: a single member on free ports, with
 // a throwaway data dir, that a test can stop and start again on the same data (to take the store down
-// under a running watch), and that is removed afterwards, even when the test fails.
-import { spawn, type ChildProcess } from 'node:child_process';
+// under a running watch), and that is removed afterwards, even when the test fails. With `netns` it
+// runs inside a test netns (bound to a simulated host's underlay address, say) and is health-checked
+// from there: the test process's own netns cannot reach that address.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -18,6 +20,12 @@ export interface TestEtcdOptions {
   host?: string;
   /** A command prefix, e.g. ['ip', 'netns', 'exec', name] to run etcd inside a test netns. */
   wrap?: string[];
+  /**
+   * A named netns (`/run/netns/<netns>`) to run etcd in (through `nsenter --net`, before any `wrap`)
+   * and to probe its health from. Ports are then chosen free in the test process's netns, which is
+   * harmless: a fresh test netns has every port free.
+   */
+  netns?: string;
   /** How long to wait for /health (default 20 s). */
   readyTimeoutMs?: number;
 }
@@ -89,13 +97,13 @@ export async function startEtcd(opts: TestEtcdOptions = {}): Promise<TestEtcd> {
     async start() {
       if (etcd.running) return;
       const log = fs.openSync(logFile, 'a');
-      const [cmd, ...rest] = [...(opts.wrap ?? []), ETCD_BIN, ...args];
+      const [cmd, ...rest] = [...nsenter(opts.netns), ...(opts.wrap ?? []), ETCD_BIN, ...args];
       const proc = spawn(cmd!, rest, { stdio: ['ignore', log, log] });
       fs.closeSync(log);
       child = proc;
       live.add(proc);
       proc.once('exit', () => live.delete(proc));
-      await waitHealthy(url, proc, opts.readyTimeoutMs ?? 20_000, logFile);
+      await waitHealthy(url, proc, opts.readyTimeoutMs ?? 20_000, logFile, opts.netns);
     },
     async stop() {
       const proc = child;
@@ -120,13 +128,18 @@ export async function startEtcd(opts: TestEtcdOptions = {}): Promise<TestEtcd> {
   return etcd;
 }
 
-async function waitHealthy(url: string, proc: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+/** The command prefix that runs a program in the named netns (nsenter execs: the pid stays the program's). */
+function nsenter(netns: string | undefined): string[] {
+  return netns === undefined ? [] : ['nsenter', `--net=/run/netns/${netns}`];
+}
+
+async function waitHealthy(url: string, proc: ChildProcess, timeoutMs: number, logFile: string, netns?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       throw new Error(`etcd exited (${proc.exitCode ?? proc.signalCode}) before it was healthy:\n${tail(logFile)}`);
     }
-    if (await healthy(url)) return;
+    if (await (netns === undefined ? healthy(url) : healthyIn(netns, url))) return;
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
       throw new Error(`etcd at ${url} not healthy after ${timeoutMs} ms:\n${tail(logFile)}`);
@@ -144,6 +157,18 @@ function healthy(url: string): Promise<boolean> {
     });
     req.on('error', () => resolve(false));
     req.on('timeout', () => req.destroy());
+  });
+}
+
+/**
+ * /health probed from inside `netns` by curl under nsenter: a socket opened by this process would be
+ * created in whichever netns its thread is in when libuv gets round to it, not reliably the target's.
+ */
+function healthyIn(netns: string, url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('nsenter', [...nsenter(netns).slice(1), 'curl', '-s', '-m', '1', `${url}/health`], { encoding: 'utf8', timeout: 3000 }, (err, stdout) => {
+      resolve(err === null && /"health":\s*"true"/.test(stdout));
+    });
   });
 }
 

@@ -1,7 +1,7 @@
-// Three simulated hosts for berthd: an "underlay" netns with a bridge, three host netns joined to it by
-// veths (192.168.77.1-3/24), the BUILT dist/bin/berthd running in each, and per host a "container"
-// netns attached to the host's overlay bridge by the built bridge plugin with the lease file's subnet,
-// bridge and MTU. Everything is removed by `destroy()`, which the tests call even when they fail.
+// Simulated hosts for berthd: an "underlay" netns with a bridge, host netns joined to it by veths
+// (192.168.77.n/24), the BUILT dist/bin/berthd running in each, and per host a "container" netns
+// attached to the host's overlay bridge by the built bridge plugin with the lease file's subnet, bridge
+// and MTU. Everything is removed by `destroy()`, which the tests call even when they fail.
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,18 +28,29 @@ export interface Host {
   ctrIP?: string;
 }
 
+/** How every host's berthd runs. */
+export interface ClusterOptions {
+  /** `--lease-ttl` (default 6s). */
+  leaseTtl?: string;
+  /** `--resync`, the full reconcile period (default 1s). */
+  resync?: string;
+  /** More flags for `berthd run`. */
+  extraArgs?: string[];
+}
+
 /** The whole topology. */
 export class Cluster {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berthd-3h-'));
   readonly underlay: TestNetns;
   readonly hosts: Host[] = [];
-  readonly store: string;
-  readonly #extraArgs: string[];
+  /** The `--store` value; may be set after hosts exist (an etcd served from a host's netns). */
+  store: string;
+  readonly #opts: ClusterOptions;
 
   /** @param store the `--store` value every host's berthd gets */
-  constructor(store: string, extraArgs: string[] = []) {
+  constructor(store: string, opts: ClusterOptions = {}) {
     this.store = store;
-    this.#extraArgs = extraArgs;
+    this.#opts = opts;
     this.underlay = makeTestNetns('ul');
     try {
       ip(this.underlay.name, 'link', 'add', 'ul0', 'type', 'bridge');
@@ -69,7 +80,8 @@ export class Cluster {
   start(h: Host, networks: string[]): void {
     const log = fs.openSync(path.join(this.dir, `h${h.n}.log`), 'a');
     const args = ['run', '--store', this.store, '--iface', 'eth0', '--state-dir', h.stateDir, '--run-dir', h.runDir,
-      '--lease-ttl', '6s', '--resync', '1s', ...networks.flatMap((n) => ['--network', n]), ...this.#extraArgs];
+      '--lease-ttl', this.#opts.leaseTtl ?? '6s', '--resync', this.#opts.resync ?? '1s',
+      ...networks.flatMap((n) => ['--network', n]), ...(this.#opts.extraArgs ?? [])];
     h.daemon = withNetns(h.ns, () => spawn(BERTHD, args, {
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', BERTH_LOG_LEVEL: 'debug' },
       stdio: ['ignore', log, log],
