@@ -7,9 +7,12 @@ import { benchHostLocal } from './host-local';
 import { benchBridge } from './bridge';
 import { benchMacvlan } from './macvlan';
 import { benchRuntime, printRuntimeTable } from './runtime';
+import { benchOverlay, overlayBenchDefaults, printOverlayTable } from './overlay';
 import { printRows } from './stats';
 
 async function main(): Promise<void> {
+  // Ctrl-C or a kill: exit normally, so every bench's exit hook removes its namespaces and processes.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   if (process.getuid?.() !== 0) throw new Error('the benchmarks need root (network namespaces)');
   const quick = process.argv.includes('quick');
   printRows('Plugin start-up: exec to VERSION answer', await benchPluginStartup(quick ? 15 : 40));
@@ -23,6 +26,7 @@ async function main(): Promise<void> {
   });
   printRows('macvlan ADD/DEL', await benchMacvlan({ iterations: quick ? 10 : 30 }));
   await benchRuntime({ iterations: quick ? 10 : 30, memoryRuns: quick ? 3 : 5, onTable: printRuntimeTable });
+  await benchOverlay({ ...overlayBenchDefaults(quick), onTable: printOverlayTable });
 }
 
 main().catch((err) => {

@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 # tests and benchmarks (/usr/lib/cni); iputils-ping and python3 (raw ICMP) for the traffic tests;
 # busybox-static: the minimal image for `berth run` (quick start, tests); runc, crun: the runtime bench;
 # etcd-server: /usr/bin/etcd (3.4), the overlay's etcd store in tests (started by the tests themselves on
-# loopback with a throwaway data dir; the package's systemd unit is not used).
-PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server)
+# loopback with a throwaway data dir; the package's systemd unit is not used); iperf3: the overlay bench's
+# TCP throughput (run by the bench inside throwaway netns; its optional daemon is not enabled); curl: the
+# berthd tests ask its unix-socket API and etcd's health endpoint.
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server iperf3 curl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
