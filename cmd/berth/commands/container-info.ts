@@ -106,8 +106,8 @@ async function stats(ctx: CliContext, args: ParsedArgs): Promise<number> {
       memLimit: mem.limit ?? readTotalMemory(),
       netRx: now.net.rxBytes,
       netTx: now.net.txBytes,
-      blockRead: 0,
-      blockWrite: 0,
+      blockRead: now.cgroup.io?.readBytes ?? 0,
+      blockWrite: now.cgroup.io?.writeBytes ?? 0,
       pids: now.cgroup.pids.current,
     };
   });

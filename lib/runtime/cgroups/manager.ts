@@ -38,6 +38,11 @@ export interface CgroupStats {
     /** Undefined when unlimited. */
     limit?: number;
   };
+  /** Bytes read and written on block devices (v1 blkio.throttle.io_service_bytes, v2 io.stat). */
+  io?: {
+    readBytes: number;
+    writeBytes: number;
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** v1 blkio controller: the proportional weight and the per-device bandwidth throttles. */
 import { join } from 'node:path';
 import { CgroupUnsupportedError } from '../errors';
+import { readOptional } from '../fs';
 import type { ThrottleDevice } from '../resources';
 import type { V1ControllerOps } from './controller';
 
@@ -26,4 +27,22 @@ export const blkio: V1ControllerOps = {
     for (const d of r.deviceReadBps ?? []) cfs.write(join(dir, 'blkio.throttle.read_bps_device'), `${deviceKey(d)} ${d.rate}`);
     for (const d of r.deviceWriteBps ?? []) cfs.write(join(dir, 'blkio.throttle.write_bps_device'), `${deviceKey(d)} ${d.rate}`);
   },
+  stats(cfs, dir, out) {
+    // The throttle file counts every request (the proportional blkio.io_service_bytes only under CFQ).
+    const text = readOptional(cfs, join(dir, 'blkio.throttle.io_service_bytes'));
+    if (text !== undefined) out.io = parseIoServiceBytes(text);
+  },
 };
+
+/** Sums "MAJ:MIN Read N" / "MAJ:MIN Write N" lines over all devices (docker stats' BLOCK I/O). */
+export function parseIoServiceBytes(text: string): { readBytes: number; writeBytes: number } {
+  let readBytes = 0;
+  let writeBytes = 0;
+  for (const line of text.split('\n')) {
+    const [dev, op, value] = line.trim().split(/\s+/);
+    if (dev === undefined || !dev.includes(':') || value === undefined) continue;
+    if (op === 'Read') readBytes += Number(value);
+    else if (op === 'Write') writeBytes += Number(value);
+  }
+  return { readBytes, writeBytes };
+}

@@ -17,3 +17,17 @@ export function applyIo(cfs: CgroupFs, dir: string, r: Resources): void {
   for (const d of r.deviceReadBps ?? []) cfs.write(join(dir, 'io.max'), `${d.major}:${d.minor} rbps=${d.rate}`);
   for (const d of r.deviceWriteBps ?? []) cfs.write(join(dir, 'io.max'), `${d.major}:${d.minor} wbps=${d.rate}`);
 }
+
+/** Sums rbytes/wbytes of io.stat ("MAJ:MIN rbytes=N wbytes=N rios=N ...") over all devices. */
+export function parseIoStat(text: string): { readBytes: number; writeBytes: number } {
+  let readBytes = 0;
+  let writeBytes = 0;
+  for (const line of text.split('\n')) {
+    for (const field of line.trim().split(/\s+/).slice(1)) {
+      const [key, value] = field.split('=');
+      if (key === 'rbytes') readBytes += Number(value);
+      else if (key === 'wbytes') writeBytes += Number(value);
+    }
+  }
+  return { readBytes, writeBytes };
+}

@@ -12,7 +12,7 @@ import { removeCgroupDir } from '../destroy';
 import { pidsMaxValue } from '../convert';
 import { applyMemory, memoryStats } from './memory';
 import { applyCpu, cpuStats } from './cpu';
-import { applyIo } from './io';
+import { applyIo, parseIoStat } from './io';
 import { setFrozen } from './freezer';
 
 /** The controllers a container's cgroup wants, when the host offers them. */
@@ -90,6 +90,8 @@ export class V2CgroupManager implements CgroupManager {
     out.pids.current = Number((readOptional(this.cfs, join(this.dir, 'pids.current')) ?? '0').trim());
     const max = readOptional(this.cfs, join(this.dir, 'pids.max'));
     out.pids.limit = max === undefined ? undefined : parseLimit(max);
+    const io = readOptional(this.cfs, join(this.dir, 'io.stat'));
+    if (io !== undefined) out.io = parseIoStat(io);
     return out;
   }
 
