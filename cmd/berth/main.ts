@@ -9,6 +9,13 @@ import { registry } from './registry';
 
 registerBuiltins(registry);
 
+// An error no handler expected (an 'error' event nobody listens to) ends berth with one line, as
+// every other failure does; BERTH_DEBUG=1 shows the stack.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`berth: ${process.env.BERTH_DEBUG === '1' ? err.stack ?? err.message : err.message}\n`);
+  process.exit(125);
+});
+
 /** The directory of the running executable (dist/bin, where the CNI plugins are built too). */
 function executableDir(): string | undefined {
   const self = process.argv[1];

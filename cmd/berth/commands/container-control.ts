@@ -2,9 +2,10 @@
  * `stop`, `kill`, `rm`, `pause`, `unpause`: each takes several containers and, like Docker, reports
  * each failure and goes on with the rest (exit 1 if any failed).
  */
+import { existsSync } from 'node:fs';
 import {
-  ContainerError, type ContainerRecord, type RuntimeDeps, isUnattended, killContainer, parseSignal, pauseContainer,
-  removeContainer, stopContainer, unpauseContainer, waitUnattended,
+  ContainerError, type ContainerRecord, type RuntimeDeps, killContainer, parseSignal, pauseContainer,
+  removeContainer, stopContainer, tryLock, unpauseContainer, waitUnattended,
 } from '../../../lib/runtime/container';
 import type { ParsedArgs } from '../cli/args';
 import { CliError } from '../cli/errors';
@@ -46,12 +47,22 @@ async function remove(deps: RuntimeDeps, rec: ContainerRecord, force: boolean, v
   if (live) {
     await killContainer(deps, rec, 'SIGKILL');
     if (!(await waitUnattended(dir, 30_000))) throw new ContainerError(`container ${rec.config.id} did not exit after SIGKILL`, 'conflict');
-  } else if (!isUnattended(dir)) {
+  }
+  // Hold the lock through the removal: a `start` must not take the container in between.
+  const lock = tryLock(dir);
+  if (lock === undefined) {
+    if (!existsSync(dir)) return; // its supervisor removed it (--rm)
     throw new ContainerError(`container ${rec.config.id} is being started or removed by another berth`, 'conflict');
   }
-  // The supervisor may have removed it itself (--rm).
-  const now = await deps.containers.load(rec.config.id);
-  if (now) await removeContainer(deps, now.config, { volumes });
+  try {
+    const now = await deps.containers.load(rec.config.id);
+    if (now?.state.status === 'running' || now?.state.status === 'paused') {
+      throw new ContainerError(`container ${rec.config.id} was started meanwhile; stop it first or use -f`, 'conflict');
+    }
+    if (now) await removeContainer(deps, now.config, { volumes });
+  } finally {
+    lock.release();
+  }
 }
 
 const containers = (usage = 'CONTAINER [CONTAINER...]') => ({ usage, minArgs: 1 });

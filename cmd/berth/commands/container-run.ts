@@ -69,7 +69,16 @@ async function create(deps: RuntimeDeps, opts: RunOptions): Promise<{ record: Co
 }
 
 /** Runs attached: this process supervises; returns the container's exit code. */
+/**
+ * Our stdout or stderr going away (`berth run ... | head -1`) must not end the supervision: the
+ * container runs on, its output still reaches the json log, only the echo stops.
+ */
+function tolerateClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+}
+
 async function runAttached(deps: RuntimeDeps, record: ContainerRecord, lock: HeldLock, interactive: boolean): Promise<number> {
+  tolerateClosedOutput();
   try {
     let started;
     try {
@@ -157,7 +166,13 @@ async function start(ctx: CliContext, args: ParsedArgs): Promise<number> {
       if (rec.state.status !== 'created') throw new DaemonError(`container ${rec.config.id} has exited; berth starts only created containers (run a new one)`);
       const lock = tryLock(deps.containers.containerDir(rec.config.id));
       if (lock === undefined) throw new DaemonError(`container ${rec.config.id} is being started by another berth`);
-      await runDetached(deps, rec, lock);
+      // Read it again under the lock: another `start` may have run it (and it may have exited) since.
+      const current = await deps.containers.load(rec.config.id);
+      if (current === undefined || current.state.status !== 'created') {
+        lock.release();
+        throw new DaemonError(`container ${rec.config.id} was started by another berth meanwhile`);
+      }
+      await runDetached(deps, current, lock);
       ctx.out(`${ref}\n`);
     } catch (err) {
       failed++;

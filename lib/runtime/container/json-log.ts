@@ -13,13 +13,23 @@ export interface LogRecord {
   time: string;
 }
 
-/** Appends records for one stream's chunks. Synchronous: order across the two streams is kept. */
-export function appendLog(path: string, stream: LogRecord['stream'], chunk: Buffer): void {
+/**
+ * Appends records for one stream's chunks. Synchronous: order across the two streams is kept. Never
+ * throws: a full disk or a removed directory costs log lines, not the container (this runs in the
+ * supervisor's data handler, whose failure would kill the supervisor and with it the container).
+ * @returns false when the records could not be written.
+ */
+export function appendLog(path: string, stream: LogRecord['stream'], chunk: Buffer): boolean {
   const time = new Date().toISOString();
   // Split at newlines, as Docker does, so each record is a line of output.
   const text = chunk.toString('utf8');
   const lines = text.split(/(?<=\n)/);
-  appendFileSync(path, lines.map((log) => `${JSON.stringify({ log, stream, time })}\n`).join(''));
+  try {
+    appendFileSync(path, lines.map((log) => `${JSON.stringify({ log, stream, time })}\n`).join(''));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

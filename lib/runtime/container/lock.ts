@@ -4,7 +4,7 @@
  * drops a flock when its holder dies, even by SIGKILL, so "can I take the lock?" is an exact test of
  * "is anybody looking after this container?": no PIDs to reuse, no heartbeats to expire.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCK_EX, LOCK_NB, flock, hasErrno } from '../../sys';
@@ -41,11 +41,11 @@ export function tryLock(containerDir: string): HeldLock | undefined {
   return { fd, release: () => { if (open) { open = false; closeSync(fd); } } };
 }
 
-/** True when nobody holds the lock (its holder exited or died). */
+/** True when nobody holds the lock (its holder exited or died), or the container is gone. */
 export function isUnattended(containerDir: string): boolean {
   const lock = tryLock(containerDir);
   lock?.release();
-  return lock !== undefined;
+  return lock !== undefined || !existsSync(containerDir);
 }
 
 /**

@@ -15,6 +15,14 @@ import type { ContainerConfig, NetworkAttachment } from './types';
 /** The interface name inside the container, as Docker's. */
 export const CONTAINER_IFNAME = 'eth0';
 
+/**
+ * A capability arg berth adds to every ADD, naming its state root. libcni caches capability args with
+ * the result, so berth's crash clean-up can tell its own attachments from those of other runtimes
+ * sharing /var/lib/cni (nerdctl also calls its default network "bridge"). Plugins only see
+ * capabilities they declare, so none ever receives it.
+ */
+export const BERTH_ROOT_CAPABILITY = 'io.berth.root';
+
 /** Whether the container gets a netns of its own (bridge, a named network, or none). */
 export const ownsNetns = (config: ContainerConfig): boolean => config.network.kind === 'none' || config.network.kind === 'network';
 
@@ -59,7 +67,7 @@ export function attachmentOf(network: string, result: Result): NetworkAttachment
 export async function attachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string): Promise<NetworkAttachment> {
   const net = deps.networks.get(name);
   const list = deps.networks.conflist(net);
-  const rt = { containerId: id, netns, ifName: CONTAINER_IFNAME };
+  const rt = { containerId: id, netns, ifName: CONTAINER_IFNAME, capabilityArgs: { [BERTH_ROOT_CAPABILITY]: deps.paths.root } };
   try {
     return attachmentOf(net.name, await deps.cni.addNetworkList(list, rt));
   } catch (err) {

@@ -1,23 +1,29 @@
 /**
  * The clean-up every berth command runs first: whatever a killed berth (or a killed supervisor) left
- * behind is released here. A container whose lock nobody holds is not looked after by anyone: its
- * resources are released and it is recorded as exited (or removed, with --rm). Then orphans with no
- * record at all (a netns, a cgroup, a CNI attachment from a crash between steps) are removed.
+ * behind is released here. A running container whose lock nobody holds is looked after by no one: its
+ * resources are released and it is recorded as exited (or removed, with --rm). A created container
+ * that nobody is starting keeps its record and state; only resources a killed start left are released.
+ * Then resources with no record at all (a netns, a cgroup, a CNI attachment) are removed.
+ *
+ * Every destructive step is decided per container at the moment it is taken, under that container's
+ * lock: a container created by another berth while this one runs is never mistaken for an orphan.
+ * And nothing is swept when the records cannot be read: a partial view must not look like "no
+ * containers".
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfList } from '../../cni/runtime';
 import { createCgroupManager, detectCgroupLayout } from '../cgroups';
 import type { RuntimeDeps } from './deps';
-import { tryLock } from './lock';
-import { CONTAINER_IFNAME, deleteContainerNetns } from './network-attach';
+import { type HeldLock, tryLock } from './lock';
+import { BERTH_ROOT_CAPABILITY, CONTAINER_IFNAME, deleteContainerNetns } from './network-attach';
 import { cgroupPathOf, netnsDir } from './paths';
 import { removeContainer } from './remove';
 import { killAll, releaseResources } from './teardown';
 import type { ContainerRecord } from './types';
 
 const ID = /^[0-9a-f]{64}$/;
-const live = (rec: ContainerRecord) => rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'created';
+const running = (rec: ContainerRecord) => rec.state.status === 'running' || rec.state.status === 'paused';
 
 /** Docker's exit code for a container whose end nobody saw: it was killed with its supervisor. */
 const LOST_EXIT_CODE = 137;
@@ -28,47 +34,90 @@ export interface ReconcileReport {
   readonly orphans: string[];
 }
 
-/** Lists the child cgroups of the parent (in one hierarchy: they are made in all of them together). */
+/** The container ids with a cgroup under the parent, in any hierarchy (a partial create may leave one). */
 function listCgroups(deps: RuntimeDeps): string[] {
   const layout = detectCgroupLayout();
-  const base = layout.mode === 'v2' ? layout.unified : layout.v1.pids ?? layout.v1.memory ?? layout.v1.cpu;
-  if (base === undefined) return [];
+  const bases = layout.mode === 'v2' ? [layout.unified] : [...new Set(Object.values(layout.v1))];
+  const ids = new Set<string>();
+  for (const base of bases) {
+    if (base === undefined) continue;
+    try {
+      for (const n of readdirSync(join(base, deps.paths.cgroupParent))) if (ID.test(n)) ids.add(n);
+    } catch {
+      // no parent in this hierarchy
+    }
+  }
+  return [...ids];
+}
+
+function listNetns(deps: RuntimeDeps): string[] {
   try {
-    return readdirSync(join(base, deps.paths.cgroupParent)).filter((n) => ID.test(n));
+    return readdirSync(netnsDir(deps.paths)).filter((n) => ID.test(n));
   } catch {
     return [];
   }
+}
+
+/**
+ * The right to remove container `id`'s leftovers: its lock when it has a directory (undefined when
+ * someone holds it: hands off), a no-op lock when its record is gone entirely.
+ */
+function claim(deps: RuntimeDeps, id: string): HeldLock | undefined {
+  const dir = deps.containers.containerDir(id);
+  if (!existsSync(dir)) return { fd: -1, release: () => {} };
+  return tryLock(dir);
+}
+
+/** Whether a created container left anything a start makes: a netns, a cgroup, a cached attachment. */
+async function holdsResources(deps: RuntimeDeps, rec: ContainerRecord): Promise<boolean> {
+  const id = rec.config.id;
+  if (existsSync(join(netnsDir(deps.paths), id)) || listCgroups(deps).includes(id)) return true;
+  if (rec.config.network.kind !== 'network') return false;
+  return (await deps.cni.getCachedResult(rec.config.network.name, id, CONTAINER_IFNAME).catch(() => undefined)) !== undefined;
+}
+
+/** Releases a container nobody looks after; `lock` is held. */
+async function recover(deps: RuntimeDeps, rec: ContainerRecord): Promise<boolean> {
+  if (running(rec)) {
+    if (rec.config.autoRemove) {
+      await removeContainer(deps, rec.config, { volumes: true });
+      return true;
+    }
+    await releaseResources(deps, rec.config);
+    await deps.containers.saveState(rec.config.id, {
+      ...rec.state,
+      status: 'exited',
+      pid: 0,
+      exitCode: LOST_EXIT_CODE,
+      finishedAt: new Date().toISOString(),
+      error: 'the berth process supervising the container was killed',
+    });
+    return true;
+  }
+  if (rec.state.status !== 'created' || !(await holdsResources(deps, rec))) return false;
+  // A start killed half-way: release what it made; the container stays "created", as Docker keeps
+  // a container whose start failed.
+  await releaseResources(deps, rec.config);
+  if (rec.state.error === '') await deps.containers.saveState(rec.config.id, { ...rec.state, error: 'berth was killed while starting the container' });
+  return true;
 }
 
 /** Runs the clean-up; never throws (a step that fails is retried by the next command). */
 export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
   const recovered: string[] = [];
   const orphans: string[] = [];
-  const records = await deps.containers.list().catch(() => [] as ContainerRecord[]);
-  const attended = new Set<string>();
+  let records: ContainerRecord[];
+  try {
+    records = await deps.containers.list();
+  } catch {
+    return { recovered, orphans }; // fail closed: never sweep from a view we could not read
+  }
   for (const rec of records) {
-    if (!live(rec)) continue;
+    if (!running(rec) && rec.state.status !== 'created') continue;
     const lock = tryLock(deps.containers.containerDir(rec.config.id));
-    if (lock === undefined) {
-      attended.add(rec.config.id);
-      continue;
-    }
+    if (lock === undefined) continue;
     try {
-      recovered.push(rec.config.id);
-      if (rec.config.autoRemove) {
-        await removeContainer(deps, rec.config, { volumes: true });
-        continue;
-      }
-      await releaseResources(deps, rec.config);
-      const wasRunning = rec.state.status !== 'created';
-      await deps.containers.saveState(rec.config.id, {
-        ...rec.state,
-        status: 'exited',
-        pid: 0,
-        exitCode: wasRunning ? LOST_EXIT_CODE : 128,
-        finishedAt: new Date().toISOString(),
-        error: wasRunning ? 'the berth process supervising the container was killed' : 'berth was killed while starting the container',
-      });
+      if (await recover(deps, rec)) recovered.push(rec.config.id);
     } catch {
       // retried by the next command
     } finally {
@@ -87,38 +136,39 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
   }
   for (const name of await deps.containers.releaseOrphanNames().catch(() => [] as string[])) orphans.push(`name ${name}`);
 
-  // Only a container someone looks after may hold a netns, a cgroup or an attachment (a starting
-  // one included: its creator took the lock before its record became visible).
-  const running = attended;
-  for (const id of listNetns(deps)) {
-    if (running.has(id)) continue;
-    try { deleteContainerNetns(deps, id); orphans.push(`netns ${id}`); } catch { /* next time */ }
-  }
-  for (const id of listCgroups(deps)) {
-    if (running.has(id)) continue;
+  // Leftovers of containers that no longer have a (live) record. A container with a directory is
+  // only touched under its lock, so one that another berth is creating or running is left alone.
+  const live = new Set(records.filter(running).map((r) => r.config.id));
+  const sweep = async (what: string, id: string, fn: () => unknown): Promise<void> => {
+    if (live.has(id)) {
+      // A live record that nobody attends was recovered above; one that is attended keeps its things.
+      return;
+    }
+    const lock = claim(deps, id);
+    if (lock === undefined) return;
     try {
+      const rec = existsSync(deps.containers.containerDir(id)) ? await deps.containers.load(id) : undefined;
+      if (rec !== undefined && running(rec)) return; // became live meanwhile
+      await fn();
+      orphans.push(`${what} ${id}`);
+    } catch { /* next time */ } finally {
+      lock.release();
+    }
+  };
+  for (const id of listNetns(deps)) await sweep('netns', id, () => deleteContainerNetns(deps, id));
+  for (const id of listCgroups(deps)) {
+    await sweep('cgroup', id, async () => {
       const cg = createCgroupManager(cgroupPathOf(deps.paths, id));
       await killAll(cg);
       await cg.destroy();
-      orphans.push(`cgroup ${id}`);
-    } catch { /* next time */ }
+    });
   }
-  const berthNetworks = new Set(deps.networks.list().map((n) => n.name));
   const cached = await deps.cni.listCachedAttachments().catch(() => []);
   for (const att of cached) {
-    if (!berthNetworks.has(att.networkName) || !ID.test(att.containerId) || running.has(att.containerId) || att.ifName !== CONTAINER_IFNAME) continue;
-    try {
-      await deps.cni.delNetworkList(parseConfList(att.config), { containerId: att.containerId, netns: '', ifName: att.ifName });
-      orphans.push(`attachment ${att.networkName}/${att.containerId}`);
-    } catch { /* next time */ }
+    // Only attachments berth made under this root: other runtimes share /var/lib/cni/results.
+    if (att.capabilityArgs?.[BERTH_ROOT_CAPABILITY] !== deps.paths.root || !ID.test(att.containerId) || att.ifName !== CONTAINER_IFNAME) continue;
+    await sweep(`attachment ${att.networkName}`, att.containerId, () =>
+      deps.cni.delNetworkList(parseConfList(att.config), { containerId: att.containerId, netns: '', ifName: att.ifName }));
   }
   return { recovered, orphans };
-}
-
-function listNetns(deps: RuntimeDeps): string[] {
-  try {
-    return readdirSync(netnsDir(deps.paths)).filter((n) => ID.test(n));
-  } catch {
-    return [];
-  }
 }

@@ -37,6 +37,14 @@ export async function writeJsonAtomic(path: string, data: unknown): Promise<void
 
 const missing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
+function isRecordShape(config: unknown, state: unknown, id: string): boolean {
+  const c = config as Partial<ContainerConfig> | null;
+  const st = state as Partial<ContainerState> | null;
+  return typeof c === 'object' && c !== null && c.id === id && typeof c.name === 'string' && typeof c.created === 'string'
+    && Array.isArray(c.command) && typeof c.network === 'object' && c.network !== null && Array.isArray(c.mounts)
+    && typeof st === 'object' && st !== null && typeof st.status === 'string' && typeof st.pid === 'number';
+}
+
 /** The container records under one berth root. */
 export class ContainerStore {
   /** `<root>/containers`. */
@@ -98,6 +106,8 @@ export class ContainerStore {
     try {
       const config = JSON.parse(await fs.readFile(join(dir, 'config.json'), 'utf8')) as ContainerConfig;
       const state = JSON.parse(await fs.readFile(join(dir, 'state.json'), 'utf8')) as ContainerState;
+      // A record that parses but lacks the fields everything else relies on is as good as unwritten.
+      if (!isRecordShape(config, state, id)) return undefined;
       return { config, state };
     } catch (err) {
       if (missing(err) || err instanceof SyntaxError) return undefined;
@@ -157,11 +167,26 @@ export class ContainerStore {
       const path = join(this.namesDir, name);
       const [id, st] = await Promise.all([fs.readFile(path, 'utf8').catch(() => ''), fs.stat(path).catch(() => undefined)]);
       if (st === undefined || Date.now() - st.mtimeMs < minAgeMs) continue;
+      if (!CONTAINER_NAME.test(name)) {
+        // A tombstone of a reaper killed half-way; never a name.
+        if (name.startsWith('.reap-')) await fs.rm(path, { force: true });
+        continue;
+      }
       const owner = id.trim();
       const exists = ID.test(owner) && (await fs.stat(join(this.dir, owner)).then(() => true, () => false));
-      if (!exists) {
-        await fs.rm(path, { force: true });
+      if (exists) continue;
+      // Move the name aside before deciding: between our read and a plain rm, another berth could
+      // free the name and a `run --name` claim it anew, and we would delete the new owner's file.
+      const tomb = join(this.namesDir, `.reap-${randomBytes(6).toString('hex')}`);
+      if (!(await fs.rename(path, tomb).then(() => true, () => false))) continue;
+      const moved = (await fs.readFile(tomb, 'utf8').catch(() => '')).trim();
+      if (moved === owner) {
+        await fs.rm(tomb, { force: true });
         released.push(name);
+      } else {
+        // We moved a fresh owner's name: put it back (link fails only if yet another claim won).
+        await fs.link(tomb, path).catch(() => {});
+        await fs.rm(tomb, { force: true });
       }
     }
     return released;
