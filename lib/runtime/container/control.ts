@@ -56,17 +56,26 @@ export async function stopContainer(deps: RuntimeDeps, rec: ContainerRecord, tim
   if (!(await waitUnattended(dir, 30_000))) throw new ContainerError(`container ${rec.config.id.slice(0, 12)} did not exit after SIGKILL`, 'conflict');
 }
 
+/**
+ * Records a paused/running flip, re-reading the state first: the supervisor may have recorded the
+ * exit while the freezer worked, and an "exited" must never be overwritten.
+ */
+async function recordFreezerState(deps: RuntimeDeps, id: string, from: 'running' | 'paused', to: 'running' | 'paused'): Promise<void> {
+  const now = await deps.containers.load(id);
+  if (now?.state.status === from) await deps.containers.saveState(id, { ...now.state, status: to });
+}
+
 /** `berth pause`: freezes every process of the container. */
 export async function pauseContainer(deps: RuntimeDeps, rec: ContainerRecord): Promise<void> {
   if (rec.state.status === 'paused') throw new ContainerError(`Container ${rec.config.id} is already paused`, 'conflict');
   if (rec.state.status !== 'running') throw new ContainerError(`Container ${rec.config.id} is not running`, 'conflict');
   await containerCgroup(deps, rec.config.id).freeze();
-  await deps.containers.saveState(rec.config.id, { ...rec.state, status: 'paused' });
+  await recordFreezerState(deps, rec.config.id, 'running', 'paused');
 }
 
 /** `berth unpause`. */
 export async function unpauseContainer(deps: RuntimeDeps, rec: ContainerRecord): Promise<void> {
   if (rec.state.status !== 'paused') throw new ContainerError(`Container ${rec.config.id} is not paused`, 'conflict');
   await containerCgroup(deps, rec.config.id).thaw();
-  await deps.containers.saveState(rec.config.id, { ...rec.state, status: 'running' });
+  await recordFreezerState(deps, rec.config.id, 'paused', 'running');
 }

@@ -105,9 +105,16 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     created: new Date().toISOString(),
   };
   let lock: HeldLock | undefined;
-  await deps.containers.create(config, initialState(), (dir) => {
-    lock = tryLock(dir);
-    if (lock === undefined) throw new Error(`container ${id} is locked by another process`);
-  });
+  try {
+    await deps.containers.create(config, initialState(), (dir) => {
+      lock = tryLock(dir);
+      if (lock === undefined) throw new Error(`container ${id} is locked by another process`);
+    });
+  } catch (err) {
+    (lock as HeldLock | undefined)?.release();
+    // The anonymous volumes made above belong to nobody now (a name clash, say).
+    for (const m of mounts) if (m.type === 'volume' && !req.mounts.some((r) => r.type === 'volume' && r.name === m.name)) await deps.volumes.remove(m.name!, { force: true }).catch(() => {});
+    throw err;
+  }
   return { record: { config, state: initialState() }, lock: lock! };
 }

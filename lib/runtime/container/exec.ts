@@ -4,7 +4,7 @@
  */
 import type { RuntimeDeps } from './deps';
 import { mergeEnv } from './create';
-import { type ContainerStdio } from './start';
+import { type ContainerStdio, processStartTime } from './start';
 import { type StartedInit, spawnInit } from './spawn-init';
 import { ContainerError } from './store';
 import { containerCgroup } from './teardown';
@@ -24,6 +24,11 @@ export async function execInContainer(deps: RuntimeDeps, rec: ContainerRecord, r
   if (rec.state.status === 'paused') throw new ContainerError(`Container ${rec.config.id} is paused, unpause the container before exec`, 'conflict');
   if (rec.state.status !== 'running') throw new ContainerError(`Container ${rec.config.id} is not running`, 'conflict');
   if (req.command.length === 0) throw new ContainerError('exec requires at least 1 argument', 'invalid');
+  // The recorded PID must still be the container's process: while a supervisor tears down, a
+  // reused PID could belong to anything, and exec would join its namespaces.
+  if (rec.state.pidStartTime !== undefined && processStartTime(rec.state.pid) !== rec.state.pidStartTime) {
+    throw new ContainerError(`Container ${rec.config.id} is not running`, 'conflict');
+  }
   const cgroup = containerCgroup(deps, rec.config.id);
   return spawnInit({
     initPath: deps.paths.initPath,

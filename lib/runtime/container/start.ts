@@ -77,11 +77,12 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
   const undo = new UndoStack();
   try {
     const cgroup = containerCgroup(deps, config.id);
-    cgroup.create();
+    // The undo goes first: a create that fails half-way through the v1 hierarchies leaves some.
     undo.push('cgroup', async () => {
       await killAll(cgroup);
       await cgroup.destroy();
     });
+    cgroup.create();
     cgroup.apply({ devices: [...DEFAULT_DEVICE_RULES], ...config.resources });
 
     for (const m of config.mounts) if (m.type === 'volume' && m.name !== undefined) await deps.volumes.create(m.name);
