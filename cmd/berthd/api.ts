@@ -8,13 +8,15 @@
  *   GET  /v1/networks/N/peers        PeerEntries (read back from the kernel)
  *   POST /v1/networks                {name, network, subnetLen?, vni?, port?} → 201 {name, config, created}
  *   POST /v1/networks/N/leave        {name, left: true}
- * Errors: {error: "..."} with 400 (bad request), 404 (unknown path or network), 405, 500.
+ * Errors: {error: "..."} with 400 (bad request), 404 (unknown path or network), 405, 409 (the VNI is
+ * another network's), 500.
  */
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import type { Logger } from '../../lib/log';
 import { UsageError } from './config';
+import { ConflictError } from './conflict-error';
 import { NotFoundError, type Daemon } from './daemon';
 
 /** An API answer. */
@@ -53,6 +55,7 @@ export async function handleApi(daemon: Daemon, method: string, url: string, bod
   } catch (err) {
     if (err instanceof UsageError) return { status: 400, body: { error: err.message } };
     if (err instanceof NotFoundError) return { status: 404, body: { error: err.message } };
+    if (err instanceof ConflictError) return { status: 409, body: { error: err.message } };
     return { status: 500, body: { error: err instanceof Error ? err.message : String(err) } };
   }
 }

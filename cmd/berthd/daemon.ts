@@ -5,7 +5,8 @@ import type { Datapath } from './datapath';
 import { NetworkAgent, type AcquireLease, type NetworkStatus } from './network-agent';
 import type { Underlay } from './underlay';
 import { checkNetworkName } from './config';
-import { parseNetworkRequest, type NetworkRequest } from './network-request';
+import { ConflictError } from './conflict-error';
+import { parseNetworkRequest } from './network-request';
 
 /** What a daemon runs on. */
 export interface DaemonDeps {
@@ -65,6 +66,7 @@ export class Daemon {
     if (!agent) {
       agent = new NetworkAgent(name, {
         ...this.#deps,
+        vniHolder: (vni, self) => this.#vniHolder(vni, self),
         storeHealth: (ok, err) => {
           if (ok !== this.#storeOk) this.#deps.log[ok ? 'info' : 'warn']({ err: err?.message }, ok ? 'store reachable again' : 'store unreachable');
           this.#storeOk = ok;
@@ -105,15 +107,32 @@ export class Daemon {
   }
 
   /**
-   * `POST /v1/networks`: stores the config unless the network has one, then serves it.
+   * `POST /v1/networks`: stores the config unless the network has one, then serves it. The default VNI
+   * is the lowest that no other network's stored config (nor any network this node serves) uses.
    * @returns the stored config, and whether ours was the one stored
    * @throws {UsageError} a bad request field
+   * @throws {ConflictError} the VNI asked for, or the stored config's, is another network's
    */
   async createNetwork(body: unknown): Promise<{ name: string; config: OverlayConfig; created: boolean }> {
-    const used = [...this.#agents.values()].map((a) => a.config?.Backend.VNI).filter((v): v is number => v !== undefined);
-    const req: NetworkRequest = parseNetworkRequest(body, used);
+    const { name } = parseNetworkRequest(body);
+    const holders = new Map<number, string>();
+    for (const [n, c] of await this.#deps.store.listConfigs()) {
+      const vni = (c as Partial<OverlayConfig> | undefined)?.Backend?.VNI;
+      if (n !== name && typeof vni === 'number') holders.set(vni, n);
+    }
+    for (const a of this.#agents.values()) {
+      const vni = a.config?.Backend.VNI;
+      if (a.name !== name && vni !== undefined) holders.set(vni, a.name);
+    }
+    const req = parseNetworkRequest(body, [...holders.keys()]);
+    const taken = holders.get(req.config.Backend.VNI);
+    if (req.vniGiven && taken !== undefined) throw new ConflictError(`vni ${req.config.Backend.VNI} is already network ${JSON.stringify(taken)}'s`);
     const stored = await this.#deps.store.putConfigIfAbsent(req.name, req.config);
     const created = JSON.stringify(stored) === JSON.stringify(req.config);
+    const holder = this.#vniHolder(stored.Backend.VNI, req.name);
+    if (holder !== undefined) {
+      throw new ConflictError(`network ${JSON.stringify(req.name)} has vni ${stored.Backend.VNI}, which network ${JSON.stringify(holder)} served here already holds`);
+    }
     const agent = this.serve(req.name);
     await Promise.race([agent.ready(), new Promise((r) => setTimeout(r, 10_000))]);
     return { name: req.name, config: stored, created };
@@ -130,6 +149,12 @@ export class Daemon {
   /** Graceful stop: every agent stops; datapath and leases stay for the next run to adopt. */
   async stop(): Promise<void> {
     await Promise.all([...this.#agents.values()].map((a) => a.stop()));
+  }
+
+  /** The network other than `self` this node serves on `vni`, if any. */
+  #vniHolder(vni: number, self: string): string | undefined {
+    for (const a of this.#agents.values()) if (a.name !== self && a.config?.Backend.VNI === vni) return a.name;
+    return undefined;
   }
 
   #agent(name: string): NetworkAgent {

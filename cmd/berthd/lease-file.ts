@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseCidr } from '../../lib/ip';
 import type { NodeLeaseFile } from '../../lib/overlay/types';
 
 /** `<runDir>/overlay/<network>.json`, where the overlay plugin reads the node's lease. */
@@ -22,14 +23,34 @@ export async function writeLeaseFile(runDir: string, lease: NodeLeaseFile): Prom
   await rename(tmp, path);
 }
 
-/** The lease file of `network`, or undefined when there is none. */
+/**
+ * The lease file of `network`, or undefined when there is none.
+ * @throws {Error} naming the file and the bad field, when it is not JSON or not a lease file (berthd
+ *   only takes a hint from it, and carries on without)
+ */
 export async function readLeaseFile(runDir: string, network: string): Promise<NodeLeaseFile | undefined> {
+  const path = leaseFilePath(runDir, network);
   try {
-    return JSON.parse(await readFile(leaseFilePath(runDir, network), 'utf8')) as NodeLeaseFile;
+    return checkLeaseFile(JSON.parse(await readFile(path, 'utf8')));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`lease file ${leaseFilePath(runDir, network)}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`lease file ${path}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** Checks a parsed lease file field by field; throws a TypeError naming the first bad one. */
+function checkLeaseFile(v: unknown): NodeLeaseFile {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError('not a JSON object');
+  const f = v as Partial<Record<string, unknown>>;
+  const bad = (field: string, want: string): never => { throw new TypeError(`${field}: ${JSON.stringify(f[field])} is not ${want}`); };
+  for (const field of ['name', 'bridge'] as const) if (typeof f[field] !== 'string') bad(field, 'a string');
+  for (const field of ['network', 'subnet'] as const) {
+    const c = typeof f[field] === 'string' ? parseCidr(f[field]) : undefined;
+    if (c === undefined || c.ip.family !== 4) bad(field, 'an IPv4 CIDR');
+  }
+  for (const field of ['mtu', 'vni'] as const) if (typeof f[field] !== 'number' || !Number.isInteger(f[field]) || f[field] <= 0) bad(field, 'a positive integer');
+  if (f.expiresAt !== undefined && (typeof f.expiresAt !== 'number' || !Number.isFinite(f.expiresAt))) bad('expiresAt', 'a time in ms');
+  return v as NodeLeaseFile;
 }
 
 /** Removes the lease file; missing is fine. */

@@ -8,6 +8,7 @@ import { startApiServer } from './api';
 import { apiRequest } from './api-client';
 import { parseOptions, USAGE, UsageError, type DaemonOptions } from './config';
 import { Daemon } from './daemon';
+import { lockDaemon } from './daemon-lock';
 import { netlinkDatapath } from './datapath';
 import { leaveOffline } from './leave';
 import { openStore } from './open-store';
@@ -19,6 +20,8 @@ const log = createLogger({ cmd: 'berthd' }, { ...process.env, BERTH_LOG_LEVEL: p
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
 async function run(opts: DaemonOptions): Promise<number> {
+  // Held until the process exits: a second berthd stops here, before it touches the first one's socket.
+  const lock = lockDaemon(opts.runDir);
   const h = NetlinkHandle.open();
   const underlay = await findUnderlay(h, opts);
   const store = openStore(opts.store, opts.prefix);
@@ -34,7 +37,10 @@ async function run(opts: DaemonOptions): Promise<number> {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping; the datapath and the leases stay');
       server.close();
-      void daemon.stop().then(() => store.close()).finally(() => resolve(0));
+      void daemon.stop().then(() => store.close()).finally(() => {
+        lock.release();
+        resolve(0);
+      });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -2,7 +2,7 @@ import type { Logger } from '../../lib/log';
 import type { SubnetStore, Watch } from '../../lib/overlay/store';
 import type { Lease, LeaseAttrs, LeaseEvent, OverlayConfig } from '../../lib/overlay/types';
 import type { ReconcileResult } from '../../lib/overlay/datapath';
-import { ensureVtepMac, vxlanDeviceName } from '../../lib/overlay/datapath';
+import { DeviceGoneError, ensureVtepMac, vxlanDeviceName } from '../../lib/overlay/datapath';
 import type { Datapath, DeviceInfo } from './datapath';
 import { validateConfig } from '../../lib/overlay/allocate';
 import { bridgeName, readLeaseFile, removeLeaseFile, writeLeaseFile } from './lease-file';
@@ -27,12 +27,17 @@ export interface AgentContext {
   readonly log: Logger;
   /** Called with true after any store call succeeds, false after one fails. */
   readonly storeHealth?: (ok: boolean, err?: Error) => void;
+  /** The network other than `self` this node already serves on `vni`, if any (one VNI, one device). */
+  readonly vniHolder?: (vni: number, self: string) => string | undefined;
 }
 
 /** One network's state, for the status API. */
 export interface NetworkStatus {
   readonly name: string;
-  readonly state: 'waiting-config' | 'leasing' | 'serving' | 'stopped';
+  /** `conflict`: the config's VNI is another served network's; the agent waits for it to be free. */
+  readonly state: 'waiting-config' | 'conflict' | 'leasing' | 'serving' | 'stopped';
+  /** Why the agent is not serving (state `conflict`). */
+  readonly error?: string;
   readonly network?: string;
   readonly subnet?: string;
   readonly vni?: number;
@@ -77,6 +82,14 @@ export class NetworkAgent {
   #last: NetworkStatus['lastReconcile'];
   #peers = 0;
   #run: Promise<void> | undefined;
+  #error: string | undefined;
+  /** Work started by timers (renewals, resyncs): stop() waits for it, so nothing lands after it. */
+  readonly #inflight = new Set<Promise<unknown>>();
+  /** Wakes the retry and backoff sleeps at stop(). */
+  readonly #wakers = new Set<() => void>();
+  #reconcileFailures = 0;
+  #renewTimer: NodeJS.Timeout | undefined;
+  #renewing = false;
 
   constructor(name: string, ctx: AgentContext) {
     this.name = name;
@@ -96,19 +109,31 @@ export class NetworkAgent {
     while (!this.#stopped && this.#state !== 'serving') await sleep(50);
   }
 
-  /** Graceful stop: timers and watch end; the device, its entries, the lease and the lease file stay. */
+  /**
+   * Graceful stop: timers and watch end; the device, its entries, the lease and the lease file stay.
+   * Resolves once the work in flight (start-up, a renewal, a reconcile) has finished, so that none of
+   * it writes the lease file or takes a lease after stop() returned.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#state = 'stopped';
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    for (const wake of this.#wakers) wake();
+    this.#wakers.clear();
     const w = this.#watch;
     this.#watch = undefined;
     await w?.cancel().catch(() => undefined);
+    await this.#run;
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    // A watch that start-up opened after this point was cancelled by #startWatch itself.
     await this.#reconciling;
   }
 
-  /** The node leaves the network: stop, then delete the lease, the device and the lease file. */
+  /**
+   * The node leaves the network: stop, then delete the lease, the device and the lease file. The lease
+   * deleted is the last one the agent held, one taken by a renewal in flight at stop() included.
+   */
   async leave(): Promise<void> {
     await this.stop();
     const lease = this.#lease;
@@ -138,6 +163,7 @@ export class NetworkAgent {
       name: this.name, state: this.#state, network: this.#config?.Network, subnet: this.#lease?.subnet,
       vni: this.#config?.Backend.VNI, device: this.#device?.name, mtu: this.#device?.mtu, vtepMAC: this.#attrs?.BackendData.VtepMAC,
       leaseExpiresAt: this.#lease?.expiresAt, peers: this.#peers, lastReconcile: this.#last,
+      ...(this.#error !== undefined ? { error: this.#error } : {}),
     };
   }
 
@@ -146,27 +172,43 @@ export class NetworkAgent {
     const config = await this.#retry('read the network config', async () => {
       const c = await ctx.store.getConfig(this.name);
       if (!c) throw new NotYet('no config in the store yet');
+      let valid: OverlayConfig;
       try {
-        return validateConfig(c);
+        valid = validateConfig(c);
       } catch (err) {
         throw new NotYet(`the stored config is invalid: ${(err as Error).message}`);
       }
+      // Checked and claimed in one synchronous step, so two agents never both pass with one VNI.
+      const holder = ctx.vniHolder?.(valid.Backend.VNI, this.name);
+      if (holder !== undefined) {
+        this.#state = 'conflict';
+        this.#error = `vni ${valid.Backend.VNI} is network ${JSON.stringify(holder)}'s, served here already`;
+        throw new NotYet(this.#error);
+      }
+      this.#config = valid;
+      return valid;
     });
     if (!config) return;
-    this.#config = config;
+    this.#error = undefined;
     this.#state = 'leasing';
     const devName = vxlanDeviceName(config.Backend.VNI);
     const mac = await this.#retry('load the VTEP MAC', async () =>
       ensureVtepMac(ctx.stateDir, this.name, await ctx.datapath.deviceMac(devName)), false);
     if (!mac) return;
     this.#attrs = { PublicIP: ctx.underlay.publicIP, BackendType: 'vxlan', BackendData: { VNI: config.Backend.VNI, VtepMAC: mac } };
-    const previous = (await readLeaseFile(ctx.runDir, this.name).catch(() => undefined))?.subnet;
+    const previous = await readLeaseFile(ctx.runDir, this.name).then((f) => f?.subnet, (err: unknown) => {
+      // Only a hint: a damaged file must never hold up leasing.
+      this.#log.warn({ err: (err as Error).message }, 'ignoring the previous lease file');
+      return undefined;
+    });
     const lease = await this.#retry('acquire a lease', () => ctx.acquire(ctx.store, this.name, this.#attrs!, { ttlMs: ctx.leaseTtlMs, previous }));
     if (!lease) return;
+    // Kept even when we were stopped meanwhile: leave() deletes the lease it finds here.
     this.#lease = lease;
     this.#log.info({ subnet: lease.subnet, vtepMAC: mac }, 'lease acquired');
-    if (!(await this.#ensureDevice())) return;
+    if (this.#stopped || !(await this.#ensureDevice()) || this.#stopped) return;
     await this.#writeLeaseFile();
+    if (this.#stopped) return;
     this.#state = 'serving';
     this.#scheduleRenew(renewDelay(ctx.leaseTtlMs));
     this.#scheduleResync();
@@ -186,6 +228,7 @@ export class NetworkAgent {
   }
 
   async #writeLeaseFile(): Promise<void> {
+    if (this.#stopped) return; // leave() may be removing it
     const config = this.#config!;
     const lease = this.#lease!;
     await writeLeaseFile(this.#ctx.runDir, {
@@ -219,6 +262,12 @@ export class NetworkAgent {
     for (const e of events) {
       if (e.type === 'added') this.#leases.set(e.lease.subnet, e.lease);
       else this.#leases.delete(e.lease.subnet);
+      // Our lease deleted (by hand, or expired during an outage): take it back now, not at the next
+      // renewal, which may be hours away; meanwhile another node could take the subnet.
+      if (e.type === 'removed' && e.lease.subnet === this.#lease?.subnet && this.#state === 'serving' && !this.#renewing) {
+        this.#log.warn({ subnet: e.lease.subnet }, 'our lease was removed from the store; renewing now');
+        this.#scheduleRenew(0);
+      }
     }
     this.#log.debug({ events: events.map((e) => `${e.type} ${e.lease.subnet}`) }, 'lease events');
     this.reconcileSoon();
@@ -253,11 +302,21 @@ export class NetworkAgent {
     try {
       r = await this.#ctx.datapath.reconcile(this.#device!, others);
     } catch (err) {
-      // The device is gone (deleted by hand?): recreate it, the next pass programs it.
-      this.#log.warn({ err }, 'reconcile failed; ensuring the device');
-      if (await this.#ensureDevice()) this.#again = true;
+      // Backed off, so a failure that recreating the device does not cure cannot spin.
+      const delay = Math.min(250 * 2 ** this.#reconcileFailures, 5_000);
+      this.#reconcileFailures++;
+      if (err instanceof DeviceGoneError) {
+        // Deleted by hand? Recreate it (a new index) with our address; the next pass programs it.
+        this.#log.warn({ err: err.message }, 'the VXLAN device is gone; recreating it');
+        if (!(await this.#ensureDevice())) return;
+      } else {
+        this.#log.warn({ err }, `reconcile failed; retrying in ${delay} ms`);
+      }
+      await this.#sleep(delay);
+      this.#again = true;
       return;
     }
+    this.#reconcileFailures = 0;
     this.#peers = others.length - r.skipped.length;
     this.#last = { at: Date.now(), added: r.added, removed: r.removed, kept: r.kept, failed: r.failed.length };
     const level = r.added || r.removed || r.failed.length ? 'info' : 'debug';
@@ -271,42 +330,66 @@ export class NetworkAgent {
     });
   }
 
+  /** Schedules the next renewal, replacing a pending one (there is one renewal chain, never two). */
   #scheduleRenew(delay: number): void {
-    this.#timer(delay, async () => {
-      const ctx = this.#ctx;
-      const lease = this.#lease!;
+    if (this.#renewTimer !== undefined) {
+      clearTimeout(this.#renewTimer);
+      this.#timers.delete(this.#renewTimer);
+    }
+    this.#renewTimer = this.#timer(delay, async () => {
+      this.#renewTimer = undefined;
+      this.#renewing = true;
       try {
-        if (await ctx.store.renewLease(this.name, lease.subnet, this.#attrs!, ctx.leaseTtlMs)) {
-          this.#lease = { ...lease, expiresAt: Date.now() + ctx.leaseTtlMs };
-        } else {
-          // Expired or deleted (a long outage): take the same subnet back if it is free, else a new one.
-          this.#log.warn({ subnet: lease.subnet }, 'lease lost; acquiring again');
-          this.#lease = (await ctx.store.createLease(this.name, lease.subnet, this.#attrs!, ctx.leaseTtlMs))
-            ? { subnet: lease.subnet, attrs: this.#attrs!, expiresAt: Date.now() + ctx.leaseTtlMs }
-            : await ctx.acquire(ctx.store, this.name, this.#attrs!, { ttlMs: ctx.leaseTtlMs, previous: lease.subnet });
-          if (this.#lease.subnet !== lease.subnet) {
-            this.#log.warn({ old: lease.subnet, subnet: this.#lease.subnet }, 'subnet changed');
-            await this.#ensureDevice();
-          }
-        }
-        ctx.storeHealth?.(true);
-        await this.#writeLeaseFile();
-        this.#scheduleRenew(renewDelay(ctx.leaseTtlMs));
-      } catch (err) {
-        ctx.storeHealth?.(false, err as Error);
-        this.#log.warn({ err }, 'lease renewal failed; retrying');
-        this.#scheduleRenew(Math.min(renewDelay(ctx.leaseTtlMs), 1_000));
+        await this.#renew();
+      } finally {
+        this.#renewing = false;
       }
     });
   }
 
-  #timer(ms: number, fn: () => Promise<void>): void {
-    if (this.#stopped) return;
+  /** One renewal: refresh the lease, or take it (or another subnet) back when it is gone. */
+  async #renew(): Promise<void> {
+    const ctx = this.#ctx;
+    const lease = this.#lease!;
+    try {
+      if (await ctx.store.renewLease(this.name, lease.subnet, this.#attrs!, ctx.leaseTtlMs)) {
+        this.#lease = { ...lease, expiresAt: Date.now() + ctx.leaseTtlMs };
+      } else {
+        // A stopped agent takes no new lease (leave() would race it); a renewal is harmless.
+        if (this.#stopped) return;
+        // Expired or deleted (a long outage): take the same subnet back if it is free, else a new one.
+        this.#log.warn({ subnet: lease.subnet }, 'lease lost; acquiring again');
+        this.#lease = (await ctx.store.createLease(this.name, lease.subnet, this.#attrs!, ctx.leaseTtlMs))
+          ? { subnet: lease.subnet, attrs: this.#attrs!, expiresAt: Date.now() + ctx.leaseTtlMs }
+          : await ctx.acquire(ctx.store, this.name, this.#attrs!, { ttlMs: ctx.leaseTtlMs, previous: lease.subnet });
+        if (this.#stopped) return; // the new lease is #lease: leave() deletes it
+        if (this.#lease.subnet !== lease.subnet) {
+          this.#log.warn({ old: lease.subnet, subnet: this.#lease.subnet }, 'subnet changed');
+          await this.#ensureDevice();
+        }
+      }
+      if (this.#stopped) return;
+      ctx.storeHealth?.(true);
+      await this.#writeLeaseFile();
+      this.#scheduleRenew(renewDelay(ctx.leaseTtlMs));
+    } catch (err) {
+      ctx.storeHealth?.(false, err as Error);
+      this.#log.warn({ err }, 'lease renewal failed; retrying');
+      this.#scheduleRenew(Math.min(renewDelay(ctx.leaseTtlMs), 1_000));
+    }
+  }
+
+  #timer(ms: number, fn: () => Promise<void>): NodeJS.Timeout | undefined {
+    if (this.#stopped) return undefined;
     const t = setTimeout(() => {
       this.#timers.delete(t);
-      if (!this.#stopped) void fn().catch((err: unknown) => this.#log.error({ err }, 'timer failed'));
+      if (this.#stopped) return;
+      const work = fn().catch((err: unknown) => this.#log.error({ err }, 'timer failed'));
+      this.#inflight.add(work);
+      void work.finally(() => this.#inflight.delete(work));
     }, ms);
     this.#timers.add(t);
+    return t;
   }
 
   /**
@@ -323,14 +406,28 @@ export class NetworkAgent {
         if (store && !(err instanceof NotYet)) this.#ctx.storeHealth?.(false, err as Error);
         else if (err instanceof NotYet) this.#ctx.storeHealth?.(true);
         this.#log.warn({ err: (err as Error).message }, `cannot ${what}; retrying in ${delay} ms`);
-        await sleep(delay);
+        await this.#sleep(delay);
       }
     }
     return undefined;
   }
+
+  /** Sleeps `ms`, or less when the agent stops meanwhile. */
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(t);
+        this.#wakers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      this.#wakers.add(wake);
+    });
+  }
 }
 
-/** Not a failure: something the agent waits for is not there yet. */
+/** Not a failure: something the agent waits for is not there yet (or, for a VNI conflict, not free yet). */
 class NotYet extends Error {}
 
 function sleep(ms: number): Promise<void> {

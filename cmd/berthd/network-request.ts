@@ -6,15 +6,17 @@ import { checkNetworkName, UsageError } from './config';
 export interface NetworkRequest {
   readonly name: string;
   readonly config: OverlayConfig;
+  /** True when the request named the VNI (a taken one is then refused rather than replaced). */
+  readonly vniGiven: boolean;
 }
 
 /** IANA's VXLAN port. */
 export const DEFAULT_VXLAN_PORT = 4789;
 
-
 /**
- * Validates a create request into a config. Without `vni`, the lowest VNI no network of this node
- * uses (two devices with one VNI on one port cannot coexist).
+ * Validates a create request into a config. Without `vni`, the lowest VNI not in `usedVnis` (the
+ * caller passes every VNI the cluster's other networks hold: two networks with one VNI would share
+ * one VXLAN device on every node).
  * @throws {UsageError} naming the field and the value
  */
 export function parseNetworkRequest(body: unknown, usedVnis: readonly number[] = []): NetworkRequest {
@@ -41,7 +43,10 @@ export function parseNetworkRequest(body: unknown, usedVnis: readonly number[] =
   if (vni < 1 || vni > 0xffffff) throw new UsageError(`vni ${vni}: want 1..16777215`);
   const port = int(b.port, 'port', DEFAULT_VXLAN_PORT);
   if (port < 1 || port > 65535) throw new UsageError(`port ${port}: want 1..65535`);
-  return { name: b.name, config: { Network: b.network, SubnetLen: subnetLen, Backend: { Type: 'vxlan', VNI: vni, Port: port } } };
+  return {
+    name: b.name, vniGiven: b.vni !== undefined && b.vni !== null,
+    config: { Network: b.network, SubnetLen: subnetLen, Backend: { Type: 'vxlan', VNI: vni, Port: port } },
+  };
 }
 
 function int(v: unknown, field: string, fallback: number): number {

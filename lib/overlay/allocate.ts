@@ -117,7 +117,8 @@ export interface AcquireOptions {
 
 /**
  * Leases a subnet of `network` for this node: reads the config, lists the leases, deletes our leases
- * that no longer fit the config (flannel does the same), chooses ({@link chooseSubnet}), and creates
+ * that no longer fit the config (flannel does the same) and those holding our VTEP MAC under another
+ * PublicIP (this node before its address changed: their subnet is preferred), chooses ({@link chooseSubnet}), and creates
  * the lease if absent (or renews ours). A lost race (created meanwhile by another node, or our lease
  * expired between the listing and the renewal) is retried with a fresh listing.
  * @returns the lease, its expiresAt computed locally (no later than the store's own expiry).
@@ -127,13 +128,19 @@ export async function acquireLease(store: SubnetStore, network: string, attrs: L
   const config = await store.getConfig(network);
   if (config === undefined) throw new SubnetUnavailableError(`overlay network ${JSON.stringify(network)} has no config in the store`);
   const space = subnetSpace(validateConfig(config));
+  const mac = attrs.BackendData.VtepMAC.toLowerCase();
   for (let attempt = 0; attempt < retries; attempt++) {
     const { leases } = await store.listLeases(network);
     const stale = leases.filter((l) => l.attrs.PublicIP === attrs.PublicIP && !space.fits(l.subnet));
-    for (const lease of stale) await store.deleteLease(network, lease.subnet);
+    // Our VTEP MAC (persisted per node and network) under another PublicIP is us before a re-IP: that
+    // lease cannot be renewed (renewals match the PublicIP) and would leave peers sending to the old
+    // address until it expired. Take it over: delete it, and create its subnet again under our address.
+    const moved = leases.filter((l) => l.attrs.PublicIP !== attrs.PublicIP && l.attrs.BackendData?.VtepMAC?.toLowerCase() === mac);
+    for (const lease of [...stale, ...moved]) await store.deleteLease(network, lease.subnet);
+    const previous = moved.find((l) => space.fits(l.subnet))?.subnet ?? opts.previous;
     let choice: SubnetChoice;
     try {
-      choice = chooseSubnet(config, leases.filter((l) => !stale.includes(l)), attrs.PublicIP, opts.previous, opts.random);
+      choice = chooseSubnet(config, leases.filter((l) => !stale.includes(l) && !moved.includes(l)), attrs.PublicIP, previous, opts.random);
     } catch (err) {
       if (err instanceof SubnetUnavailableError) throw new SubnetUnavailableError(`overlay network ${JSON.stringify(network)}: ${err.message}`);
       throw err;

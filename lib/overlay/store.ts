@@ -34,6 +34,12 @@ export interface Watch {
 export interface SubnetStore {
   /** The network config, or undefined when none is stored. */
   getConfig(network: string): Promise<OverlayConfig | undefined>;
+  /**
+   * Every network's stored config, by network name (a config that cannot be read is left out). berthd
+   * picks a new network's default VNI among those no stored config uses: two networks with one VNI
+   * would share one VXLAN device on every node.
+   */
+  listConfigs(): Promise<ReadonlyMap<string, OverlayConfig>>;
   /** Stores the config if none exists; returns what is stored afterwards (ours or the earlier one). */
   putConfigIfAbsent(network: string, config: OverlayConfig): Promise<OverlayConfig>;
   /** Expired leases are not listed. */

@@ -2,14 +2,18 @@
  * ADD: read the node lease, store the generated bridge config, delegate to bridge (which runs the
  * host-local IPAM), then masquerade what leaves the cluster CIDR. A failure after the delegate's ADD
  * is undone by the delegate's DEL; the delegate undoes its own failures.
+ *
+ * The stored config is what DEL needs to release the attachment, so ADD never replaces one (code 121:
+ * a repeated ADD would otherwise overwrite a live attachment's config, and its undo delete it), and a
+ * failed ADD keeps its own when the delegate's DEL failed: the runtime's DEL then retries it.
  */
 import { delegateAdd, delegateDel, UndoStack, type CmdArgs, type Result } from '../../lib/cni';
 import { loadOverlayConfig } from './config';
 import { bridgeConfFor, delegateStdin, DELEGATE_TYPE } from './delegate-conf';
 import { firewall } from './firewall';
 import { leaseExpired, readLeaseFile } from './lease-file';
-import { noLease } from './errors';
-import { removeScratch, scratchPath, writeScratch } from './scratch';
+import { alreadyAttached, noLease } from './errors';
+import { findScratch, removeScratch, scratchPath, writeScratch } from './scratch';
 import { failPoint } from './add-steps';
 
 /** ADD: the bridge delegate's result (in the current shape; the dispatcher prints it in the config's version). */
@@ -21,15 +25,31 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
 
   const delegateConf = bridgeConfFor(conf, lease, args.config);
   const stdin = delegateStdin(delegateConf, conf.cniVersion, args.stdinData);
-  const scratch = scratchPath(conf.dataDir, args.containerID, args.ifName);
+  const scratch = scratchPath(conf.dataDir, conf.network, args.containerID, args.ifName);
+  const existing = findScratch(conf.dataDir, conf.network, args.containerID, args.ifName);
+  if (existing.conf !== undefined) throw alreadyAttached(conf.network, args.containerID, args.ifName, existing.file);
   const undo = new UndoStack(args.log);
+  let delegateUndone = true;
   try {
     // Stored first: a plugin killed during the delegate's ADD still leaves DEL what it needs.
-    writeScratch(scratch, delegateConf);
-    undo.push('scratch', () => removeScratch(scratch));
+    try {
+      writeScratch(scratch, delegateConf, true);
+    } catch (err) {
+      // A concurrent ADD of the same attachment stored its config between our check and our write.
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyAttached(conf.network, args.containerID, args.ifName, scratch);
+      throw err;
+    }
+    undo.push('scratch', () => { if (delegateUndone) removeScratch(scratch); });
     failPoint(args.env, 'overlay-scratch');
     const result = await delegateAdd(DELEGATE_TYPE, stdin, args.env, args.path, { log: args.log });
-    undo.push('delegate', () => delegateDel(DELEGATE_TYPE, stdin, args.env, args.path, { log: args.log }));
+    undo.push('delegate', async () => {
+      try {
+        await delegateDel(DELEGATE_TYPE, stdin, args.env, args.path, { log: args.log });
+      } catch (err) {
+        delegateUndone = false; // the IP lease may still be held: keep the config for the runtime's DEL
+        throw err;
+      }
+    });
     failPoint(args.env, 'overlay-delegate');
     if (conf.ipMasq) {
       const att = { network: conf.network, containerId: args.containerID, ifname: args.ifName };

@@ -16,7 +16,7 @@ export interface OverlayConfig {
   readonly runDir: string;
   /** `leaseFile`, else `<runDir>/overlay/<network>.json`. */
   readonly leaseFile: string;
-  /** host-local's dataDir; the delegate configs are kept in `<dataDir>/overlay/`. */
+  /** host-local's dataDir; the delegate configs are kept in `<dataDir>/.overlay-scratch/`. */
   readonly dataDir: string;
   /** Masquerade traffic leaving the cluster CIDR (default true). */
   readonly ipMasq: boolean;

@@ -2,18 +2,19 @@
  * DEL: best effort and idempotent. The delegate config ADD stored is replayed to the bridge's DEL
  * (which finds the veth by its alias when CNI_NETNS is empty or gone, and releases the lease), so
  * neither the netns nor the lease file needs to exist; the masquerade chain is removed by its name.
- * The stored config goes last, once everything else is gone, so a failed DEL can be repeated.
+ * The stored config goes last, once everything else is gone, so a failed DEL can be repeated. A config
+ * at the old location (`<dataDir>/overlay/`, an earlier version's ADD) is used and removed the same way.
  */
 import { delegateDel, type CmdArgs } from '../../lib/cni';
 import { loadOverlayConfig } from './config';
 import { delegateStdin, DELEGATE_TYPE } from './delegate-conf';
 import { firewall } from './firewall';
-import { readScratch, removeScratch, scratchPath } from './scratch';
+import { findScratch, removeScratch } from './scratch';
 
 /** DEL: every step attempted; the failures are reported together. */
 export async function cmdDel(args: CmdArgs): Promise<void> {
   const conf = loadOverlayConfig(args.config);
-  const scratch = scratchPath(conf.dataDir, args.containerID, args.ifName);
+  const { file: scratch, conf: stored } = findScratch(conf.dataDir, conf.network, args.containerID, args.ifName);
   const errors: unknown[] = [];
   const attempt = async (fn: () => unknown): Promise<void> => {
     try {
@@ -22,7 +23,6 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
       errors.push(err);
     }
   };
-  const stored = readScratch(scratch);
   // No stored config: ADD never reached the delegate (or a DEL already finished), as flannel decides.
   if (stored) await attempt(() => delegateDel(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, { log: args.log }));
   if (conf.ipMasq) await attempt(() => firewall().teardownIpMasq({ network: conf.network, containerId: args.containerID, ifname: args.ifName }));

@@ -10,6 +10,8 @@ export const OverlayCode = {
   CheckFailed: 114,
   /** The lease file exists but cannot be read or is not a NodeLeaseFile for this network. */
   InvalidLeaseFile: 120,
+  /** ADD of an attachment that has a stored config already (live, or a failed ADD not yet DELeted). */
+  AlreadyAttached: 121,
 } as const;
 
 /** Code 11: berthd holds no lease (yet, or any more) for the network. */
@@ -20,6 +22,14 @@ export function noLease(network: string, file: string, why: string): CniError {
 /** Code 120 naming the lease file and what is wrong with it. */
 export function invalidLease(file: string, msg: string, cause?: unknown): CniError {
   return new CniError(OverlayCode.InvalidLeaseFile, `invalid lease file ${file}: ${msg}`, cause === undefined ? {} : { cause });
+}
+
+/** Code 121: ADD found a stored config for the attachment; it must be DELeted first. */
+export function alreadyAttached(network: string, containerID: string, ifName: string, file: string): CniError {
+  return new CniError(
+    OverlayCode.AlreadyAttached,
+    `container ${containerID} is already attached to network ${JSON.stringify(network)} as ${ifName} (${file} exists): DEL it first`,
+  );
 }
 
 /** A CHECK failure (code 114). */

@@ -1,9 +1,15 @@
 /**
- * The delegate configs of live attachments, one file each at `<dataDir>/overlay/<containerID>-<ifname>.json`
- * (flannel's scratch net conf): DEL, CHECK and GC use what ADD really did even when the lease file has
- * changed or is gone. Written to a temp name and renamed, so a reader never sees half a file. Only
- * files named like IP addresses are leases to host-local, so they can share a directory with the
- * host-local store of a network called "overlay".
+ * The delegate configs of live attachments (flannel's scratch net conf), one file each at
+ * `<dataDir>/.overlay-scratch/<network>:<containerID>-<ifname>.json` (`:` is in no network name,
+ * container ID or interface name, so the name is unambiguous; one flat directory, as a host-local store
+ * is, for the tools that walk dataDir): DEL, CHECK and GC use what ADD
+ * really did even when the lease file has changed or is gone. Written to a temp name and then linked
+ * into place, so a reader never sees half a file and two ADDs of one attachment cannot both win.
+ *
+ * The directory starts with a dot, which no CNI network name can, so it never collides with the
+ * host-local store of a network (`<dataDir>/<network>/`): the old location, `<dataDir>/overlay/`, was
+ * the store of a network named "overlay", and removing that network removed the configs. Files at the
+ * old location (written by an earlier version) are still read by DEL, CHECK and GC, and removed by DEL.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,23 +17,39 @@ import path from 'node:path';
 import type { NetConf } from '../../lib/cni';
 
 /** The directory under dataDir that holds the delegate configs. */
-export const SCRATCH_DIR = 'overlay';
+export const SCRATCH_DIR = '.overlay-scratch';
 
-/** `<dataDir>/overlay/<containerID>-<ifname>.json` (both names are checked by the dispatcher: no `/`). */
-export function scratchPath(dataDir: string, containerID: string, ifName: string): string {
-  return path.join(dataDir, SCRATCH_DIR, `${containerID}-${ifName}.json`);
+/** Where versions before `.overlay-scratch` kept them: `<dataDir>/overlay/<containerID>-<ifname>.json`. */
+export const LEGACY_SCRATCH_DIR = 'overlay';
+
+/**
+ * `<dataDir>/.overlay-scratch/<network>:<containerID>-<ifname>.json` (the dispatcher and the config
+ * check every name: none holds a `/` or a `:`).
+ */
+export function scratchPath(dataDir: string, network: string, containerID: string, ifName: string): string {
+  return path.join(dataDir, SCRATCH_DIR, `${network}:${containerID}-${ifName}.json`);
 }
 
-/** Writes an attachment's delegate config (replacing an earlier one). */
-export function writeScratch(file: string, conf: NetConf): void {
+/** The old location of an attachment's config, `<dataDir>/overlay/<containerID>-<ifname>.json`. */
+export function legacyScratchPath(dataDir: string, containerID: string, ifName: string): string {
+  return path.join(dataDir, LEGACY_SCRATCH_DIR, `${containerID}-${ifName}.json`);
+}
+
+/**
+ * Writes an attachment's delegate config.
+ * @param exclusive when true, fails with EEXIST if the file exists (ADD: the attachment is live);
+ *   else replaces it
+ */
+export function writeScratch(file: string, conf: NetConf, exclusive = false): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     fs.writeFileSync(tmp, `${JSON.stringify(conf)}\n`, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(tmp, file);
-  } catch (err) {
+    // link(2) refuses an existing target, atomically: of two racing ADDs exactly one stores its config.
+    if (exclusive) fs.linkSync(tmp, file);
+    else fs.renameSync(tmp, file);
+  } finally {
     fs.rmSync(tmp, { force: true });
-    throw err;
   }
 }
 
@@ -48,6 +70,26 @@ export function readScratch(file: string): NetConf | undefined {
   }
 }
 
+/** One attachment's stored config, wherever it is: the file, and the config (undefined when none). */
+export interface StoredAttachment {
+  /** The file that holds it (the current location when there is none). */
+  readonly file: string;
+  readonly conf: NetConf | undefined;
+}
+
+/**
+ * The config ADD stored for (network, containerID, ifName): at the current location, else at the old
+ * one when that file is this network's (the old name lacked the network, so it is checked inside).
+ */
+export function findScratch(dataDir: string, network: string, containerID: string, ifName: string): StoredAttachment {
+  const file = scratchPath(dataDir, network, containerID, ifName);
+  const conf = readScratch(file);
+  if (conf !== undefined) return { file, conf };
+  const legacy = legacyScratchPath(dataDir, containerID, ifName);
+  const old = readScratch(legacy);
+  return old?.name === network ? { file: legacy, conf: old } : { file, conf: undefined };
+}
+
 /** Removes an attachment's delegate config; missing is fine. */
 export function removeScratch(file: string): void {
   fs.rmSync(file, { force: true });
@@ -61,9 +103,13 @@ export interface ScratchEntry {
   readonly conf: NetConf;
 }
 
-/** The delegate configs of `network` under `dataDir` (GC's view of this node's attachments). */
+/** The delegate configs of `network` under `dataDir`, at both locations (GC's view of this node's attachments). */
 export function listScratch(dataDir: string, network: string): ScratchEntry[] {
-  const dir = path.join(dataDir, SCRATCH_DIR);
+  return [...listDir(path.join(dataDir, SCRATCH_DIR), network, `${network}:`), ...listDir(path.join(dataDir, LEGACY_SCRATCH_DIR), network, '')];
+}
+
+/** The configs of `network` among the `<prefix><key>.json` files of `dir`. */
+function listDir(dir: string, network: string, prefix: string): ScratchEntry[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -72,11 +118,12 @@ export function listScratch(dataDir: string, network: string): ScratchEntry[] {
     throw err;
   }
   const out: ScratchEntry[] = [];
-  for (const name of names) {
-    if (name.startsWith('.') || !name.endsWith('.json')) continue;
+  // Only `.json` files are configs: the old directory may be a host-local store (files named by IP).
+  for (const name of names.sort()) {
+    if (name.startsWith('.') || !name.startsWith(prefix) || !name.endsWith('.json')) continue;
     const file = path.join(dir, name);
     const conf = readScratch(file);
-    if (conf?.name === network) out.push({ file, key: name.slice(0, -'.json'.length), conf });
+    if (conf?.name === network) out.push({ file, key: name.slice(prefix.length, -'.json'.length), conf });
   }
   return out;
 }

@@ -10,3 +10,4 @@ export {
 export { randomVtepMac, ensureVtepMac, loadVtepMac, saveVtepMac, vtepMacPath, isUnicastMac } from './vtep-mac';
 export { desiredPeers, planPeers, type PeerEntry, type PeerDumps, type PeerOp, type PeerPlan, type SkippedLease } from './plan-peers';
 export { reconcilePeers, readPeerState, toDumps, type PeerState, type ReconcileResult } from './reconcile';
+export { DeviceGoneError } from './device-gone';

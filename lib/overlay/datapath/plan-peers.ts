@@ -4,7 +4,7 @@
  * case (stale entry, changed MAC, re-IP'd node, kernel entries to leave alone) is a table-driven test.
  */
 import type { Lease } from '../types';
-import { parseCidr, formatCidr, networkOf, formatIP } from '../../ip';
+import { parseCidr, formatCidr, networkOf, formatIP, type Cidr } from '../../ip';
 import { isUnicastMac } from './vtep-mac';
 
 /** What one other node needs on this node's VXLAN device. */
@@ -56,14 +56,16 @@ const NTF_SELF = 0x02;
 const RTPROT_KERNEL = 2;
 
 /**
- * The entries the other nodes' leases call for. A lease with a bad subnet, MAC or address, or whose
- * MAC another lease already claimed, is skipped (and reported) rather than failing the whole reconcile.
+ * The entries the other nodes' leases call for. A lease with a bad subnet, MAC or address is skipped
+ * (and reported) rather than failing the whole reconcile. Two leases with one VTEP MAC are one node
+ * seen twice (its VTEP MAC is persisted, so a node whose PublicIP changed takes a new lease while its
+ * old one waits to expire): the lease that expires later is the live one, the other is skipped.
  */
 export function desiredPeers(leases: readonly Lease[]): { peers: PeerEntry[]; skipped: SkippedLease[] } {
   const peers: PeerEntry[] = [];
   const skipped: SkippedLease[] = [];
-  const macs = new Set<string>();
-  const subnets = new Set<string>();
+  const valid: { lease: Lease; c: Cidr; mac: string; pub: string }[] = [];
+  const newest = new Map<string, Lease>();
   for (const lease of leases) {
     const c = parseCidr(lease.subnet);
     const mac = lease.attrs?.BackendData?.VtepMAC?.toLowerCase() ?? '';
@@ -72,9 +74,20 @@ export function desiredPeers(leases: readonly Lease[]): { peers: PeerEntry[]; sk
     if (!c || c.ip.family !== 4) reason = `subnet ${JSON.stringify(lease.subnet)} is not an IPv4 CIDR`;
     else if (!isUnicastMac(mac)) reason = `VtepMAC ${JSON.stringify(mac)} is not a unicast MAC`;
     else if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(pub)) reason = `PublicIP ${JSON.stringify(pub)} is not an IPv4 address`;
-    else if (macs.has(mac)) reason = `VtepMAC ${mac} is already another lease's`;
-    if (reason || !c) {
+    if (reason !== undefined || !c) {
       skipped.push({ lease, reason: reason ?? 'invalid' });
+      continue;
+    }
+    valid.push({ lease, c, mac, pub });
+    const held = newest.get(mac);
+    // Strictly later: on a tie the first listed stays, so the choice is stable across reconciles.
+    if (held === undefined || expiryOf(lease) > expiryOf(held)) newest.set(mac, lease);
+  }
+  const subnets = new Set<string>();
+  for (const { lease, c, mac, pub } of valid) {
+    const winner = newest.get(mac)!;
+    if (winner !== lease) {
+      skipped.push({ lease, reason: `VtepMAC ${mac} is also lease ${winner.subnet}'s, which expires later` });
       continue;
     }
     const net = { family: 4 as const, value: networkOf(c) };
@@ -83,11 +96,15 @@ export function desiredPeers(leases: readonly Lease[]): { peers: PeerEntry[]; sk
       skipped.push({ lease, reason: `subnet ${subnet} is already another lease's` });
       continue;
     }
-    macs.add(mac);
     subnets.add(subnet);
     peers.push({ subnet, vtepIP: formatIP(net), mac, publicIP: pub });
   }
   return { peers, skipped };
+}
+
+/** When a lease expires; a reservation (no expiry) outlives every lease. */
+function expiryOf(lease: Lease): number {
+  return lease.expiresAt ?? Infinity;
 }
 
 /**

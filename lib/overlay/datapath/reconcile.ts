@@ -1,10 +1,11 @@
 import type { NetlinkHandle } from '../../netlink/handle';
 import {
-  neighDel, neighList, neighSet, routeDel, routeList, routeReplace, NetlinkError, NUD_PERMANENT, NTF_SELF,
+  isLinkNotFound, linkByIndex, neighDel, neighList, neighSet, routeDel, routeList, routeReplace, NetlinkError, NUD_PERMANENT, NTF_SELF,
   type Neigh, type Route,
 } from '../../netlink';
 import { AF_BRIDGE, AF_INET } from '../../netlink/nl/constants';
 import type { Lease } from '../types';
+import { DeviceGoneError } from './device-gone';
 import { desiredPeers, planPeers, type PeerDumps, type PeerOp, type SkippedLease } from './plan-peers';
 
 /** The device's peer entries read back from the kernel. */
@@ -46,9 +47,15 @@ export async function readPeerState(h: NetlinkHandle, index: number): Promise<Pe
  * dumps ({@link planPeers}), so it is idempotent and repairs whatever drifted (stale entries, changed
  * MACs, entries deleted by hand). Deletions that find nothing are fine; a peer whose neighbour or FDB
  * entry is refused gets no route (the kernel would ARP for the gateway), and is retried next time.
- * @throws {NetlinkError} only when the dumps fail (e.g. the device is gone)
+ *
+ * The device is looked up first, by index and (when given) name: the dumps are filtered in user space
+ * and would come back empty for a vanished device, so without this check a deleted device would look
+ * like a device with nothing on it, and never be recreated.
+ * @throws {DeviceGoneError} when no link has `dev.index`, or it is not `dev.name` any more
+ * @throws {NetlinkError} when the lookup or the dumps fail otherwise
  */
-export async function reconcilePeers(h: NetlinkHandle, dev: { readonly index: number }, desired: readonly Lease[]): Promise<ReconcileResult> {
+export async function reconcilePeers(h: NetlinkHandle, dev: { readonly index: number; readonly name?: string }, desired: readonly Lease[]): Promise<ReconcileResult> {
+  await checkDevice(h, dev);
   const { peers, skipped } = desiredPeers(desired);
   const plan = planPeers(peers, toDumps(await readPeerState(h, dev.index)));
   const failed: { op: PeerOp; error: string }[] = [];
@@ -67,6 +74,18 @@ export async function reconcilePeers(h: NetlinkHandle, dev: { readonly index: nu
     }
   }
   return { added, removed, kept: plan.kept, failed, skipped };
+}
+
+/** Throws a {@link DeviceGoneError} unless `dev.index` is still the link named `dev.name`. */
+async function checkDevice(h: NetlinkHandle, dev: { readonly index: number; readonly name?: string }): Promise<void> {
+  let name: string;
+  try {
+    name = (await linkByIndex(h, dev.index)).name;
+  } catch (err) {
+    if (isLinkNotFound(err)) throw new DeviceGoneError(dev.index, dev.name, 'no link has its index', err);
+    throw err;
+  }
+  if (dev.name !== undefined && name !== dev.name) throw new DeviceGoneError(dev.index, dev.name, `its index is now link ${name}'s`);
 }
 
 /** The plan's view of the dumps. */

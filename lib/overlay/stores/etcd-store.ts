@@ -77,6 +77,24 @@ export class EtcdStore implements SubnetStore {
     return text === null ? undefined : parseConfig(text, network, key);
   }
 
+  /** One range read of the prefix, keeping only `<prefix>/<network>/config` keys. */
+  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig>> {
+    const prefix = `${this.#prefix}/`;
+    const res = await this.#call('listConfigs', undefined, prefix, () => this.#client.getAll().prefix(prefix).exec());
+    const out = new Map<string, OverlayConfig>();
+    for (const kv of res.kvs) {
+      const key = kv.key.toString();
+      const m = /^([^/]+)\/config$/.exec(key.slice(prefix.length));
+      if (m === null) continue;
+      try {
+        out.set(m[1]!, parseConfig(kv.value.toString(), m[1]!, key));
+      } catch {
+        // Not JSON: not a config anyone can serve, so it holds no VNI.
+      }
+    }
+    return out;
+  }
+
   async putConfigIfAbsent(network: string, config: OverlayConfig): Promise<OverlayConfig> {
     const key = configKey(this.#prefix, network);
     const res = await this.#call('putConfigIfAbsent', network, key, () =>
@@ -186,8 +204,8 @@ export class EtcdStore implements SubnetStore {
   }
 
   /** Runs an etcd call, wrapping its failure in a StoreError naming the operation and key. */
-  async #call<T>(op: string, network: string, key: string, fn: () => Promise<T>): Promise<T> {
-    checkNetworkName(network);
+  async #call<T>(op: string, network: string | undefined, key: string, fn: () => Promise<T>): Promise<T> {
+    if (network !== undefined) checkNetworkName(network);
     try {
       return await fn();
     } catch (err) {

@@ -17,7 +17,7 @@ export interface StoredLease {
 /** One network's part of the document. */
 export interface StoredNetwork {
   config?: OverlayConfig;
-  /** Keyed by canonical subnet, "10.244.3.0/24". */
+  /** Keyed by canonical subnet, "10.244.3.0/24"; a prototype-less object ({@link dict}). */
   leases: Record<string, StoredLease>;
 }
 
@@ -38,14 +38,23 @@ export interface FileDocument {
    * seen less than this cannot be told what it missed, and resyncs instead. etcd's compact revision.
    */
   compacted: number;
+  /**
+   * Keyed by network name; a prototype-less object ({@link dict}), so a network called `constructor`
+   * or `toString` is a network like any other rather than a method of Object.prototype.
+   */
   networks: Record<string, StoredNetwork>;
   /** The most recent changes, oldest first, bounded (see {@link appendEvent}). */
   events: StoredEvent[];
 }
 
+/** An empty object with no prototype: a map keyed by names the store does not control. */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** The document of a store that has never been written. */
 export function emptyDocument(): FileDocument {
-  return { revision: 0, compacted: 0, networks: {}, events: [] };
+  return { revision: 0, compacted: 0, networks: dict(), events: [] };
 }
 
 /** Parses and checks the file's text; throws a TypeError naming the bad part. */
@@ -56,11 +65,11 @@ export function parseDocument(text: string): FileDocument {
   if (!isCount(revision)) throw new TypeError(`revision: ${JSON.stringify(revision)} is not a revision`);
   const compacted = raw.compacted ?? 0;
   if (!isCount(compacted)) throw new TypeError(`compacted: ${JSON.stringify(compacted)} is not a revision`);
-  const networks: Record<string, StoredNetwork> = {};
+  const networks = dict<StoredNetwork>();
   for (const [name, value] of Object.entries(asObject(raw.networks, 'networks'))) {
     checkNetworkName(name);
     const net = asObject(value, `networks.${name}`);
-    const leases: Record<string, StoredLease> = {};
+    const leases = dict<StoredLease>();
     for (const [subnet, lease] of Object.entries(asObject(net.leases ?? {}, `networks.${name}.leases`))) {
       leases[canonicalSubnet(subnet)] = parseStoredLease(lease, `networks.${name}.leases.${subnet}`);
     }
@@ -84,7 +93,8 @@ export function formatDocument(doc: FileDocument): string {
 
 /** The network's part of the document, created empty when absent. */
 export function networkOf(doc: FileDocument, network: string): StoredNetwork {
-  return (doc.networks[network] ??= { leases: {} });
+  if (!Object.hasOwn(doc.networks, network)) doc.networks[network] = { leases: dict() };
+  return doc.networks[network]!;
 }
 
 /** True when the lease has expired at `now` (an expired lease counts as absent everywhere). */

@@ -60,6 +60,13 @@ export class FileStore implements SubnetStore {
     return (await this.#read('getConfig', network)).networks[network]?.config;
   }
 
+  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig>> {
+    const doc = await this.#read('listConfigs');
+    const out = new Map<string, OverlayConfig>();
+    for (const [name, net] of Object.entries(doc.networks)) if (net.config !== undefined) out.set(name, net.config);
+    return out;
+  }
+
   async putConfigIfAbsent(network: string, config: OverlayConfig): Promise<OverlayConfig> {
     checkNetworkName(network);
     return this.#write('putConfigIfAbsent', network, (doc) => {
@@ -138,7 +145,7 @@ export class FileStore implements SubnetStore {
   }
 
   /** The document as it is now, read without the lock (rename makes every read whole). */
-  async #read(op: string, network: string): Promise<FileDocument> {
+  async #read(op: string, network?: string): Promise<FileDocument> {
     let text: string;
     try {
       text = await fs.promises.readFile(this.path, 'utf8');

@@ -44,6 +44,18 @@ describe('berthd: three hosts on the file store', function () {
     if (storeDir) fs.rmSync(storeDir, { recursive: true, force: true });
   });
 
+  it('a second berthd on a host exits with a clear message and leaves the running one\'s socket alone', async () => {
+    const h = hosts[0]!;
+    const second = await Promise.race([
+      c.berthd(h, ['run']),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the second berthd did not exit')), 15_000)),
+    ]);
+    assert.equal(second.code, 1, second.out);
+    assert.match(second.out, /berthd: another berthd is running with run dir .*berthd\.lock is locked/);
+    assert.ok(fs.existsSync(path.join(h.runDir, 'berthd.sock')));
+    assert.equal(c.api(h, 'GET', '/v1/status').node.publicIP, h.ip, 'the first berthd still answers');
+  });
+
   it('programs exactly one neighbour, FDB entry and route per other host', async () => {
     for (const h of hosts) {
       const e = await waitFor(`2 peers on host ${h.n}`, () => {

@@ -37,7 +37,8 @@ describe('plugins/overlay (built executable)', function () {
   const conf = (version = '1.1.0', extra: Record<string, unknown> = {}) => ({ cniVersion: version, name: 'ovnet', type: 'overlay', runDir, dataDir, ...extra });
   const call = (command: string, c: object, o: { netns?: string; containerID?: string; env?: Record<string, string>; ctr?: TestNetns } = {}) =>
     runPluginInNetns(ns.host, OVERLAY, { command, cniPath: DIST, netns: o.netns ?? nsPath(o.ctr ?? ns.container), containerID: o.containerID, env: o.env }, c);
-  const scratch = (cid = 'ctr1') => path.join(dataDir, 'overlay', `${cid}-eth0.json`);
+  const scratch = (cid = 'ctr1') => path.join(dataDir, '.overlay-scratch', `ovnet:${cid}-eth0.json`);
+  const legacyScratch = (cid = 'ctr1') => path.join(dataDir, 'overlay', `${cid}-eth0.json`);
   const hostVeths = () => [...links(ns.host).values()].filter((l) => l.linkinfo?.info_kind === 'veth');
 
   /** Nothing of attachment `cid` is left on the host or on disk. */
@@ -164,6 +165,26 @@ describe('plugins/overlay (built executable)', function () {
     } finally {
       c2.remove();
     }
+  });
+
+  it('a repeated ADD of a live attachment is refused (121) and leaves it whole: its DEL still releases the IP', async () => {
+    const add = ok(await call('ADD', conf()));
+    const again = await call('ADD', conf());
+    assert.deepEqual([again.code, again.json?.code], [1, 121], again.stdout);
+    assert.match(again.json.msg, /already attached to network "ovnet" as eth0/);
+    assert.equal(JSON.parse(fs.readFileSync(scratch(), 'utf8')).bridge, 'ovbr-t0', 'the live attachment\'s config is intact');
+    assert.deepEqual(leases(dataDir, 'ovnet'), ['10.244.3.2']);
+    ok(await call('DEL', withPrev(conf(), add.json)), 'DEL');
+    assertGone();
+  });
+
+  it('DEL of an attachment an earlier version stored at <dataDir>/overlay/ releases it and removes that file', async () => {
+    ok(await call('ADD', conf()));
+    fs.mkdirSync(path.dirname(legacyScratch()), { recursive: true });
+    fs.renameSync(scratch(), legacyScratch());
+    ok(await call('DEL', conf()), 'DEL');
+    assertGone();
+    assert.equal(fs.existsSync(legacyScratch()), false);
   });
 
   it('two containers ping each other and the gateway', async () => {

@@ -4,7 +4,7 @@ import type { LeaseSnapshot, SubnetStore, Watch, WatchHandlers } from '../../../
 import type { Lease, LeaseAttrs, OverlayConfig } from '../../../../lib/overlay/types';
 import type { Datapath, DeviceInfo } from '../../../../cmd/berthd/datapath';
 import type { AcquireLease } from '../../../../cmd/berthd/network-agent';
-import type { ReconcileResult } from '../../../../lib/overlay/datapath';
+import { DeviceGoneError, type ReconcileResult } from '../../../../lib/overlay/datapath';
 
 /** A SubnetStore in memory; `down = true` makes every call fail as an unreachable etcd would. */
 export class MemoryStore implements SubnetStore {
@@ -23,6 +23,7 @@ export class MemoryStore implements SubnetStore {
     return m;
   }
   async getConfig(network: string) { this.#check(); return this.configs.get(network); }
+  async listConfigs() { this.#check(); return new Map(this.configs); }
   async putConfigIfAbsent(network: string, config: OverlayConfig) {
     this.#check();
     if (!this.configs.has(network)) this.configs.set(network, config);
@@ -85,14 +86,24 @@ export class FakeDatapath implements Datapath {
   devices = new Map<string, DeviceInfo & { subnet: string }>();
   programmed = new Map<string, Lease[]>();
   reconciles = 0;
+  ensures = 0;
+  /** When set, every reconcile fails with it (after counting). */
+  failWith: Error | undefined;
+  #nextIndex = 7;
   async deviceMac(name: string) { return this.devices.get(name)?.mac; }
   async ensureDevice(spec: { name: string; mtu: number; mac: string }, subnet: string) {
-    const d = { name: spec.name, index: 7, mtu: spec.mtu, mac: spec.mac, subnet };
+    this.ensures++;
+    // A device that exists keeps its index; a created one gets a new index, as the kernel gives.
+    const index = this.devices.get(spec.name)?.index ?? this.#nextIndex++;
+    const d = { name: spec.name, index, mtu: spec.mtu, mac: spec.mac, subnet };
     this.devices.set(spec.name, d);
     return d;
   }
   async reconcile(dev: DeviceInfo, others: readonly Lease[]): Promise<ReconcileResult> {
     this.reconciles++;
+    if (this.failWith) throw this.failWith;
+    // What the real reconcilePeers does first: the device must still be there under its index.
+    if (this.devices.get(dev.name)?.index !== dev.index) throw new DeviceGoneError(dev.index, dev.name, 'no link has its index');
     this.programmed.set(dev.name, [...others]);
     return { added: others.length, removed: 0, kept: 0, failed: [], skipped: [] };
   }

@@ -235,6 +235,16 @@ describe('lib/overlay/allocate', () => {
       assert.equal(got.subnet, '10.10.1.0/24');
     });
 
+    it('takes over the lease holding our VTEP MAC under an old PublicIP: deleted, its subnet created under ours', async () => {
+      const s = new FakeStore();
+      s.leases.set('10.10.3.0/24', lease('10.10.3.0/24', '192.0.2.50', 2)); // us, before the re-IP
+      s.leases.set('10.10.1.0/24', lease('10.10.1.0/24', '192.0.2.9'));
+      const got = await acquire(s, { previous: '10.10.2.0/24' });
+      assert.deepEqual(s.calls, ['delete 10.10.3.0/24', 'create 10.10.3.0/24']);
+      assert.equal(got.subnet, '10.10.3.0/24');
+      assert.deepEqual(s.leases.get('10.10.3.0/24')!.attrs, attrs('192.0.2.2'));
+    });
+
     it('prefers the previous subnet', async () => {
       const s = new FakeStore();
       assert.equal((await acquire(s, { previous: '10.10.2.0/24' })).subnet, '10.10.2.0/24');

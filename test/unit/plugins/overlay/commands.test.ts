@@ -75,7 +75,7 @@ describe('plugins/overlay commands (dispatcher, no delegate)', () => {
       const r = await run('ADD');
       assert.deepEqual([r.code, r.json.code], [1, 11]);
       assert.match(r.json.msg, /^try again later: berthd holds no lease for network "ov"/);
-      assert.equal(fs.existsSync(path.join(dir, 'data', 'overlay')), false, 'no delegate config stored');
+      assert.equal(fs.existsSync(path.join(dir, 'data', '.overlay-scratch')), false, 'no delegate config stored');
     });
     it('11 with an expired lease', async () => {
       writeLease({ expiresAt: 1000 });
@@ -96,7 +96,54 @@ describe('plugins/overlay commands (dispatcher, no delegate)', () => {
       const r = await run('ADD');
       assert.equal(r.json.code, 7);
       assert.match(r.json.msg, /failed to find plugin "bridge" in path/);
-      assert.deepEqual(fs.readdirSync(path.join(dir, 'data', 'overlay')), [], 'the stored config is undone');
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'data', '.overlay-scratch')), [], 'the stored config is undone');
+    });
+  });
+
+  describe('ADD of an attachment that has a stored config (finding 6)', () => {
+    const stored = { cniVersion: '1.1.0', name: 'ov', type: 'bridge', bridge: 'live' };
+    const scratchDir = () => path.join(dir, 'data', '.overlay-scratch');
+    const legacyDir = () => path.join(dir, 'data', 'overlay');
+    /** A bridge delegate whose ADD succeeds and whose DEL fails. */
+    const fakeBridge = (delFails: boolean) => fs.writeFileSync(path.join(binDir, 'bridge'), [
+      '#!/bin/sh', 'cat >/dev/null',
+      'if [ "$CNI_COMMAND" = ADD ]; then echo \'{"cniVersion":"1.1.0","interfaces":[],"ips":[]}\'; exit 0; fi',
+      delFails ? 'echo \'{"cniVersion":"1.1.0","code":11,"msg":"DEL broke"}\'; exit 1' : 'exit 0', '',
+    ].join('\n'), { mode: 0o755 });
+
+    for (const where of ['current', 'legacy'] as const) {
+      it(`is refused with 121 and leaves the ${where} config intact`, async () => {
+        writeLease();
+        const [d, f] = where === 'current' ? [scratchDir(), 'ov:c1-eth0.json'] : [legacyDir(), 'c1-eth0.json'];
+        fs.mkdirSync(d, { recursive: true });
+        fs.writeFileSync(path.join(d, f), JSON.stringify(stored));
+        const r = await run('ADD');
+        assert.equal(r.json.code, 121, r.stdout);
+        assert.match(r.json.msg, /container c1 is already attached to network "ov" as eth0 \(.*c1-eth0\.json exists\): DEL it first/);
+        assert.deepEqual(JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')), stored);
+      });
+    }
+
+    it('another network\'s attachment of the same container and ifname is not touched', async () => {
+      writeLease();
+      fs.mkdirSync(legacyDir(), { recursive: true });
+      fs.writeFileSync(path.join(legacyDir(), 'c1-eth0.json'), JSON.stringify({ ...stored, name: 'other' }));
+      const r = await run('ADD'); // no bridge in CNI_PATH: fails after storing ours, and undoes it
+      assert.equal(r.json.code, 7);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(legacyDir(), 'c1-eth0.json'), 'utf8')).name, 'other');
+      assert.deepEqual(fs.readdirSync(scratchDir()), []);
+    });
+
+    it('a failed ADD keeps its config when the delegate\'s DEL failed, and removes it when it worked', async () => {
+      writeLease();
+      fakeBridge(true);
+      const env = { CNI_COMMAND: 'ADD', CNI_PATH: binDir, BERTH_TEST_FAIL_AFTER: 'overlay-delegate' };
+      assert.notEqual((await dispatch(FUNCS, 'overlay', env, conf())).code, 0);
+      assert.deepEqual(fs.readdirSync(scratchDir()), ['ov:c1-eth0.json'], 'kept for the runtime\'s DEL');
+      fs.rmSync(path.join(scratchDir(), 'ov:c1-eth0.json'));
+      fakeBridge(false);
+      assert.notEqual((await dispatch(FUNCS, 'overlay', env, conf())).code, 0);
+      assert.deepEqual(fs.readdirSync(scratchDir()), []);
     });
   });
 

@@ -52,6 +52,18 @@ describe('overlay datapath: desiredPeers', () => {
     assert.equal(peers.length, 1);
     assert.equal(skipped.length, 2);
   });
+
+  it('on a MAC clash keeps the lease that expires later (a re-IP\'d node), whatever the listing order', () => {
+    const stale = { ...lease('10.244.2.0/24', '02:00:00:00:00:02', '192.168.77.2'), expiresAt: 1_000 };
+    const fresh = { ...lease('10.244.9.0/24', '02:00:00:00:00:02', '192.168.77.9'), expiresAt: 2_000 };
+    for (const order of [[stale, fresh], [fresh, stale]]) {
+      const { peers, skipped } = desiredPeers(order);
+      assert.deepEqual(peers, [{ subnet: '10.244.9.0/24', vtepIP: '10.244.9.0', mac: '02:00:00:00:00:02', publicIP: '192.168.77.9' }]);
+      assert.equal(skipped.length, 1);
+      assert.equal(skipped[0]!.lease, stale);
+      assert.match(skipped[0]!.reason, /10\.244\.9\.0\/24's, which expires later/);
+    }
+  });
 });
 
 describe('overlay datapath: planPeers', () => {

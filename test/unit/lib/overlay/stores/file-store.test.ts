@@ -77,6 +77,27 @@ describe('lib/overlay/stores/file-store', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   });
 
+  it('networks named like Object.prototype members (constructor, toString, hasOwnProperty) are networks like any other', async () => {
+    const s = open();
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      assert.equal(await s.getConfig(name), undefined);
+      assert.deepEqual(await s.putConfigIfAbsent(name, config()), config());
+      assert.deepEqual(await open().getConfig(name), config(), `${name}: stored in the file`);
+      assert.equal(await s.createLease(name, '10.244.1.0/24', attrs('192.0.2.1'), 60_000), true);
+      assert.deepEqual((await s.listLeases(name)).leases.map((l) => l.subnet), ['10.244.1.0/24']);
+    }
+    assert.deepEqual([...(await s.listConfigs()).keys()].sort(), ['constructor', 'hasOwnProperty', 'toString']);
+    assert.equal((Object as unknown as { config?: unknown }).config, undefined, 'Object itself was not written to');
+  });
+
+  it('listConfigs: every network that has a config, by name', async () => {
+    const s = open();
+    assert.deepEqual(await s.listConfigs(), new Map());
+    await s.putConfigIfAbsent('blue', config());
+    await s.createLease('red', '10.244.1.0/24', attrs('192.0.2.1'), 60_000); // leases but no config
+    assert.deepEqual(await s.listConfigs(), new Map([['blue', config()]]));
+  });
+
   it('creates if absent, renews only our own lease, deletes idempotently', async () => {
     const s = open();
     const before = Date.now();
