@@ -170,8 +170,9 @@ export class BerthSandbox {
   /** What containers left on the machine (see {@link Residue}). */
   residue(): Residue {
     const nets = path.join(this.cniDir, 'networks');
-    const leases = readdir(nets).flatMap((n) => readdir(path.join(nets, n))
-      .filter((f) => f !== 'lock' && !f.startsWith('last_reserved_ip') && !f.startsWith('.'))
+    // Network stores only: the overlay plugin keeps its scratch files in a dot directory beside them.
+    const leases = readdir(nets).filter((n) => !n.startsWith('.') && fs.statSync(path.join(nets, n)).isDirectory()).flatMap((n) => readdir(path.join(nets, n))
+      .filter((f) => f !== 'lock' && !f.startsWith('last_reserved_ip') && !f.startsWith('.') && fs.statSync(path.join(nets, n, f)).isFile())
       .map((f) => `${n}/${f} ${fs.readFileSync(path.join(nets, n, f), 'utf8').split('\r\n')[0]}`));
     const save = this.natRules();
     const chains = [...save.matchAll(/^-A POSTROUTING .*--comment "(.*)" -j (CNI-[0-9a-f]+)$/gm)].map((m) => `${m[2]} ${m[1]}`);
