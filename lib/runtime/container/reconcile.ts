@@ -10,7 +10,7 @@
  * And nothing is swept when the records cannot be read: a partial view must not look like "no
  * containers".
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfList } from '../../cni/runtime';
 import { createCgroupManager, detectCgroupLayout } from '../cgroups';
@@ -170,5 +170,21 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
     await sweep(`attachment ${att.networkName}`, att.containerId, () =>
       deps.cni.delNetworkList(parseConfList(att.config), { containerId: att.containerId, netns: '', ifName: att.ifName }));
   }
+  // A cache write killed between its temp file and the rename leaves the temp file behind.
+  for (const [file, id] of listCacheTemps(deps)) {
+    await sweep('cache temp file', id, () => rmSync(join(deps.paths.cniDir, 'results', file), { force: true }));
+  }
   return { recovered, orphans };
+}
+
+/** libcni-format cache temp files (`.<net>-<id>-<ifname>.<random>.tmp`) of berth-shaped ids. */
+function listCacheTemps(deps: RuntimeDeps): [string, string][] {
+  try {
+    return readdirSync(join(deps.paths.cniDir, 'results')).flatMap((f) => {
+      const m = /^\..*-([0-9a-f]{64})-[^/]+\.[0-9a-f]+\.tmp$/.exec(f);
+      return m ? [[f, m[1]!] as [string, string]] : [];
+    });
+  } catch {
+    return [];
+  }
 }

@@ -59,6 +59,20 @@ describe('berth CLI: concurrent commands and the crash clean-up', function () {
     assert.equal(b.residueExcept([]).netns?.length, 1);
   });
 
+  it('a cache temp file left by a write killed before its rename is removed; a live one is kept', async () => {
+    const results = path.join(b.cniDir, 'results');
+    fs.mkdirSync(results, { recursive: true });
+    const dead = `.bridge-${'d'.repeat(64)}-eth0.0123456789ab.tmp`;
+    fs.writeFileSync(path.join(results, dead), '{');
+    const id = await b.ok(['run', '-d', '--name', 'cachelive', 'busybox', 'sleep', '300']);
+    const live = `.bridge-${id}-eth0.0123456789ab.tmp`;
+    fs.writeFileSync(path.join(results, live), '{');
+    await b.berth(['rm', 'nosuch']);
+    assert.equal(fs.existsSync(path.join(results, dead)), false, 'the orphan temp file is gone');
+    assert.equal(fs.existsSync(path.join(results, live)), true, 'a running container keeps its files');
+    fs.rmSync(path.join(results, live));
+  });
+
   it('logs -f of a --rm container ends when the container is gone', async () => {
     await b.ok(['run', '-d', '--rm', '--name', 'brief', 'busybox', 'sh', '-c', 'echo hi; sleep 1']);
     const r = await b.berth(['logs', '-f', 'brief'], { timeoutMs: 15_000 });
