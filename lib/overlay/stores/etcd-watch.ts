@@ -67,8 +67,16 @@ export class EtcdWatch implements Watch {
     const w = this.#source.client.watch().prefix(this.#source.keyPrefix).startRevision(String(this.#revision + 1)).withPreviousKV().watcher();
     this.#watcher = w;
     const current = () => w === this.#watcher && !this.#cancelled;
-    w.on('connected', () => {
-      if (current()) this.#backoffMs = MIN_BACKOFF_MS;
+    w.on('connected', (res: IWatchResponse) => {
+      if (!current()) return;
+      this.#backoffMs = MIN_BACKOFF_MS;
+      // etcd accepts a watch from a future revision and stays silent below it: after etcd was
+      // recreated (its revisions restart at 1), a watch from our old revision would never see a
+      // change. A store whose head is behind what we have seen lost its history: re-list.
+      if (Number(res.header.revision) < this.#revision) {
+        this.#drop(w);
+        this.#enqueue(() => this.#resync());
+      }
     });
     w.on('data', (res: IWatchResponse) => {
       if (current()) this.#receive(res);
@@ -120,8 +128,16 @@ export class EtcdWatch implements Watch {
           lostPrevious = true;
         }
       } catch (err) {
-        // A malformed value (not ours to fix): skip it, say so, keep watching.
+        // A malformed value (not ours to fix): skip it, say so, keep watching. If it overwrote a
+        // readable lease, that lease is gone all the same: its peer entries must go with it.
         this.#report(new StoreError('watchLeases', 'skipped an unreadable lease', { network: this.#source.network, cause: err }));
+        if (type === 'Put' && prev !== undefined) {
+          try {
+            events.push({ type: 'removed', lease: leaseOfKv(prev) });
+          } catch {
+            // the previous value was unreadable too: nothing of it was ever programmed
+          }
+        }
       }
     }
     if (this.#cancelled) return;

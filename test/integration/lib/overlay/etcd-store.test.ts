@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3, type KVClient } from 'etcd3';
 import type { LeaseSnapshot, Watch } from '../../../../lib/overlay/store';
 import { EtcdStore } from '../../../../lib/overlay/stores/etcd-store';
+import { subnetKey } from '../../../../lib/overlay/stores/keys';
 import type { LeaseAttrs, LeaseEvent } from '../../../../lib/overlay/types';
 import { startEtcd, type TestEtcd } from '../../../helpers/etcd';
 
@@ -183,6 +184,29 @@ describe('lib/overlay/stores/etcd-store (real etcd)', function () {
     await s.createLease(network, '10.244.9.0/24', attrs('192.0.2.9'), 60_000);
     await waitFor(() => log.events.length === 1, 5000, 'the event after the resync');
     assert.deepEqual(show(log.events), ['added 10.244.9.0/24 192.0.2.9']);
+  });
+
+  it('a watch from a revision the store has not reached (etcd recreated) resyncs instead of waiting forever', async () => {
+    const s = open();
+    await s.createLease(network, '10.244.1.0/24', attrs('192.0.2.1'), 60_000);
+    const { revision } = await s.listLeases(network);
+    const { log } = await record(s, network, revision + 1000);
+    await waitFor(() => log.resyncs.length === 1, 10_000, 'a resync');
+    assert.deepEqual(log.resyncs[0]!.leases.map((l) => l.subnet), ['10.244.1.0/24']);
+    await s.createLease(network, '10.244.2.0/24', attrs('192.0.2.2'), 60_000);
+    await waitFor(() => log.events.length === 1, 5000, 'the event after the resync');
+    assert.deepEqual(show(log.events), ['added 10.244.2.0/24 192.0.2.2']);
+  });
+
+  it('an unreadable value written over a lease removes that lease for the watchers', async () => {
+    const s = open();
+    await s.createLease(network, '10.244.1.0/24', attrs('192.0.2.1'), 60_000);
+    const { revision } = await s.listLeases(network);
+    const { log } = await record(s, network, revision);
+    await raw.put(subnetKey('/test', network, '10.244.1.0/24')).value('{"PublicIP": null}');
+    await waitFor(() => log.events.length === 1, 5000, 'the removal');
+    assert.deepEqual(show(log.events), ['removed 10.244.1.0/24 192.0.2.1']);
+    assert.ok(log.errors.some((e) => /unreadable lease/.test(e.message)));
   });
 
   it('rejects bad input before talking to etcd', async () => {
