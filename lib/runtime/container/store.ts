@@ -12,6 +12,8 @@ import type { ContainerConfig, ContainerRecord, ContainerState } from './types';
 /** Docker's container name rule. */
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const ID = /^[0-9a-f]{64}$/;
+/** Prefix of a container directory being created (never a valid id, so listings skip it). */
+const STAGING_PREFIX = '.new-';
 
 /** A container that does not exist, a name taken, or an ambiguous prefix; the message is Docker's. */
 export class ContainerError extends Error {
@@ -63,9 +65,9 @@ export class ContainerStore {
   }
 
   /**
-   * Records a new container: reserves its name first (O_EXCL), makes its directory, calls `lock`
-   * (the creator takes the container's lock there, before any record is visible to others), then
-   * writes config and state.
+   * Records a new container: reserves its name first (O_EXCL), builds its directory under a staging
+   * name, calls `lock` on it (the creator takes the container's lock before the record is visible to
+   * others), writes config and state, and renames it into place.
    * @throws ContainerError conflict with Docker's message when the name is in use.
    */
   async create(config: ContainerConfig, state: ContainerState, lock: (dir: string) => void = () => {}): Promise<void> {
@@ -84,15 +86,27 @@ export class ContainerStore {
       );
     }
     const dir = this.containerDir(config.id);
+    // Built under a staging name and renamed into place whole: a directory named by the id is always
+    // complete and already locked, so no other berth's clean-up can take a half-made one for a crash's
+    // leftover. The flock is on the lock file's inode and survives the rename.
+    const staging = join(this.dir, `${STAGING_PREFIX}${config.id}`);
     try {
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      lock(dir);
-      await writeJsonAtomic(join(dir, 'config.json'), config);
-      await writeJsonAtomic(join(dir, 'state.json'), state);
+      await fs.mkdir(staging, { recursive: true, mode: 0o700 });
+      lock(staging);
+      await writeJsonAtomic(join(staging, 'config.json'), config);
+      await writeJsonAtomic(join(staging, 'state.json'), state);
+      await fs.rename(staging, dir);
     } catch (err) {
+      await fs.rm(staging, { recursive: true, force: true });
       await this.remove(config.id, config.name);
       throw err;
     }
+  }
+
+  /** Staging directories (a create killed before its rename); the caller removes those not locked. */
+  async listStaging(): Promise<string[]> {
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    return names.filter((n) => n.startsWith(STAGING_PREFIX) && ID.test(n.slice(STAGING_PREFIX.length))).map((n) => join(this.dir, n));
   }
 
   /** Replaces the state of container `id`. */

@@ -50,8 +50,14 @@ describe('lib/runtime/container/store', () => {
   });
   it('calls the lock hook before any record is visible, and frees the name on remove', async () => {
     let seen: number | undefined;
-    await store.create(config(a, 'one', '2026-01-01T00:00:00Z'), initialState(), (dir) => { seen = readdirSync(dir).length; });
+    let visible: string[] | undefined;
+    await store.create(config(a, 'one', '2026-01-01T00:00:00Z'), initialState(), (dir) => {
+      seen = readdirSync(dir).length;
+      visible = readdirSync(store.dir).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    });
     assert.equal(seen, 0);
+    assert.deepEqual(visible, [], 'no directory named by the id exists before the record is whole');
+    assert.deepEqual(await store.listStaging(), []);
     await store.remove(a, 'one');
     assert.deepEqual(await store.list(), []);
     await store.create(config(b, 'one', '2026-01-01T00:00:00Z'), initialState());
