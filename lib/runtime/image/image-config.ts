@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ImageError } from './image-error';
+import { DEFAULT_PATH } from '../init/find-executable';
 
 /** The run defaults a container takes from its image, with Docker's field names. */
 export interface ImageConfig {
@@ -34,7 +35,7 @@ export interface ImageInfo {
 export const IMPORT_CONFIG: Readonly<ImageConfig> = Object.freeze({ Cmd: [], Env: [], WorkingDir: '', Entrypoint: null });
 
 /** Docker's default PATH for Linux containers. */
-export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const DEFAULT_PATH_ENV = `PATH=${DEFAULT_PATH}`;
 
 /** Checks the shape of a caller's (possibly partial) config and completes it from `base`. */
 export function completeConfig(partial: Partial<ImageConfig> | undefined, base: Readonly<ImageConfig>): ImageConfig {
