@@ -31,10 +31,17 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, ti
 
 /**
  * Opens the directory `path` and takes an exclusive flock on it without waiting. Returns the
- * descriptor holding the lock (close it to release), or undefined when another process holds it.
+ * descriptor holding the lock (close it to release), or undefined when another process holds it or
+ * the directory is gone (an import renames its temp dir into place without the store lock).
  */
 export function tryLockDir(path: string): number | undefined {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
   if (tryFlock(fd, path)) return fd;
   closeSync(fd);
   return undefined;
