@@ -3,6 +3,7 @@ import { CniError, CniCode } from './errors';
 import validateNetConf from './net-conf.validate.cjs';
 import { parseResult } from './result-parse';
 import type { NetConf } from './types';
+import { dropInvalid } from './tolerant-validation';
 import { assertValid } from './validation';
 import { DEFAULT_CONFIG_VERSION } from './version';
 
@@ -39,13 +40,36 @@ export function decodeConfig(stdin: Buffer | string): Record<string, unknown> {
  * @throws {CniError} code 6 for undecodable input; 7 (or 2 for a forbidden key) for an invalid config;
  *   1 for a prevResult in an unknown version
  */
-export function loadConfig<T extends NetConf = NetConf>(stdin: Buffer | string, validate?: ValidateFunction): T {
+export function loadConfig<T extends NetConf = NetConf>(stdin: Buffer | string, validate?: ValidateFunction, opts: LoadConfigOptions = {}): T {
   const conf = decodeConfig(stdin);
-  assertValid(validateNetConf, conf);
+  if (opts.tolerant) dropInvalid(validateNetConf, conf, LOCATING_KEYS);
+  else assertValid(validateNetConf, conf);
   if (validate) assertValid(validate, conf);
   if (typeof conf.cniVersion !== 'string' || conf.cniVersion === '') conf.cniVersion = DEFAULT_CONFIG_VERSION;
   if (conf.prevResult !== undefined) {
-    conf.prevResult = parseResult(conf.prevResult, conf.cniVersion as string, { pointer: '/prevResult' });
+    try {
+      conf.prevResult = parseResult(conf.prevResult, conf.cniVersion as string, { pointer: '/prevResult' });
+    } catch (err) {
+      // DEL must work without prevResult (spec 1.1), so one it cannot read is one it was not given.
+      if (!opts.tolerant) throw err;
+      delete conf.prevResult;
+    }
   }
   return conf as T;
 }
+
+/** How loadConfig judges a config. */
+export interface LoadConfigOptions {
+  /**
+   * DEL and GC: only the keys that locate an attachment's state are checked strictly (LOCATING_KEYS);
+   * any other shared key that does not validate, and a prevResult that does not parse, are dropped
+   * (lib/cni/tolerant-validation).
+   */
+  tolerant?: boolean;
+}
+
+/**
+ * The shared keys a cleanup verb cannot do without: the network's name and version, the plugin and
+ * IPAM types (where DEL and GC are forwarded), and GC's list of attachments to keep.
+ */
+export const LOCATING_KEYS: readonly string[] = ['/name', '/cniVersion', '/type', '/ipam/type', '/cni.dev~1valid-attachments', '/cni.dev~1attachments'];

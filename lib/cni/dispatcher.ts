@@ -58,7 +58,8 @@ export async function runPlugin(funcs: PluginFuncs, info: PluginInfo, io: Plugin
       return 0;
     }
     const stdin = await readStdin(io);
-    const config = loadConfig(stdin);
+    // DEL and GC clean up: a value that only matters for creating things must not stop them.
+    const config = loadConfig(stdin, undefined, { tolerant: command === 'DEL' || command === 'GC' });
     assertSupportedVersion(config.cniVersion, supported);
     replyVersion = config.cniVersion;
     assertVersionAllows(command, config.cniVersion);

@@ -7,7 +7,8 @@ export { processIO, type PluginIO } from './plugin-io';
 export { CniError, CniCode, isCniError, type CniErrorJson } from './errors';
 export { toCniError, ERROR_RULE_NAMES } from './to-cni-error';
 export { kRetryable, markRetryable, isRetryable } from './retryable';
-export { decodeConfig, loadConfig } from './config';
+export { decodeConfig, loadConfig, LOCATING_KEYS, type LoadConfigOptions } from './config';
+export { dropInvalid } from './tolerant-validation';
 export { validationMessage, validationError, assertValid, formatValue, type ValidationContext } from './validation';
 export {
   ENV_VARS,
@@ -18,6 +19,8 @@ export {
   readCniEnv,
   validateContainerId,
   validateIfName,
+  validateNewIfName,
+  validateNetnsPath,
   type CniEnv,
   type Env,
   type EnvVarSpec,

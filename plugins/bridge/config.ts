@@ -1,4 +1,4 @@
-import { CniCode, CniError, assertValid, formatValue, parseMac, pickCniArgs, validateIfName, type DNS, type NetConf } from '../../lib/cni';
+import { CniCode, CniError, assertValid, dropInvalid, formatValue, parseMac, pickCniArgs, validateNewIfName, type DNS, type NetConf } from '../../lib/cni';
 import validate from './config.validate.cjs';
 
 /** The reference's `defaultBrName`. */
@@ -7,8 +7,8 @@ export const DEFAULT_BRIDGE = 'cni0';
 /** The CNI_ARGS keys bridge reads: `MAC`, and `IP`, which it hands on to the IPAM plugin. */
 const CNI_ARGS_KEYS = ['MAC', 'IP'] as const;
 
-/** The verbs that load a config; DEL is lenient where a failure would keep state from being removed. */
-export type ConfigVerb = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
+/** The verbs that load the whole config (DEL and GC load loadBridgeCleanupConfig's part of it). */
+export type ConfigVerb = 'ADD' | 'CHECK' | 'STATUS';
 
 /** A validated bridge configuration with the reference's defaults filled in. */
 export interface BridgeConfig {
@@ -57,20 +57,14 @@ interface RawBridgeConf extends NetConf {
  * naming the JSON path and the value); then the ranges and rules, worded as the reference words them:
  * `vlan` 0..4094, the `vlanTrunk` entries, `mtu` 0 or 68..65535, the bridge name, MAC syntax, and at
  * ADD the exclusive pairs (hairpinMode with promiscMode, disableContainerInterface with IPAM).
- * CNI_ARGS problems are code 4 (it is an environment variable); DEL ignores them, since DEL must
- * remove what ADD made whatever the arguments say.
+ * CNI_ARGS problems are code 4 (it is an environment variable).
  * @throws {CniError} 7 for the config, 4 for CNI_ARGS
  */
 export function loadBridgeConfig(config: NetConf, cniArgs: string, verb: ConfigVerb): BridgeConfig {
   assertValid(validate, config);
   const raw = config as RawBridgeConf;
   const bool = (key: string): boolean => raw[key] === true;
-  const bridge = raw.bridge === undefined || raw.bridge === null || raw.bridge === '' ? DEFAULT_BRIDGE : raw.bridge;
-  try {
-    validateIfName(bridge);
-  } catch {
-    throw configError('/bridge', `invalid interface name ${formatValue(bridge)} (1-15 bytes, no "/", ":", whitespace or NUL)`);
-  }
+  const bridge = bridgeName(raw);
   const mtu = raw.mtu ?? 0;
   if (mtu !== 0 && (mtu < 68 || mtu > 65535)) throw configError('/mtu', `must be 0 (the kernel's default) or between 68 and 65535 (got ${formatValue(mtu)})`);
   const vlan = raw.vlan ?? 0;
@@ -79,10 +73,8 @@ export function loadBridgeConfig(config: NetConf, cniArgs: string, verb: ConfigV
   const ipamType = typeof config.ipam?.type === 'string' ? config.ipam.type : '';
 
   let mac: string | undefined;
-  if (verb !== 'DEL') {
-    const { MAC } = pickCniArgs(cniArgs, CNI_ARGS_KEYS);
-    if (MAC !== undefined && MAC !== '') mac = parseMac(MAC, 'CNI_ARGS MAC', CniCode.InvalidEnvironmentVariables);
-  }
+  const { MAC } = pickCniArgs(cniArgs, CNI_ARGS_KEYS);
+  if (MAC !== undefined && MAC !== '') mac = parseMac(MAC, 'CNI_ARGS MAC', CniCode.InvalidEnvironmentVariables);
   const argsMac = raw.args?.cni?.mac;
   if (typeof argsMac === 'string' && argsMac !== '') mac = parseMac(argsMac, '/args/cni/mac');
   const rcMac = raw.runtimeConfig?.mac;
@@ -114,6 +106,41 @@ export function loadBridgeConfig(config: NetConf, cniArgs: string, verb: ConfigV
   };
   if (verb === 'ADD') checkExclusive(conf);
   return conf;
+}
+
+/** What DEL and GC read of a config: where the attachment's state is, and which kinds of it there are. */
+export type BridgeCleanupConfig = Pick<BridgeConfig, 'network' | 'cniVersion' | 'bridge' | 'ipMasq' | 'macspoofchk' | 'ipamType'>;
+
+/**
+ * The config as DEL and GC read it. They must remove what ADD made whatever else the config says
+ * (an MTU or VLAN the kernel refuses, hairpin with promisc: ADD refused those, or made what must go),
+ * so a value that does not validate is taken as absent (lib/cni dropInvalid) and no range or rule
+ * is checked. Only GC reads `bridge` (the spoof checks of its ports), and checks it strictly; DEL
+ * finds the attachment by its names alone and ignores CNI_ARGS.
+ * @throws {CniError} 7 for GC's bridge name
+ */
+export function loadBridgeCleanupConfig(config: NetConf, verb: 'DEL' | 'GC'): BridgeCleanupConfig {
+  const raw = structuredClone(config) as RawBridgeConf;
+  dropInvalid(validate, raw, verb === 'GC' ? ['/bridge'] : []);
+  return {
+    network: config.name,
+    cniVersion: config.cniVersion,
+    bridge: verb === 'GC' ? bridgeName(raw) : DEFAULT_BRIDGE,
+    ipMasq: raw.ipMasq === true,
+    macspoofchk: raw.macspoofchk === true,
+    ipamType: typeof config.ipam?.type === 'string' ? config.ipam.type : '',
+  };
+}
+
+/** `bridge`, default cni0: a name the kernel creates as given, and not a sysctl directory (all, default). */
+function bridgeName(raw: RawBridgeConf): string {
+  const bridge = raw.bridge === undefined || raw.bridge === null || raw.bridge === '' ? DEFAULT_BRIDGE : raw.bridge;
+  try {
+    validateNewIfName(bridge, 'bridge');
+  } catch (err) {
+    throw configError('/bridge', (err as Error).message.replace(/^invalid interface name: bridge /, `invalid interface name `));
+  }
+  return bridge;
 }
 
 /** The pairs the reference refuses at ADD, with its messages. */

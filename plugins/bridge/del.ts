@@ -5,9 +5,9 @@
  */
 import { isCniError, type CmdArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName, linkDel } from '../../lib/netlink';
-import { isNetnsNotFound, openNetns } from '../../lib/netns';
+import { openNetnsIfEnterable } from '../../lib/netns';
 import { runIpamDel } from '../../lib/ipam/run-ipam';
-import { loadBridgeConfig } from './config';
+import { loadBridgeCleanupConfig } from './config';
 import { firewall } from './firewall';
 import { findHostVeths } from './host-veth';
 
@@ -19,7 +19,7 @@ import { findHostVeths } from './host-veth';
  * failures are reported together at the end.
  */
 export async function cmdDel(args: CmdArgs): Promise<void> {
-  const conf = loadBridgeConfig(args.config, args.args, 'DEL');
+  const conf = loadBridgeCleanupConfig(args.config, 'DEL');
   const errors: unknown[] = [];
   const attempt = async (fn: () => unknown): Promise<void> => {
     try {
@@ -51,30 +51,24 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
 }
 
 /**
- * Deletes the container interface in CNI_NETNS; without a netns (empty, or its path gone while a
- * process may still hold it) deletes the host veth tagged for this attachment instead.
+ * Deletes the container interface in CNI_NETNS when it is a veth (DEL never deletes a link this
+ * plugin cannot have made, such as `lo`); without a netns (empty, gone while a process may still hold
+ * it, or a path that cannot be entered) deletes the host veth tagged for this attachment instead.
  */
 async function removeLinks(host: NetlinkHandle, args: CmdArgs, network: string): Promise<void> {
-  if (args.netns !== '') {
-    let ns;
+  const ns = openNetnsIfEnterable(args.netns);
+  if (ns) {
+    const ctr = NetlinkHandle.open(ns);
     try {
-      ns = openNetns(args.netns);
-    } catch (err) {
-      if (!isNetnsNotFound(err)) throw err;
-    }
-    if (ns) {
-      const ctr = NetlinkHandle.open(ns);
-      try {
-        const link = await linkByName(ctr, args.ifName).catch((err: unknown) => {
-          if (isLinkNotFound(err)) return undefined;
-          throw err;
-        });
-        if (link) await deleteIgnoringMissing(ctr, link.index);
-        return;
-      } finally {
-        ctr.close();
-        ns.close();
-      }
+      const link = await linkByName(ctr, args.ifName).catch((err: unknown) => {
+        if (isLinkNotFound(err)) return undefined;
+        throw err;
+      });
+      if (link?.kind === 'veth') await deleteIgnoringMissing(ctr, link.index);
+      return;
+    } finally {
+      ctr.close();
+      ns.close();
     }
   }
   for (const veth of await findHostVeths(host, network, args.containerID, args.ifName, args.config.prevResult)) {

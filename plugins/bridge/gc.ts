@@ -8,13 +8,13 @@
 import type { Attachment, GcArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName, linkDel, linkList } from '../../lib/netlink';
 import { runIpamGc } from '../../lib/ipam/run-ipam';
-import { loadBridgeConfig } from './config';
+import { loadBridgeCleanupConfig } from './config';
 import { firewall } from './firewall';
 import { listTaggedVeths } from './host-veth';
 
 /** GC: the steps above, each attempted; the failures are reported together. */
 export async function cmdGc(args: GcArgs): Promise<void> {
-  const conf = loadBridgeConfig(args.config, '', 'GC');
+  const conf = loadBridgeCleanupConfig(args.config, 'GC');
   const valid = args.validAttachments;
   const errors: unknown[] = [];
   const attempt = async (fn: () => unknown): Promise<void> => {

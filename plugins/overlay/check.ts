@@ -13,7 +13,7 @@ import { findScratch } from './scratch';
 
 /** CHECK: the first difference is code 114 (the delegate's own codes pass through). */
 export async function cmdCheck(args: CmdArgs): Promise<void> {
-  const conf = loadOverlayConfig(args.config);
+  const conf = loadOverlayConfig(args.config, 'CHECK');
   const { file: scratch, conf: stored } = findScratch(conf.dataDir, conf.network, args.containerID, args.ifName);
   if (!stored) throw checkFailed(`no attachment of network ${JSON.stringify(conf.network)} for ${args.containerID}/${args.ifName}: ${scratch} is missing`);
   await delegateCheck(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, { log: args.log });

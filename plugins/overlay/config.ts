@@ -1,6 +1,6 @@
 /** The overlay plugin's configuration: where berthd's lease file is, and how containers are attached. */
 import path from 'node:path';
-import { CniCode, CniError, assertValid, formatValue, type NetConf } from '../../lib/cni';
+import { CniCode, CniError, assertValid, dropInvalid, formatValue, type NetConf } from '../../lib/cni';
 import validate from './config.validate.cjs';
 
 /** berthd's runtime directory; the lease file of network N is `<runDir>/overlay/<N>.json`. */
@@ -37,9 +37,16 @@ interface RawOverlayConf extends NetConf {
  * `.`) is the base schema's, so `<runDir>/overlay/<name>.json` never leaves its directory.
  * @throws {CniError} 7
  */
-export function loadOverlayConfig(config: NetConf): OverlayConfig {
-  assertValid(validate, config);
-  const raw = config as RawOverlayConf;
+export function loadOverlayConfig(config: NetConf, verb: 'ADD' | 'CHECK' | 'STATUS' | 'DEL' | 'GC' = 'ADD'): OverlayConfig {
+  let raw = config as RawOverlayConf;
+  if (verb === 'DEL' || verb === 'GC') {
+    // Cleanup: only where the attachment's state is must validate (the stored configs under dataDir;
+    // GC also reads the lease file); anything else that does not is taken as absent.
+    raw = structuredClone(config) as RawOverlayConf;
+    dropInvalid(validate, raw, verb === 'GC' ? ['/dataDir', '/runDir', '/leaseFile'] : ['/dataDir']);
+  } else {
+    assertValid(validate, config);
+  }
   const runDir = absolute(raw.runDir, '/runDir') ?? DEFAULT_RUN_DIR;
   const leaseFile = absolute(raw.leaseFile, '/leaseFile') ?? path.join(runDir, 'overlay', `${config.name}.json`);
   return {
@@ -47,10 +54,16 @@ export function loadOverlayConfig(config: NetConf): OverlayConfig {
     cniVersion: config.cniVersion,
     runDir,
     leaseFile,
-    dataDir: absolute(raw.dataDir, '/dataDir') ?? DEFAULT_DATA_DIR,
+    dataDir: dataDirOf(raw.dataDir),
     ipMasq: raw.ipMasq ?? true,
     hairpinMode: raw.hairpinMode ?? false,
   };
+}
+
+/** `dataDir`: DEL removes files under it, so it must say where it is (no `..` for normalising to hide). */
+function dataDirOf(value: string | null | undefined): string {
+  if (typeof value === 'string' && value.split('/').includes('..')) throw configError('/dataDir', `must not contain ".." components (got ${formatValue(value)})`);
+  return absolute(value, '/dataDir') ?? DEFAULT_DATA_DIR;
 }
 
 /** A path key: undefined when absent, null or empty; else an absolute path without NUL, normalised. */

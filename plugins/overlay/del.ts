@@ -13,7 +13,7 @@ import { findScratch, removeScratch } from './scratch';
 
 /** DEL: every step attempted; the failures are reported together. */
 export async function cmdDel(args: CmdArgs): Promise<void> {
-  const conf = loadOverlayConfig(args.config);
+  const conf = loadOverlayConfig(args.config, 'DEL');
   const { file: scratch, conf: stored } = findScratch(conf.dataDir, conf.network, args.containerID, args.ifName);
   const errors: unknown[] = [];
   const attempt = async (fn: () => unknown): Promise<void> => {

@@ -15,7 +15,7 @@ const ATTACHMENT_KEYS = ['cni.dev/valid-attachments', 'cni.dev/attachments'] as 
 
 /** GC: each step attempted; the failures are reported together. */
 export async function cmdGc(args: GcArgs): Promise<void> {
-  const conf = loadOverlayConfig(args.config);
+  const conf = loadOverlayConfig(args.config, 'GC');
   const stored = listScratch(conf.dataDir, conf.network);
   const errors: unknown[] = [];
   const attempt = async (fn: () => unknown): Promise<void> => {

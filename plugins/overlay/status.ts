@@ -11,7 +11,7 @@ import { leaseExpired, readLeaseFile } from './lease-file';
 
 /** STATUS: 50 as above, else the IPAM's STATUS. */
 export async function cmdStatus(args: CommonArgs): Promise<void> {
-  const conf = loadOverlayConfig(args.config);
+  const conf = loadOverlayConfig(args.config, 'STATUS');
   let lease;
   try {
     lease = readLeaseFile(conf.leaseFile, conf.network);

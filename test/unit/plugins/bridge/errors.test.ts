@@ -5,7 +5,7 @@ import { AddressConflictError, InterfaceExistsError, NotABridgeError, PortDownEr
 import { loadBridgeConfig } from '../../../../plugins/bridge/config';
 import { BridgeCode, toBridgeError } from '../../../../plugins/bridge/errors';
 
-const conf = (extra: object = {}) => loadBridgeConfig(loadConfig(JSON.stringify({ cniVersion: '1.0.0', name: 'n', type: 'bridge', ...extra })), '', 'DEL');
+const conf = (extra: object = {}) => loadBridgeConfig(loadConfig(JSON.stringify({ cniVersion: '1.0.0', name: 'n', type: 'bridge', ...extra })), '', 'CHECK');
 const code = (err: unknown) => toCniError(toBridgeError(err, conf())).code;
 
 describe('plugins/bridge/errors', () => {
