@@ -1,4 +1,5 @@
 import { CniError, CniCode } from './errors';
+import { formatValue } from './validation';
 import type { CniCommand } from './version';
 
 /** The environment as a plugin receives it. */
@@ -11,8 +12,8 @@ export interface EnvVarSpec {
   requiredFor: readonly CniCommand[];
   /** Verbs that read it; its validator runs for these whenever it is set. */
   usedBy: readonly CniCommand[];
-  /** Throws a CniError (code 4) for a bad value. */
-  validate?: (value: string, name: string) => void;
+  /** Throws a CniError (code 4) for a bad value; `command` is the verb being run. */
+  validate?: (value: string, name: string, command: CniCommand) => void;
 }
 
 /** The verbs, in the order the spec lists them. */
@@ -36,8 +37,8 @@ const ATTACHMENT: readonly CniCommand[] = ['ADD', 'DEL', 'CHECK'];
 export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'CNI_COMMAND', requiredFor: CNI_COMMANDS, usedBy: CNI_COMMANDS },
   { name: 'CNI_CONTAINERID', requiredFor: ATTACHMENT, usedBy: ATTACHMENT, validate: validateContainerId },
-  { name: 'CNI_NETNS', requiredFor: ['ADD', 'CHECK'], usedBy: ATTACHMENT },
-  { name: 'CNI_IFNAME', requiredFor: ATTACHMENT, usedBy: ATTACHMENT, validate: validateIfName },
+  { name: 'CNI_NETNS', requiredFor: ['ADD', 'CHECK'], usedBy: ['ADD', 'CHECK'], validate: validateNetnsPath },
+  { name: 'CNI_IFNAME', requiredFor: ATTACHMENT, usedBy: ATTACHMENT, validate: validateEnvIfName },
   { name: 'CNI_ARGS', requiredFor: [], usedBy: ATTACHMENT },
   { name: 'CNI_PATH', requiredFor: ['GC'], usedBy: ['ADD', 'DEL', 'CHECK', 'GC', 'STATUS'] },
   { name: 'CNI_NETNS_OVERRIDE', requiredFor: [], usedBy: ['ADD', 'DEL'] },
@@ -81,7 +82,7 @@ export function readCniEnv(env: Env, command: CniCommand): CniEnv {
   }
   for (const spec of ENV_VARS) {
     const value = env[spec.name];
-    if (value && spec.validate && spec.usedBy.includes(command)) spec.validate(value, spec.name);
+    if (value && spec.validate && spec.usedBy.includes(command)) spec.validate(value, spec.name, command);
   }
   return {
     command,
@@ -112,6 +113,57 @@ export function validateContainerId(id: string, name = 'CNI_CONTAINERID'): void 
 export function validateIfName(ifName: string, name = 'CNI_IFNAME'): void {
   const problem = ifNameProblem(ifName);
   if (problem) throw new CniError(CniCode.InvalidEnvironmentVariables, `invalid interface name: ${name} ${JSON.stringify(ifName)} ${problem}`);
+}
+
+/**
+ * CNI_IFNAME: for ADD and CHECK a name the plugin can create as given (validateNewIfName, and not the
+ * netns's own `lo`); for DEL any name validateIfName allows, so that a DEL with a name ADD refused
+ * still removes what is keyed by it (the lease, firewall rules) and finds no link.
+ */
+function validateEnvIfName(ifName: string, name: string, command: CniCommand): void {
+  if (command === 'DEL') validateIfName(ifName, name);
+  else validateNewIfName(ifName, name);
+}
+
+/** Names the kernel reserves for the sysctl directories of every device (net/ipv4/conf/all, .../default). */
+const RESERVED_IFNAMES: ReadonlySet<string> = new Set(['all', 'default']);
+
+/**
+ * A name for a link this plugin creates or looks up to configure: validateIfName's rules, and what
+ * else the kernel does with names. It refuses `all` and `default` (the sysctl directories) and any
+ * name holding byte 0xa0 (its isspace() counts Latin-1 no-break space: `à` is c3 a0 in UTF-8), and it
+ * takes a name with `%` as a template (`eth%d` becomes eth0), so the result would name a link that
+ * does not exist and DEL would miss it. `lo`, the loopback device every netns has, is refused unless
+ * `opts.allowLoopback`.
+ * @throws {CniError} code 4 naming `name` and the rule broken
+ */
+export function validateNewIfName(ifName: string, name = 'CNI_IFNAME', opts: { allowLoopback?: boolean } = {}): void {
+  const problem = ifNameProblem(ifName) ?? newIfNameProblem(ifName, opts.allowLoopback === true);
+  if (problem) throw new CniError(CniCode.InvalidEnvironmentVariables, `invalid interface name: ${name} ${JSON.stringify(ifName)} ${problem}`);
+}
+
+function newIfNameProblem(ifName: string, allowLoopback: boolean): string | undefined {
+  if (ifName.includes('%')) return 'must not contain % (the kernel takes it as a name template such as eth%d and picks another name)';
+  if (RESERVED_IFNAMES.has(ifName)) return 'is reserved by the kernel (net/ipv4/conf/all and default are sysctl directories)';
+  if (Buffer.from(ifName, 'utf8').includes(0xa0)) return 'must not contain byte 0xa0 (the kernel counts it as whitespace)';
+  if (!allowLoopback && ifName === 'lo') return 'is the loopback device every network namespace has';
+  return undefined;
+}
+
+/** PATH_MAX less the terminating NUL: open(2) refuses longer paths (ENAMETOOLONG). */
+const MAX_PATH_BYTES = 4095;
+
+/**
+ * CNI_NETNS for ADD and CHECK: what can be told from the text alone (open(2) and NS_GET_NSTYPE tell
+ * the rest, lib/netns): at most PATH_MAX bytes, and not ending in `/` (a namespace is a file, never a
+ * directory). DEL does not validate it: a netns it cannot enter is one that is gone.
+ * @throws {CniError} code 4 naming the variable and the reason
+ */
+export function validateNetnsPath(netns: string, name = 'CNI_NETNS'): void {
+  const bytes = Buffer.byteLength(netns, 'utf8');
+  const shown = formatValue(netns);
+  if (bytes > MAX_PATH_BYTES) throw new CniError(CniCode.InvalidEnvironmentVariables, `invalid ${name} ${shown}: the path is ${bytes} bytes long, at most ${MAX_PATH_BYTES} allowed`);
+  if (netns.endsWith('/')) throw new CniError(CniCode.InvalidEnvironmentVariables, `invalid ${name} ${shown}: ends in "/", but a network namespace is a file, not a directory`);
 }
 
 function ifNameProblem(ifName: string): string | undefined {

@@ -25,14 +25,28 @@ export function parseResult(raw: unknown, defaultVersion: string, ctx: ParseResu
   const version = typeof declared === 'string' && declared !== '' ? declared : defaultVersion;
   switch (resultFormatOf(version)) {
     case '100':
-      return fromResult100(raw as unknown as Result);
+      return checkInterfaceIndexes(fromResult100(raw as unknown as Result), label, ctx);
     case '040':
-      return fromResult040(raw as unknown as Result040);
+      return checkInterfaceIndexes(fromResult040(raw as unknown as Result040), label, ctx);
     case '020':
       return fromResult020(raw as unknown as Result020);
     case undefined:
       throw new CniError(CniCode.IncompatibleVersion, `${label}: ${ctx.pointer ?? ''}/cniVersion ${JSON.stringify(version)} is not a known CNI version`);
   }
+}
+
+/**
+ * `ips[i].interface` indexes `interfaces` (the schema has checked it is a non-negative integer): one
+ * past the end names no interface, and CHECK or a chained ADD would look up something that is not there.
+ */
+function checkInterfaceIndexes(r: Result, label: string, ctx: ParseResultContext): Result {
+  const count = r.interfaces?.length ?? 0;
+  r.ips?.forEach((ip, i) => {
+    if (ip.interface !== undefined && ip.interface >= count) {
+      throw new CniError(ctx.code ?? CniCode.InvalidNetworkConfig, `${label}: ${ctx.pointer ?? ''}/ips/${i}/interface ${ip.interface} names no interface (the result has ${count})`);
+    }
+  });
+  return r;
 }
 
 function fromResult100(r: Result): Result {

@@ -12,6 +12,7 @@ import type { Result } from '../cni/types';
 import { formatIP, parseCidr, parseIP, type Family } from '../ip';
 import { NetlinkWatch, RTMGRP_IPV6_IFADDR, eventIndex } from './netlink-watch';
 import { writeSysctls, type SysctlWrite } from './sysctl';
+import { checkRouteGateways, maskedDst } from './route-check';
 
 /** The reference's `dadSettleTimeout`. */
 export const DAD_SETTLE_TIMEOUT_MS = 5000;
@@ -55,6 +56,7 @@ export async function configureIface(h: NetlinkHandle, ifName: string, result: R
     const gw = ipc.gateway === undefined ? undefined : parseIP(ipc.gateway);
     if (gw && !gateways.has(gw.family)) gateways.set(gw.family, formatIP(gw));
   }
+  checkRouteGateways(result, addrs.map((a) => parseCidr(a.cidr)!), ifName);
   if (addrs.some((a) => a.family === 6)) writeSysctls(opts.ns, ipv6Sysctls(ifName));
 
   for (const a of addrs) {
@@ -73,7 +75,8 @@ export async function configureIface(h: NetlinkHandle, ifName: string, result: R
     if (!dst) throw new Error(`invalid route destination ${JSON.stringify(r.dst)}`);
     const gw = r.gw ?? gateways.get(dst.ip.family);
     try {
-      await routeAdd(h, { dst: r.dst, gw, index: link.index, priority: r.priority, table: r.table, scope: r.scope });
+      // Host bits cleared: the kernel refuses 10.1.2.3/16 (EINVAL); a delegate's result may carry them.
+      await routeAdd(h, { dst: maskedDst(dst), gw, index: link.index, priority: r.priority, table: r.table, scope: r.scope });
     } catch (err) {
       if (err instanceof NetlinkError && err.code === 'EEXIST') continue;
       const via = gw === undefined ? '' : ` via ${gw}`;

@@ -2,6 +2,7 @@ import { CniCode, CniError } from '../cni/errors';
 import type { CmdArgs } from '../cni/types';
 import { NetlinkHandle } from '../netlink';
 import { openNetns, type Netns } from '../netns';
+import { shortPath } from '../netns/errors';
 
 /** The namespaces and handles one ADD or CHECK of an attaching plugin works with. */
 export interface Sandbox {
@@ -18,12 +19,7 @@ export interface Sandbox {
  * @throws {CniError} 4 when CNI_NETNS cannot be opened (the message names it)
  */
 export function openSandbox(args: Pick<CmdArgs, 'netns' | 'env'>): Sandbox {
-  let ns: Netns;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${JSON.stringify(args.netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
-  }
+  const ns = openCniNetns(args.netns);
   let ctr: NetlinkHandle | undefined;
   try {
     ctr = NetlinkHandle.open(ns);
@@ -32,5 +28,17 @@ export function openSandbox(args: Pick<CmdArgs, 'netns' | 'env'>): Sandbox {
     ctr?.close();
     ns.close();
     throw err;
+  }
+}
+
+/**
+ * Opens CNI_NETNS for ADD or CHECK.
+ * @throws {CniError} 4 naming CNI_NETNS and the reason (missing, not a network namespace, ...)
+ */
+export function openCniNetns(netns: string): Netns {
+  try {
+    return openNetns(netns);
+  } catch (err) {
+    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${shortPath(netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
   }
 }

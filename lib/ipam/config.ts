@@ -1,9 +1,10 @@
+import path from 'node:path';
 import { CniCode, CniError } from '../cni/errors';
 import type { Route } from '../cni/types';
 import { DEFAULT_DATA_DIR, validateNetworkName } from './disk-store';
 import { configError, show } from './errors';
 import { parseExclude, type Interval } from './exclude';
-import { formatCidr, formatIP, ipKey, parseCidr, parseIP, parseIPOrCidr, type IP } from '../ip';
+import { formatCidr, formatIP, ipKey, lastOf, networkOf, parseCidr, parseIP, parseIPOrCidr, type IP } from '../ip';
 import { canonicalizeRange, type RangeInput } from './range';
 import { canonicalizeRangeSet, checkDisjointSets, type RangeSet } from './range-set';
 
@@ -53,6 +54,10 @@ export function resolveStoreRef(conf: HostLocalNetConf): StoreRef {
   if (typeof dataDir !== 'string' || dataDir.includes('\0')) {
     throw configError('/ipam/dataDir', `must be a path without NUL bytes, got ${show(dataDir)}`);
   }
+  // Leases are found (and removed) under it: it must name one place whatever the caller's cwd, and
+  // say where it is without `..` (a DEL must never release files somewhere the name hides).
+  if (dataDir !== '' && !path.isAbsolute(dataDir)) throw configError('/ipam/dataDir', `must be an absolute path, got ${show(dataDir)}`);
+  if (dataDir.split('/').includes('..')) throw configError('/ipam/dataDir', `must not contain ".." components, got ${show(dataDir)}`);
   return { name: conf.name, dataDir: dataDir === '' ? DEFAULT_DATA_DIR : dataDir };
 }
 
@@ -83,20 +88,19 @@ export function resolveHostLocalConfig(conf: HostLocalNetConf, cniArgsIP?: strin
     throw configError('/ipam/ranges', `CNI version ${cniVersion} does not support more than 1 address per family`);
   }
 
+  // One source naming an address twice asks for two addresses where it can get one: refused, naming
+  // the repeat. Two sources naming one address (CNI_ARGS IP= and the `ips` capability, as runtimes
+  // send both) are one request, as in the reference.
   const requested: IP[] = [];
   const seen = new Set<string>();
-  const want = (ip: IP): void => {
-    if (!seen.has(ipKey(ip))) requested.push(ip);
-    seen.add(ipKey(ip));
+  const want = (list: readonly IP[]): void => {
+    for (const ip of list) if (!seen.has(ipKey(ip))) requested.push(ip);
+    for (const ip of list) seen.add(ipKey(ip));
   };
-  if (cniArgsIP !== undefined && cniArgsIP !== '') {
-    const ip = parseIPOrCidr(cniArgsIP);
-    if (ip === undefined) throw new CniError(CniCode.InvalidEnvironmentVariables, `CNI_ARGS: IP: invalid IP address: ${show(cniArgsIP)}`);
-    want(ip);
-  }
+  if (cniArgsIP !== undefined && cniArgsIP !== '') want(cniArgsIPs(cniArgsIP));
   const argsCni = conf.args?.cni;
-  listOf(argsCni?.ips, '/args/cni/ips').forEach((v, i) => want(requestedIP(v, `/args/cni/ips/${i}`)));
-  listOf(conf.runtimeConfig?.ips, '/runtimeConfig/ips').forEach((v, i) => want(requestedIP(v, `/runtimeConfig/ips/${i}`)));
+  want(requestedList(argsCni?.ips, '/args/cni/ips', CniCode.InvalidNetworkConfig));
+  want(requestedList(conf.runtimeConfig?.ips, '/runtimeConfig/ips', CniCode.InvalidNetworkConfig));
 
   const resolvConf = ipam.resolvConf ?? '';
   if (typeof resolvConf !== 'string' || resolvConf.includes('\0')) {
@@ -106,7 +110,7 @@ export function resolveHostLocalConfig(conf: HostLocalNetConf, cniArgsIP?: strin
     ...ref,
     cniVersion,
     rangeSets,
-    routes: listOf(ipam.routes, '/ipam/routes').map((r, i) => parseRoute(r, `/ipam/routes/${i}`)),
+    routes: checkRouteGateways(listOf(ipam.routes, '/ipam/routes').map((r, i) => parseRoute(r, `/ipam/routes/${i}`)), rangeSets),
     resolvConf: resolvConf === '' ? undefined : resolvConf,
     exclude: parseExclude(ipam.exclude, '/ipam/exclude'),
     requestedIPs: requested,
@@ -133,6 +137,53 @@ function requestedIP(value: unknown, field: string): IP {
   return ip;
 }
 
+/** One list of requested addresses (`args.cni.ips`, `runtimeConfig.ips`): each valid, none twice. */
+function requestedList(value: unknown, field: string, code: number): IP[] {
+  const out: IP[] = [];
+  listOf(value, field).forEach((v, i) => {
+    const ip = requestedIP(v, `${field}/${i}`);
+    const first = out.findIndex((o) => ipKey(o) === ipKey(ip));
+    if (first >= 0) throw new CniError(code, `invalid config: ${field}/${i}: ${formatIP(ip)} is requested twice (also ${field}/${first})`);
+    out.push(ip);
+  });
+  return out;
+}
+
+/**
+ * CNI_ARGS `IP=`: one address, or several separated by commas (the reference's IPAMEnvArgs), each
+ * at most once. Code 4: it is an environment variable.
+ */
+function cniArgsIPs(text: string): IP[] {
+  const out: IP[] = [];
+  for (const item of text.split(',').map((t) => t.trim())) {
+    const ip = parseIPOrCidr(item);
+    if (ip === undefined) throw new CniError(CniCode.InvalidEnvironmentVariables, `CNI_ARGS: IP: invalid IP address: ${show(item)}`);
+    if (out.some((o) => ipKey(o) === ipKey(ip))) throw new CniError(CniCode.InvalidEnvironmentVariables, `CNI_ARGS: IP: ${formatIP(ip)} is requested twice`);
+    out.push(ip);
+  }
+  return out;
+}
+
+/**
+ * A route's `gw` must be reachable on the interface: inside a subnet of a range set of its family
+ * (one of which gives the interface its address). The kernel refuses an off-link gateway with
+ * ENETUNREACH, after the links exist; refused here, before anything is made.
+ */
+function checkRouteGateways(routes: Route[], sets: readonly RangeSet[]): Route[] {
+  routes.forEach((r, i) => {
+    if (r.gw === undefined) return;
+    const gw = parseIP(r.gw)!;
+    const subnets = sets.filter((s) => s.family === gw.family).flatMap((s) => s.ranges.map((x) => x.subnet));
+    // No range of its family here: another plugin of the chain may give that address (configureIface
+    // checks again against the addresses it really applies).
+    if (subnets.length === 0) return;
+    if (!subnets.some((c) => gw.value >= networkOf(c) && gw.value <= lastOf(c))) {
+      throw configError(`/ipam/routes/${i}/gw`, `gateway ${r.gw} is unreachable: it is in none of the interface's subnets (${subnets.map(formatCidr).join(', ')})`);
+    }
+  });
+  return routes;
+}
+
 /** A route of `ipam.routes`: copied to the result, with dst and gw checked and in canonical form. */
 function parseRoute(value: unknown, field: string): Route {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -141,18 +192,22 @@ function parseRoute(value: unknown, field: string): Route {
   const r = value as Record<string, unknown>;
   const dst = typeof r.dst === 'string' ? parseCidr(r.dst) : undefined;
   if (dst === undefined) throw configError(`${field}/dst`, `invalid CIDR address: ${show(r.dst)}`);
-  const out: Route = { dst: formatCidr(dst) };
+  // Host bits are cleared (10.1.2.3/16 is 10.1.0.0/16): the kernel refuses a route with them
+  // (EINVAL), which the reference's bridge reports as 999 after the veth exists.
+  const out: Route = { dst: formatCidr({ ip: { family: dst.ip.family, value: networkOf(dst) }, prefix: dst.prefix }) };
   if (r.gw !== undefined && r.gw !== null && r.gw !== '') {
     const gw = typeof r.gw === 'string' ? parseIP(r.gw) : undefined;
     if (gw === undefined) throw configError(`${field}/gw`, `invalid IP address: ${show(r.gw)}`);
+    if (gw.family !== dst.ip.family) throw configError(`${field}/gw`, `gateway ${formatIP(gw)} is not an IPv${dst.ip.family} address like dst ${out.dst}`);
     out.gw = formatIP(gw);
   }
   // The 1.1 route attributes; Go's types.Route drops any other key, and so do we.
   for (const key of ROUTE_NUMBERS) {
     const v = r[key];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-      throw configError(`${field}/${key}`, `must be a non-negative integer, got ${show(v)}`);
+    const max = key === 'scope' ? 255 : 0xffff_ffff; // rtm_scope is a u8, the others u32
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) {
+      throw configError(`${field}/${key}`, `must be an integer from 0 to ${max}, got ${show(v)}`);
     }
     out[key] = v;
   }

@@ -2,7 +2,7 @@
 export class NetnsNotFoundError extends Error {
   readonly path: string;
   constructor(path: string, options?: { cause?: unknown }) {
-    super(`network namespace ${JSON.stringify(path)} does not exist`, options);
+    super(`network namespace ${shortPath(path)} does not exist`, options);
     this.name = 'NetnsNotFoundError';
     this.path = path;
   }
@@ -12,10 +12,19 @@ export class NetnsNotFoundError extends Error {
 export class NotANetnsError extends Error {
   readonly path: string;
   constructor(path: string, what: string, options?: { cause?: unknown }) {
-    super(`${JSON.stringify(path)} is not a network namespace (${what})`, options);
+    super(`${shortPath(path)} is not a network namespace (${what})`, options);
     this.name = 'NotANetnsError';
     this.path = path;
   }
+}
+
+/** Paths longer than this are cut in messages (CNI_NETNS may be anything a runtime sends). */
+const MAX_SHOWN = 200;
+
+/** A path quoted for a message, its middle cut when long. */
+export function shortPath(path: string): string {
+  const q = JSON.stringify(path);
+  return q.length <= MAX_SHOWN ? q : `${q.slice(0, MAX_SHOWN / 2)}...${q.slice(-MAX_SHOWN / 2)} (${Buffer.byteLength(path)} bytes)`;
 }
 
 /** True when `err` says the namespace is missing; lets callers avoid instanceof across bundles. */

@@ -2,6 +2,17 @@ import fs from 'node:fs';
 import { CLONE_NEWNET, hasErrno, nsType } from '../sys';
 import { NetnsNotFoundError, NotANetnsError } from './errors';
 
+/**
+ * open(2) failures that say the path cannot name a namespace, in words (the errno message would
+ * repeat the path, which may be kilobytes long). Others (EACCES, EMFILE, ...) stay system errors.
+ */
+const OPEN_REASONS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a component of the path is not a directory',
+  ENAMETOOLONG: 'the path or one of its components is too long',
+  ELOOP: 'too many symbolic links in the path',
+  EISDIR: 'a directory',
+};
+
 /** An open network namespace: the descriptor keeps it alive even if its bind mount is removed. */
 export interface Netns {
   readonly path: string;
@@ -24,6 +35,8 @@ export function openNetns(path: string): Netns {
     fd = fs.openSync(path, 'r') // O_CLOEXEC: Node always adds it;
   } catch (err) {
     if (hasErrno(err, 'ENOENT')) throw new NetnsNotFoundError(path, { cause: err });
+    const reason = OPEN_REASONS[(err as NodeJS.ErrnoException).code ?? ''];
+    if (reason !== undefined) throw new NotANetnsError(path, reason, { cause: err });
     throw err;
   }
   try {
@@ -40,6 +53,21 @@ export function openNetns(path: string): Netns {
   } catch (err) {
     fs.closeSync(fd);
     throw err;
+  }
+}
+
+/**
+ * For DEL and other cleanup: the netns at `path`, or undefined when it cannot be entered at all
+ * (missing, not a network namespace, a path open(2) refuses). The spec's DEL must succeed when the
+ * netns is gone, and one that cannot be entered holds nothing DEL could reach: the caller cleans up
+ * what lives outside it (host veth, leases, rules), as for a netns that is gone.
+ */
+export function openNetnsIfEnterable(path: string): Netns | undefined {
+  if (path === '') return undefined;
+  try {
+    return openNetns(path);
+  } catch {
+    return undefined;
   }
 }
 

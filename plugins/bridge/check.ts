@@ -6,9 +6,8 @@
  */
 import { CniCode, CniError, type CmdArgs, type Interface, type Result } from '../../lib/cni';
 import { NetlinkHandle, addrList, isLinkNotFound, linkByName, type Link } from '../../lib/netlink';
-import { openNetns } from '../../lib/netns';
 import { IFF_PROMISC } from '../../lib/netlink';
-import { addressMismatch, canonicalCidr, routeMismatch, subnetRouteMismatch } from '../../lib/iface';
+import { addressMismatch, canonicalCidr, openCniNetns, routeMismatch, subnetRouteMismatch } from '../../lib/iface';
 import { runIpamCheck } from '../../lib/ipam/run-ipam';
 import { loadBridgeConfig, type BridgeConfig } from './config';
 import { checkFailed } from './errors';
@@ -18,12 +17,7 @@ import { calcGateways } from './gateways';
 /** CHECK: every check above; the first difference is code 114 (IPAM and netns errors keep their own codes). */
 export async function cmdCheck(args: CmdArgs): Promise<void> {
   const conf = loadBridgeConfig(args.config, args.args, 'CHECK');
-  let ns;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${JSON.stringify(args.netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
-  }
+  const ns = openCniNetns(args.netns);
   const host = NetlinkHandle.open();
   const ctr = NetlinkHandle.open(ns);
   try {

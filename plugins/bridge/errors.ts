@@ -24,6 +24,8 @@ export const BridgeCode = {
 
 /** Error class names (lib/iface) and the code each becomes; matched by name so bundle copies agree. */
 const BY_NAME: Record<string, number> = {
+  // A route of the IPAM result the interface cannot reach: the config's (or the IPAM's) fault.
+  UnreachableGatewayError: CniCode.InvalidNetworkConfig,
   InterfaceExistsError: BridgeCode.InterfaceExists,
   NotABridgeError: BridgeCode.NotABridge,
   AddressConflictError: BridgeCode.AddressConflict,

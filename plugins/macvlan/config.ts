@@ -3,7 +3,7 @@
  * that name the key. Nothing here touches the kernel; the master's existence and MTU are checked by
  * master.ts once the netns is open.
  */
-import { CniCode, CniError, assertValid, formatValue, parseMac, pickCniArgs, validateIfName, type DNS, type NetConf } from '../../lib/cni';
+import { CniCode, CniError, assertValid, formatValue, parseMac, pickCniArgs, validateNewIfName, type DNS, type NetConf } from '../../lib/cni';
 import type { MacvlanMode } from '../../lib/netlink';
 import validate from './config.validate.cjs';
 
@@ -68,7 +68,8 @@ export function loadMacvlanConfig(config: NetConf, cniArgs: string): MacvlanConf
   const master = raw.master === undefined || raw.master === null || raw.master === '' ? undefined : raw.master;
   if (master !== undefined) {
     try {
-      validateIfName(master, 'master');
+      // lo is a valid name but never a master: findMaster says why, once it has seen the link.
+      validateNewIfName(master, 'master', { allowLoopback: true });
     } catch (err) {
       throw configError('/master', (err as Error).message);
     }

@@ -4,9 +4,9 @@
  * reads nothing of the config but `ipam`, so a config that no longer validates still gets its lease
  * back. A missing netns, link or lease is success.
  */
-import { CniCode, CniError, isCniError, type CmdArgs } from '../../lib/cni';
+import { isCniError, type CmdArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName } from '../../lib/netlink';
-import { isNetnsNotFound, openNetns, type Netns } from '../../lib/netns';
+import { openNetnsIfEnterable } from '../../lib/netns';
 import { runIpamDel } from '../../lib/ipam/run-ipam';
 import { ipamTypeOf } from './config';
 import { deleteIgnoringMissing } from './link';
@@ -43,19 +43,14 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
 }
 
 /**
- * Deletes CNI_IFNAME in CNI_NETNS. An empty CNI_NETNS or a path that no longer exists means the netns
- * is gone, and a macvlan dies with its netns (it cannot move back to the host), so there is nothing
- * left to delete.
+ * Deletes CNI_IFNAME in CNI_NETNS when it is a macvlan (DEL never deletes a link this plugin cannot
+ * have made: `lo`, another plugin's veth). An empty CNI_NETNS, or one that cannot be entered (gone,
+ * not a netns), means there is nothing left to delete: a macvlan dies with its netns (it cannot move
+ * back to the host).
  */
 async function removeLink(args: CmdArgs): Promise<void> {
-  if (args.netns === '') return;
-  let ns: Netns;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    if (isNetnsNotFound(err)) return;
-    throw new CniError(CniCode.InvalidEnvironmentVariables, `failed to open netns ${JSON.stringify(args.netns)} (CNI_NETNS): ${(err as Error).message}`, { cause: err });
-  }
+  const ns = openNetnsIfEnterable(args.netns);
+  if (!ns) return;
   let ctr: NetlinkHandle | undefined;
   try {
     ctr = NetlinkHandle.open(ns);
@@ -63,7 +58,7 @@ async function removeLink(args: CmdArgs): Promise<void> {
       if (isLinkNotFound(err)) return undefined;
       throw err;
     });
-    if (link) await deleteIgnoringMissing(ctr, link.index);
+    if (link?.kind === 'macvlan') await deleteIgnoringMissing(ctr, link.index);
   } finally {
     ctr?.close();
     ns.close();

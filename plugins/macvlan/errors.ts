@@ -4,7 +4,7 @@
  * number mean. host-local's 100-103 pass through unchanged when the IPAM runs in-process.
  */
 import { CniCode, CniError } from '../../lib/cni';
-import { isMasterMissing } from './master';
+import { isMasterMissing, isMasterUnusable } from './master';
 
 /** Codes this plugin reports for conditions it can name. */
 export const MacvlanCode = {
@@ -20,6 +20,8 @@ export const MacvlanCode = {
 
 /** Error class names (link.ts) and the code each becomes; matched by name so bundle copies agree. */
 const BY_NAME: Record<string, number> = {
+  // A route of the IPAM result the interface cannot reach: the config's (or the IPAM's) fault.
+  UnreachableGatewayError: CniCode.InvalidNetworkConfig,
   InterfaceExistsError: MacvlanCode.InterfaceExists,
   MacInUseError: MacvlanCode.MacInUse,
 };
@@ -27,10 +29,15 @@ const BY_NAME: Record<string, number> = {
 /**
  * The CniError to report for `err` in `verb`, or `err` itself for the dispatcher's table. A missing
  * master is the config's fault at ADD (7, naming `/master`), an unhealthy attachment at CHECK (114),
- * and "cannot serve ADD" at STATUS (50).
+ * and "cannot serve ADD" at STATUS (50). A master that cannot carry a macvlan (lo) is the config's
+ * fault at ADD and CHECK (7) and 50 at STATUS.
  */
 export function toMacvlanError(err: unknown, verb: 'ADD' | 'CHECK' | 'STATUS'): unknown {
   if (!(err instanceof Error)) return err;
+  if (isMasterUnusable(err)) {
+    if (verb === 'STATUS') return new CniError(CniCode.PluginNotAvailable, err.message, { cause: err });
+    return new CniError(CniCode.InvalidNetworkConfig, `invalid config: /master: ${err.message}`, { cause: err });
+  }
   if (isMasterMissing(err)) {
     if (verb === 'ADD') return new CniError(CniCode.InvalidNetworkConfig, `invalid config: /master: ${err.message}`, { cause: err });
     return new CniError(verb === 'CHECK' ? MacvlanCode.CheckFailed : CniCode.PluginNotAvailable, err.message, { cause: err });

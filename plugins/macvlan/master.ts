@@ -3,7 +3,7 @@
  * the netns it lives in (the host's, or the container's with `linkInContainer`). Its absence is a
  * domain error here; each verb picks its CNI code (errors.ts): ADD 7, CHECK 114, STATUS 50.
  */
-import { RTN_UNICAST, isLinkNotFound, linkByIndex, linkByName, routeList, type Link, type NetlinkHandle } from '../../lib/netlink';
+import { IFF_LOOPBACK, RTN_UNICAST, isLinkNotFound, linkByIndex, linkByName, routeList, type Link, type NetlinkHandle } from '../../lib/netlink';
 import { configError, type MacvlanConfig } from './config';
 
 /** Where the master is looked up, for messages. */
@@ -29,6 +29,25 @@ export class NoDefaultRouteError extends Error {
   }
 }
 
+/**
+ * The master exists but the kernel cannot put a macvlan on it (macvlan_port_create refuses with
+ * EINVAL what is not Ethernet, and the loopback device): the config's fault, named before anything is
+ * created. Bridges, veths and VXLAN devices are Ethernet and fine.
+ */
+export class MasterUnusableError extends Error {
+  readonly master: string;
+  constructor(master: string, why: string) {
+    super(`master ${JSON.stringify(master)} cannot carry a macvlan: ${why}`);
+    this.name = 'MasterUnusableError';
+    this.master = master;
+  }
+}
+
+/** True for MasterUnusableError (by name, so that two bundled copies agree). */
+export function isMasterUnusable(err: unknown): err is MasterUnusableError {
+  return err instanceof Error && err.name === 'MasterUnusableError';
+}
+
 /** True for the two errors above (by name, so that two bundled copies agree). */
 export function isMasterMissing(err: unknown): err is MasterNotFoundError | NoDefaultRouteError {
   return err instanceof Error && (err.name === 'MasterNotFoundError' || err.name === 'NoDefaultRouteError');
@@ -42,6 +61,23 @@ export function isMasterMissing(err: unknown): err is MasterNotFoundError | NoDe
  * @throws {MasterNotFoundError | NoDefaultRouteError}
  */
 export async function findMaster(h: NetlinkHandle, conf: Pick<MacvlanConfig, 'master' | 'linkInContainer'>): Promise<Link> {
+  return checkUsable(await lookupMaster(h, conf));
+}
+
+/**
+ * A macvlan needs an Ethernet lower device: not the loopback device, and one with a 6-byte MAC
+ * (ARPHRD_ETHER devices have one; the kernel's other types, tun in L3 mode, ipip, ..., do not).
+ * @throws {MasterUnusableError}
+ */
+export function checkUsable(master: Link): Link {
+  if ((master.flags & IFF_LOOPBACK) !== 0) throw new MasterUnusableError(master.name, 'it is the loopback device (a macvlan needs an Ethernet device)');
+  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(master.hardwareAddr ?? '')) {
+    throw new MasterUnusableError(master.name, `it is not an Ethernet device (its hardware address is ${JSON.stringify(master.hardwareAddr ?? '')})`);
+  }
+  return master;
+}
+
+async function lookupMaster(h: NetlinkHandle, conf: Pick<MacvlanConfig, 'master' | 'linkInContainer'>): Promise<Link> {
   const place: MasterPlace = conf.linkInContainer ? 'container' : 'host';
   if (conf.master !== undefined) {
     try {

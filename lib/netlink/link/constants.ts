@@ -30,6 +30,7 @@ export const IFLA_INFO_SLAVE_KIND = 4;
 export const IFLA_INFO_SLAVE_DATA = 5;
 
 export const IFF_UP = 0x1;
+export const IFF_LOOPBACK = 0x8;
 export const IFF_PROMISC = 0x100;
 export const IFF_LOWER_UP = 0x10000;
 

@@ -19,4 +19,4 @@ export {
 } from './bridge-vlan';
 export { macvlanSetMacAddrs, type MacaddrMode } from './macvlan';
 export { decodeLink, encodeLinkAdd } from './codec';
-export { IFF_UP, IFF_PROMISC, IFF_LOWER_UP } from './constants';
+export { IFF_UP, IFF_LOOPBACK, IFF_PROMISC, IFF_LOWER_UP } from './constants';

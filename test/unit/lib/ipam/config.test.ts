@@ -69,7 +69,7 @@ describe('lib/ipam/config', () => {
       ['exclude not an IP', base({ subnet: '10.0.0.0/24', exclude: ['nope'] }), undefined, 7, 'invalid config: /ipam/exclude/0: invalid IP address: "nope"'],
       ['bad route dst', base({ subnet: '10.0.0.0/24', routes: [{ dst: '0.0.0.0' }] }), undefined, 7, 'invalid config: /ipam/routes/0/dst: invalid CIDR address: "0.0.0.0"'],
       ['bad route gw', base({ subnet: '10.0.0.0/24', routes: [{ dst: '0.0.0.0/0', gw: '1.2.3' }] }), undefined, 7, 'invalid config: /ipam/routes/0/gw: invalid IP address: "1.2.3"'],
-      ['negative route mtu', base({ subnet: '10.0.0.0/24', routes: [{ dst: '0.0.0.0/0', mtu: -1 }] }), undefined, 7, 'invalid config: /ipam/routes/0/mtu: must be a non-negative integer, got -1'],
+      ['negative route mtu', base({ subnet: '10.0.0.0/24', routes: [{ dst: '0.0.0.0/0', mtu: -1 }] }), undefined, 7, 'invalid config: /ipam/routes/0/mtu: must be an integer from 0 to 4294967295, got -1'],
     ];
     for (const [name, conf, ip, code, msg] of cases) {
       it(`${name}: ${code} ${msg}`, () => expectCni(() => resolveHostLocalConfig(conf, ip), code, msg));

@@ -1,0 +1,51 @@
+/**
+ * The routes of a result, checked against the addresses it gives the interface before anything is
+ * applied: the kernel refuses a gateway outside every on-link subnet (ENETUNREACH), which would
+ * otherwise surface as an unnamed failure after the links exist.
+ */
+import type { Result, Route } from '../cni/types';
+import { formatCidr, lastOf, networkOf, parseCidr, parseIP, type Cidr, type Family } from '../ip';
+
+/** A result's route whose gateway the interface cannot reach; `field` names it (`routes[1].gw`). */
+export class UnreachableGatewayError extends Error {
+  readonly field: string;
+  constructor(field: string, msg: string) {
+    super(`invalid result: ${field}: ${msg}`);
+    this.name = 'UnreachableGatewayError';
+    this.field = field;
+  }
+}
+
+/**
+ * Throws for the first route of `result` whose gateway (its own `gw`, else the first `ips[].gateway`
+ * of its family, as configureIface picks it) lies in none of `subnets`, the interface's addresses.
+ * @throws {UnreachableGatewayError}
+ */
+export function checkRouteGateways(result: Pick<Result, 'ips' | 'routes'>, subnets: readonly Cidr[], ifName: string): void {
+  const implicit = new Map<Family, { gw: string; field: string }>();
+  (result.ips ?? []).forEach((ipc, i) => {
+    const gw = ipc.gateway === undefined ? undefined : parseIP(ipc.gateway);
+    if (gw && !implicit.has(gw.family)) implicit.set(gw.family, { gw: ipc.gateway!, field: `ips[${i}].gateway` });
+  });
+  (result.routes ?? []).forEach((r: Route, i) => {
+    const dst = parseCidr(r.dst);
+    if (!dst) return; // configureIface names a bad dst itself
+    const via = r.gw !== undefined ? { gw: r.gw, field: `routes[${i}].gw` } : implicit.get(dst.ip.family);
+    if (!via) return; // a device route: nothing to reach
+    const gw = parseIP(via.gw);
+    if (!gw) throw new UnreachableGatewayError(via.field, `${JSON.stringify(via.gw)} is not an IP address`);
+    const onLink = subnets.filter((c) => c.ip.family === gw.family);
+    if (onLink.some((c) => gw.value >= networkOf(c) && gw.value <= lastOf(c))) return;
+    const where = onLink.length === 0 ? `${ifName} gets no IPv${gw.family} address` : `it is in none of the subnets of ${ifName} (${onLink.map(maskedText).join(', ')})`;
+    throw new UnreachableGatewayError(via.field, `gateway ${via.gw} of route to ${r.dst} is unreachable: ${where}`);
+  });
+}
+
+/** `dst` with its host bits cleared (10.1.2.3/16 → 10.1.0.0/16), as the kernel requires of a route. */
+export function maskedDst(dst: Cidr): string {
+  return maskedText(dst);
+}
+
+function maskedText(c: Cidr): string {
+  return formatCidr({ ip: { family: c.ip.family, value: networkOf(c) }, prefix: c.prefix });
+}
