@@ -47,8 +47,17 @@ export function loadOverlayConfig(config: NetConf, verb: 'ADD' | 'CHECK' | 'STAT
   } else {
     assertValid(validate, config);
   }
-  const runDir = absolute(raw.runDir, '/runDir') ?? DEFAULT_RUN_DIR;
-  const leaseFile = absolute(raw.leaseFile, '/leaseFile') ?? path.join(runDir, 'overlay', `${config.name}.json`);
+  // DEL reads no lease file: a path it would not use must not keep it from cleaning up.
+  const leasePath = (v: string | null | undefined, field: string): string | undefined => {
+    try {
+      return absolute(v, field);
+    } catch (err) {
+      if (verb === 'DEL') return undefined;
+      throw err;
+    }
+  };
+  const runDir = leasePath(raw.runDir, '/runDir') ?? DEFAULT_RUN_DIR;
+  const leaseFile = leasePath(raw.leaseFile, '/leaseFile') ?? path.join(runDir, 'overlay', `${config.name}.json`);
   return {
     network: config.name,
     cniVersion: config.cniVersion,
