@@ -146,7 +146,7 @@ describe('plugins/host-local (built executable)', function () {
     });
 
     it('STATUS reports code 50 on stdout when a range set is exhausted', async () => {
-      const small = config('1.1.0', tmp, { ranges: [[{ subnet: '10.5.0.0/30' }]] });
+      const small = config('1.1.0', tmp, { ranges: [[{ subnet: '10.5.0.0/30' }]], routes: [{ dst: '0.0.0.0/0' }] });
       assert.equal((await exec(OURS, 'ADD', small)).code, 0);
       const st = await exec(OURS, 'STATUS', small);
       assert.equal(st.code, 1);
@@ -201,7 +201,7 @@ describe('plugins/host-local (built executable)', function () {
     });
 
     it('both plugins in parallel respect one lock: 4 + 4 workers x 25 ADDs, no address twice', async () => {
-      const conf = config('1.0.0', tmp, { ranges: [[{ subnet: '10.7.0.0/24' }]] });
+      const conf = config('1.0.0', tmp, { ranges: [[{ subnet: '10.7.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] });
       const results = await Promise.all(Array.from({ length: 8 }, async (_, w) => {
         const got: string[] = [];
         for (let i = 0; i < 25; i++) {
@@ -245,7 +245,7 @@ describe('plugins/host-local (built executable)', function () {
 
   it('SIGKILL at random instants never leaves a half-written or doubly held lease', async function () {
     this.timeout(300_000);
-    const conf = config('1.1.0', tmp, { ranges: [[{ subnet: '10.9.0.0/24' }]] });
+    const conf = config('1.1.0', tmp, { ranges: [[{ subnet: '10.9.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] });
     const dir = path.join(tmp, 'hlnet');
     assert.equal((await exec(OURS, 'ADD', conf, { CNI_CONTAINERID: 'seed' })).code, 0);
     // Spread the kills over start-up, config loading, the lock wait and the writes.
