@@ -12,7 +12,7 @@ import type { Result } from '../cni/types';
 import { formatIP, parseCidr, parseIP, type Family } from '../ip';
 import { NetlinkWatch, RTMGRP_IPV6_IFADDR, eventIndex } from './netlink-watch';
 import { writeSysctls, type SysctlWrite } from './sysctl';
-import { checkRouteGateways, maskedDst } from './route-check';
+import { IPV6_MIN_MTU, Ipv6MtuError, checkRouteGateways, maskedDst } from './route-check';
 
 /** The reference's `dadSettleTimeout`. */
 export const DAD_SETTLE_TIMEOUT_MS = 5000;
@@ -57,6 +57,8 @@ export async function configureIface(h: NetlinkHandle, ifName: string, result: R
     if (gw && !gateways.has(gw.family)) gateways.set(gw.family, formatIP(gw));
   }
   checkRouteGateways(result, addrs.map((a) => parseCidr(a.cidr)!), ifName);
+  const v6 = addrs.find((a) => a.family === 6);
+  if (v6 && link.mtu < IPV6_MIN_MTU) throw new Ipv6MtuError(ifName, link.mtu, v6.cidr);
   if (addrs.some((a) => a.family === 6)) writeSysctls(opts.ns, ipv6Sysctls(ifName));
 
   for (const a of addrs) {

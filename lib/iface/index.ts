@@ -14,4 +14,4 @@ export { NetlinkWatch, eventIndex, RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_
 export { attachmentAlias, linkSetAlias } from './link-alias';
 export { openCniNetns, openSandbox, type Sandbox } from './sandbox';
 export { addressMismatch, subnetRouteMismatch, routeMismatch, canonicalCidr } from './check-net';
-export { checkRouteGateways, maskedDst, UnreachableGatewayError } from './route-check';
+export { checkRouteGateways, maskedDst, IPV6_MIN_MTU, Ipv6MtuError, UnreachableGatewayError } from './route-check';

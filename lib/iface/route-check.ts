@@ -49,3 +49,14 @@ export function maskedDst(dst: Cidr): string {
 function maskedText(c: Cidr): string {
   return formatCidr({ ip: { family: c.ip.family, value: networkOf(c) }, prefix: c.prefix });
 }
+
+/** IPV6_MIN_MTU: the kernel drops a device's IPv6 configuration below it (addrconf_notify). */
+export const IPV6_MIN_MTU = 1280;
+
+/** An interface whose MTU is too small for the IPv6 address it is to get. */
+export class Ipv6MtuError extends Error {
+  constructor(ifName: string, mtu: number, address: string) {
+    super(`invalid config: /mtu: interface ${JSON.stringify(ifName)} has MTU ${mtu}, below ${IPV6_MIN_MTU}, the least IPv6 allows, so it cannot take IPv6 address ${address} (the kernel removes its IPv6 configuration)`);
+    this.name = 'Ipv6MtuError';
+  }
+}

@@ -26,6 +26,8 @@ export const BridgeCode = {
 const BY_NAME: Record<string, number> = {
   // A route of the IPAM result the interface cannot reach: the config's (or the IPAM's) fault.
   UnreachableGatewayError: CniCode.InvalidNetworkConfig,
+  // An MTU below 1280 with an IPv6 address: the kernel drops the device's IPv6 configuration.
+  Ipv6MtuError: CniCode.InvalidNetworkConfig,
   InterfaceExistsError: BridgeCode.InterfaceExists,
   NotABridgeError: BridgeCode.NotABridge,
   AddressConflictError: BridgeCode.AddressConflict,

@@ -73,6 +73,15 @@ describe('DEL with an invalid config, ADD with a bad name or netns (built execut
       assert.deepEqual(leases(dataDir, 'brnet'), []);
     });
 
+    it('ADD with mtu 1000 and an IPv6 range: code 7 naming /mtu (the kernel drops IPv6 below 1280), nothing left', async () => {
+      const r = await call('ADD', bridgeConf('1.1.0', dataDir, { mtu: 1000 }, { subnet: undefined, ranges: [[{ subnet: '2001:db8:77::/64' }]] }));
+      assert.equal(r.json?.code, 7, r.stdout);
+      assert.match(r.json.msg, /^invalid config: \/mtu: .*below 1280/);
+      assert.deepEqual(veths(ns.host), []);
+      assert.deepEqual([...links(ns.container).keys()], ['lo']);
+      assert.deepEqual(leases(dataDir, 'brnet'), []);
+    });
+
     it('ADD with a route dst with host bits: the route is installed as its network', async () => {
       const r = ok(await call('ADD', bridgeConf('1.1.0', dataDir, {}, { routes: [{ dst: '10.9.2.3/16' }] })));
       assert.deepEqual(r.json.routes, [{ dst: '10.9.0.0/16' }]);
