@@ -2,7 +2,7 @@
  * `-o key=value` of `network create`, checked as Docker's bridge and macvlan drivers check them. Keys
  * berth does not know are kept (Docker stores them too) and shown by inspect.
  */
-import { validateIfName } from '../../cni/env';
+import { validateNewIfName } from '../../cni/env';
 import { parseBoolOption, bridgeNameOf } from './network-conflist';
 import { NetworkError, OPT_BRIDGE_NAME, OPT_IP_MASQUERADE, OPT_MACVLAN_MODE, OPT_MTU, OPT_PARENT, type NetworkInfo } from './types';
 
@@ -46,7 +46,8 @@ export function checkOptions(net: NetworkInfo, others: readonly NetworkInfo[]): 
 
 function ifName(name: string, option: string): void {
   try {
-    validateIfName(name, option);
+    // Names berth will create (a bridge) or put a macvlan on: what the kernel takes as given.
+    validateNewIfName(name, option);
   } catch (err) {
     throw new NetworkError((err as Error).message, 'invalid');
   }
