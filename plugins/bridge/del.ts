@@ -35,7 +35,10 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
     // Let it run up to the RTM_DELLINK now on its pool thread: what follows is synchronous work.
     await new Promise((resolve) => setImmediate(resolve));
     const keys = { network: conf.network, containerId: args.containerID, ifname: args.ifName };
-    if (conf.ipMasq && conf.ipamType !== '') await attempt(() => firewall().teardownIpMasq(keys));
+    // prevResult's addresses, when given, tell which of the reference's masquerade rules (which name
+    // no interface) are this attachment's; ours name it.
+    const ips = args.config.prevResult?.ips?.map((i) => i.address);
+    if (conf.ipMasq && conf.ipamType !== '') await attempt(() => firewall().teardownIpMasq(keys, ips ? { ips } : {}));
     if (conf.macspoofchk) await attempt(() => firewall().teardownSpoofCheck(keys));
     if (conf.ipamType !== '') await attempt(() => runIpamDel(conf.ipamType, args));
     await attempt(() => linkGone);
