@@ -12,5 +12,6 @@ export { ensureGateway, AddressConflictError, type GatewayOutcome } from './gate
 export { waitPortReady, portReady, PortDownError, PORT_UP_TIMEOUT_MS } from './link-state';
 export { NetlinkWatch, eventIndex, RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, type WatchOptions } from './netlink-watch';
 export { attachmentAlias, linkSetAlias } from './link-alias';
+export { attachmentVethName } from './veth-name';
 export { openSandbox, type Sandbox } from './sandbox';
 export { addressMismatch, subnetRouteMismatch, routeMismatch, canonicalCidr } from './check-net';

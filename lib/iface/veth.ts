@@ -27,6 +27,8 @@ export interface VethOptions {
   readonly hostUp?: boolean;
   /** Host name generator (tests); default `veth` + 8 random hex digits, as the reference names them. */
   readonly hostName?: () => string;
+  /** The host name tried first (attachmentVethName); the generator's names follow if it is taken. */
+  readonly hostNameFirst?: string;
 }
 
 /** Both ends, as the kernel reports them after creation. */
@@ -63,8 +65,8 @@ export function randomVethName(): string {
 
 /**
  * Creates the pair from `host` (a handle in the host netns). EEXIST names no culprit, so it is
- * looked into: the container name taken is InterfaceExistsError; otherwise another attachment holds
- * the random host name and a new one is drawn (up to 10 times).
+ * looked into: the container name taken is InterfaceExistsError; otherwise another link holds the
+ * host name and a random one is drawn (up to 10 attempts in all).
  * @throws {InterfaceExistsError} CNI_IFNAME exists in the container netns
  * @throws {NetlinkError} any other refusal (an MTU out of range, a multicast MAC, ...)
  */
@@ -73,7 +75,7 @@ export async function setupVeth(host: NetlinkHandle, opts: VethOptions): Promise
   const mtu = opts.mtu ? opts.mtu : undefined;
   let lastErr: unknown;
   for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
-    const hostName = nextName();
+    const hostName = attempt === 0 && opts.hostNameFirst !== undefined ? opts.hostNameFirst : nextName();
     try {
       await linkAdd(host, {
         kind: 'veth',

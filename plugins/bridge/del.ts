@@ -30,7 +30,7 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
   };
   const host = NetlinkHandle.open();
   try {
-    const linkGone = removeLinks(host, args, conf.network);
+    const linkGone = removeLinks(host, args, conf);
     linkGone.catch(() => undefined); // observed now, awaited below
     // Let it run up to the RTM_DELLINK now on its pool thread: what follows is synchronous work.
     await new Promise((resolve) => setImmediate(resolve));
@@ -54,10 +54,14 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
 }
 
 /**
- * Deletes the container interface in CNI_NETNS; without a netns (empty, or its path gone while a
- * process may still hold it) deletes the host veth tagged for this attachment instead.
+ * Deletes the container interface in CNI_NETNS (which takes its host peer along), then the host veth
+ * of this attachment wherever the container end went: renamed by the kernel (an `eth%d` template),
+ * renamed or moved by the container, or out of reach (CNI_NETNS empty, or its path gone while a
+ * process still holds the netns). The host veth is looked up by its own name first; every link is
+ * scanned for its alias only when the container side had nothing to delete.
  */
-async function removeLinks(host: NetlinkHandle, args: CmdArgs, network: string): Promise<void> {
+async function removeLinks(host: NetlinkHandle, args: CmdArgs, conf: { network: string; bridge: string }): Promise<void> {
+  let deleted = false;
   if (args.netns !== '') {
     let ns;
     try {
@@ -72,23 +76,27 @@ async function removeLinks(host: NetlinkHandle, args: CmdArgs, network: string):
           if (isLinkNotFound(err)) return undefined;
           throw err;
         });
-        if (link) await deleteIgnoringMissing(ctr, link.index);
-        return;
+        if (link) deleted = await deleteIgnoringMissing(ctr, link.index);
       } finally {
         ctr.close();
         ns.close();
       }
     }
   }
-  for (const veth of await findHostVeths(host, network, args.containerID, args.ifName, args.config.prevResult)) {
+  const bridge = await linkByName(host, conf.bridge).catch(() => undefined);
+  const opts = { prev: args.config.prevResult, bridgeIndex: bridge?.index, scan: !deleted };
+  for (const veth of await findHostVeths(host, conf.network, args.containerID, args.ifName, opts)) {
     await deleteIgnoringMissing(host, veth.index);
   }
 }
 
-async function deleteIgnoringMissing(h: NetlinkHandle, index: number): Promise<void> {
+/** Deletes a link; true when it was there to delete. */
+async function deleteIgnoringMissing(h: NetlinkHandle, index: number): Promise<boolean> {
   try {
     await linkDel(h, index);
+    return true;
   } catch (err) {
     if (!isLinkNotFound(err)) throw err;
+    return false;
   }
 }
