@@ -5,7 +5,7 @@
  */
 export { writeSysctls, readSysctl, sysctlPath, SysctlError, type SysctlWrite } from './sysctl';
 export { enableIpForward, IP_FORWARD_KEYS } from './ip-forward';
-export { configureIface, settleAddresses, DAD_SETTLE_TIMEOUT_MS, type ConfigureIfaceOptions } from './configure-iface';
+export { configureIface, IfaceConfigError, settleAddresses, DAD_SETTLE_TIMEOUT_MS, type ConfigureIfaceOptions } from './configure-iface';
 export { setupVeth, randomVethName, InterfaceExistsError, type VethOptions, type VethPair } from './veth';
 export { ensureBridge, NotABridgeError, type BridgeOptions } from './ensure-bridge';
 export { ensureGateway, AddressConflictError, type GatewayOutcome } from './gateway';

@@ -12,7 +12,7 @@ import { loadOverlayConfig } from './config';
 import { bridgeConfFor, delegateStdin, DELEGATE_TYPE } from './delegate-conf';
 import { firewall } from './firewall';
 import { leaseExpired, readLeaseFile } from './lease-file';
-import { alreadyAttached, noLease } from './errors';
+import { alreadyAttached, noLease, toOverlayError } from './errors';
 import { findScratch, removeScratch, scratchPath, writeScratch } from './scratch';
 import { failPoint } from './add-steps';
 
@@ -60,6 +60,6 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
     return result;
   } catch (err) {
     await undo.unwind();
-    throw err;
+    throw toOverlayError(err);
   }
 }
