@@ -15,6 +15,13 @@ const T = `inet ${NFT_MASQ_TABLE}`;
 const TABLE_COMMENT = 'Masquerading for plugins from github.com/containernetworking/plugins';
 const CHAIN_COMMENT = 'Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet';
 
+/** The rules of `postrouting`, as the reference writes them on every setup. */
+const POSTROUTING_RULES = [
+  `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`,
+  `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
+  `add rule ${T} postrouting goto ${NFT_MASQ_CHAIN}`,
+];
+
 /** A rule as `nft -j list` reports it: enough to delete it (handle) and to know whose it is (comment). */
 export interface NftRule {
   readonly chain: string;
@@ -52,9 +59,7 @@ export function nftSetupScript(
     // knftables writes the named priority `srcnat` as its number for the inet family.
     `add chain ${T} postrouting { type nat hook postrouting priority 100 ; }`,
     `flush chain ${T} postrouting`,
-    `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`,
-    `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
-    `add rule ${T} postrouting goto ${NFT_MASQ_CHAIN}`,
+    ...POSTROUTING_RULES,
     ...stale.map((h) => `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${h}`),
   ];
   for (const cidr of cidrs) {
@@ -90,22 +95,23 @@ function outermost(cidrs: readonly Cidr[]): Cidr[] {
  * When no other attachment's rule would be left, it removes the whole table too: ADD created it, and
  * nothing of an ADD may outlive its DEL (the reference leaves the table and both chains behind
  * forever). That decision is made on a listing, so the transaction carries its own proof that the
- * listing is still true when the kernel applies it: it deletes every `postrouting` rule by handle
- * before deleting the table. Every ADD (ours and the reference's) flushes and rewrites `postrouting`
- * in the transaction that adds its rule, and nft never reuses a handle, so an ADD that commits between
- * our listing and our transaction makes one of those deletes fail, and the whole transaction with it
- * (the caller then lists again). A table holding anything else (a set, another chain) is someone
- * else's too and stays.
+ * listing is still true when the kernel applies it: it deletes every `postrouting` rule it saw by
+ * handle, and nft never reuses a handle. Every ADD (ours and the reference's) flushes and rewrites
+ * `postrouting` in the transaction that adds its rule, and so does every removal that keeps the
+ * table (deleting the rules it saw, then writing them afresh): `postrouting`'s handles are a version
+ * of the table. A concurrent ADD, or a concurrent DEL that left the table to us, thus makes our
+ * transaction fail whole, and the caller lists again (without this, two DELs of the last two
+ * attachments could each see the other's rule and leave an empty table). A table holding anything
+ * else (a set, another chain) is someone else's too and stays.
  */
 export function nftRemoveScript(table: NftTable, pick: (r: NftRule) => boolean): string | undefined {
   const checks = table.rules.filter((r) => r.chain === NFT_MASQ_CHAIN);
   const doomed = checks.filter(pick).map((r) => r.handle);
-  const lines = doomed.map((h) => `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${h}`);
-  const witnesses = table.rules.filter((r) => r.chain === 'postrouting').map((r) => r.handle);
+  const witnesses = table.rules.filter((r) => r.chain === 'postrouting').map((r) => `delete rule ${T} postrouting handle ${r.handle}`);
   const onlyOurs = table.others === 0 && [...table.chains].every((c) => c === NFT_MASQ_CHAIN || c === 'postrouting');
-  if (checks.length === doomed.length && onlyOurs && witnesses.length > 0) {
-    lines.push(...witnesses.map((h) => `delete rule ${T} postrouting handle ${h}`), `delete table ${T}`);
-  }
+  const lines = doomed.map((h) => `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${h}`);
+  if (checks.length === doomed.length && onlyOurs && witnesses.length > 0) lines.push(...witnesses, `delete table ${T}`);
+  else if (lines.length > 0 && witnesses.length > 0) lines.push(...witnesses, ...POSTROUTING_RULES);
   return lines.length === 0 ? undefined : lines.join('\n') + '\n';
 }
 

@@ -70,9 +70,16 @@ describe('lib/firewall/nftables', () => {
     const b = nftComment('net1', 'net1', 'c1');
     const mine = (r: { comment?: string }) => r.comment?.startsWith(nftInstanceHash('net1', 'eth0', 'c1')) ?? false;
 
-    it('deletes only the picked attachment\'s rules by handle while another attachment is left', () => {
+    /** postrouting's rules deleted by the handles seen, then written afresh: the table's new version. */
+    const rewrite = [
+      `delete rule ${T} postrouting handle 10`, `delete rule ${T} postrouting handle 11`, `delete rule ${T} postrouting handle 12`,
+      `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`, `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
+      `add rule ${T} postrouting goto masq_checks`,
+    ];
+
+    it('deletes only the picked attachment\'s rules while another is left, and rewrites postrouting as proof nothing changed since the listing', () => {
       assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 5, comment: a }, { handle: 6, comment: a }, { handle: 7, comment: b }])), mine),
-        `delete rule ${T} masq_checks handle 5\ndelete rule ${T} masq_checks handle 6\n`);
+        [`delete rule ${T} masq_checks handle 5`, `delete rule ${T} masq_checks handle 6`, ...rewrite, ''].join('\n'));
     });
 
     it('removes the table with the last rule, every postrouting rule deleted by handle first as proof that no ADD came between', () => {
@@ -87,7 +94,7 @@ describe('lib/firewall/nftables', () => {
 
     it('keeps a table that holds anything else, and does nothing when nothing is there', () => {
       const set = { set: { family: 'inet', table: 'cni_plugins_masquerade', name: 'x', type: 'ipv4_addr', handle: 3 } };
-      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 5, comment: a }], [set])), mine), `delete rule ${T} masq_checks handle 5\n`);
+      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 5, comment: a }], [set])), mine), [`delete rule ${T} masq_checks handle 5`, ...rewrite, ''].join('\n'));
       const chain = { chain: { family: 'inet', table: 'cni_plugins_masquerade', name: 'mine', handle: 4 } };
       assert.equal(nftRemoveScript(parseNftTable(table([], [chain])), mine), undefined);
       assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 7, comment: b }])), mine), undefined);
