@@ -13,10 +13,14 @@ import { bridgeConf, leases, nsPath, ok, runPlugin } from './bridge-harness';
 
 const BRIDGE = 'cni-t0';
 
-/** iptables' nat and filter tables of a netns, counters zeroed, banners dropped. */
-function iptables(ns: TestNetns, save: string): string {
-  return execFileSync('ip', ['netns', 'exec', ns.name, save], { encoding: 'utf8' })
-    .split('\n').filter((l) => !l.startsWith('#')).join('\n').replace(/\[\d+:\d+\]/g, '[0:0]');
+/**
+ * Every iptables table of a netns as rules and user chains: banners, table headers, COMMITs and the
+ * built-in chains' default policies are dropped (iptables-nft creates a table with them on first use).
+ */
+function iptables(ns: TestNetns, save: string): string[] {
+  return execFileSync('ip', ['netns', 'exec', ns.name, save], { encoding: 'utf8' }).split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('*') && l !== 'COMMIT' && !/^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ACCEPT /.test(l))
+    .map((l) => l.replace(/\[\d+:\d+\]/g, '[0:0]'));
 }
 
 /**
@@ -86,6 +90,13 @@ describe('plugins/bridge: a failed ADD leaves nothing but the bridge (built exec
       await assertFailsCleanly(conf, 117, msg, { PATH: `${fakes}:/usr/sbin:/usr/bin:/sbin:/bin` });
     });
   }
+
+  it('dual stack: the IPv4 masquerade batch applied, the IPv6 one refused: the IPv4 rules are undone too', async () => {
+    const conf = bridgeConf('1.0.0', dataDir, { isGateway: true, ipMasq: true, ipMasqBackend: 'iptables' },
+      { subnet: undefined, ranges: [[{ subnet: '10.77.0.0/24' }], [{ subnet: 'fd77::/64' }]] });
+    fs.writeFileSync(path.join(fakes, 'ip6tables-restore'), '#!/bin/sh\necho "ip6tables-restore: line 2 failed" >&2\nexit 1\n', { mode: 0o755 });
+    await assertFailsCleanly(conf, 117, /^ip6tables-restore -w 5 --noflush: exit status 1/, { PATH: `${fakes}:/usr/sbin:/usr/bin:/sbin:/bin` });
+  });
 
   it('a step after the nftables masquerade fails: its rule, chains and table are undone too', async () => {
     const conf = bridgeConf('1.0.0', dataDir, { isGateway: true, ipMasq: true, ipMasqBackend: 'nftables' });
