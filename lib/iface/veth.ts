@@ -4,7 +4,7 @@
  * (VETH_INFO_PEER + IFLA_NET_NS_FD), so no thread switches namespace and nothing is ever renamed.
  */
 import fs from 'node:fs';
-import { NetlinkError, isLinkNotFound, linkAdd, linkByName, type NetlinkHandle, type VethLink } from '../netlink';
+import { NetlinkError, isLinkNotFound, linkAdd, linkByName, linkDel, type NetlinkHandle, type VethLink } from '../netlink';
 import type { Netns } from '../netns';
 
 /** How often a fresh random host name is tried when the last one was taken (the reference's count). */
@@ -91,8 +91,15 @@ export async function setupVeth(host: NetlinkHandle, opts: VethOptions): Promise
       lastErr = err;
       continue;
     }
-    const [hostLink, containerLink] = [await linkByName(host, hostName), await linkByName(opts.container, opts.ifName)];
-    return { host: hostLink as VethLink, container: containerLink as VethLink };
+    try {
+      const [hostLink, containerLink] = [await linkByName(host, hostName), await linkByName(opts.container, opts.ifName)];
+      return { host: hostLink as VethLink, container: containerLink as VethLink };
+    } catch (err) {
+      // The caller has nothing to undo yet: the pair is ours to delete (deleting one end takes both).
+      // Seen with a name template (`eth%d`): the kernel names the container end itself.
+      await linkDel(host, hostName).catch(() => undefined);
+      throw err;
+    }
   }
   throw new Error(`failed to find a unique veth name after ${NAME_ATTEMPTS} attempts`, { cause: lastErr });
 }
