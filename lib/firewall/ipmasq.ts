@@ -2,12 +2,15 @@
  * Per-attachment masquerade (the bridge's `ipMasq`), over either netfilter front end, compatible with
  * the reference's `SetupIPMasqForNetworks` / `TeardownIPMasqForNetworks` / `GCIPMasqForNetwork`.
  * Everything is keyed by (network, container ID, ifname): teardown and GC need no address, no netns
- * and no prevResult, which closes the reference's leak when DEL comes without CNI_NETNS.
+ * and no prevResult, which closes the reference's leak when DEL comes without CNI_NETNS. Both backends
+ * keep each interface's rules apart, so removing one interface of a container leaves its others'
+ * masquerading intact, and the last one's removal leaves nothing (no chain, no table).
  */
 import { CniCode, CniError } from '../cni/errors';
-import { parseCidr, type Cidr, type Family } from '../ip';
+import { formatIP, parseCidr, type Cidr, type Family } from '../ip';
 import { formatChainName, nftInstanceHash, parseNftComment } from './names';
-import { listIptablesMasq, removeIptablesChains, setupIptablesMasq } from './iptables';
+import { listIptablesMasq, removeIptablesMasq, setupIptablesMasq } from './iptables';
+import type { MasqRemoval } from './iptables-remove';
 import { listNftMasq, nftUsable, removeNftMasq, setupNftMasq, teardownNftMasq } from './nftables';
 import { FirewallError, runFirewall, type FirewallOptions } from './run';
 
@@ -15,7 +18,7 @@ import { FirewallError, runFirewall, type FirewallOptions } from './run';
 export type IpMasqBackend = 'iptables' | 'nftables';
 const BACKENDS: readonly IpMasqBackend[] = ['iptables', 'nftables'];
 
-/** Who the rules belong to. The iptables backend ignores ifname, as the reference does. */
+/** Who the rules belong to. */
 export interface IpMasqAttachment {
   readonly network: string;
   readonly containerId: string;
@@ -38,7 +41,10 @@ export interface IpMasqRequest extends IpMasqAttachment {
 export interface IpMasqEntry {
   readonly backend: IpMasqBackend;
   readonly containerId: string;
-  /** nftables only: the iptables chain is shared by all interfaces of a container. */
+  /**
+   * The interface. Missing for iptables rules the reference (or an older berth) wrote, which name
+   * none: they belong to some interface of the container.
+   */
   readonly ifname?: string;
   /** iptables only: which table (iptables or ip6tables) holds the chain. */
   readonly family?: Family;
@@ -74,7 +80,7 @@ export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpM
   }
   try {
     for (const family of [4, 6] as const) {
-      setupIptablesMasq(family, req.network, req.containerId, cidrs.filter((c) => c.ip.family === family), opts, exclude);
+      setupIptablesMasq(family, req, cidrs.filter((c) => c.ip.family === family), opts, exclude);
     }
     return 'iptables';
   } catch (err) {
@@ -86,24 +92,40 @@ export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpM
 
 /**
  * Removes the attachment's masquerade rules from both backends (the attachment may come from an older
- * configuration or from the reference plugin), IPv4 and IPv6. Missing rules, tables or tools are
- * success; every backend is tried before the first error is reported.
+ * configuration or from the reference plugin), IPv4 and IPv6; what the container's other interfaces
+ * use stays. Missing rules, tables or tools are success; every backend is tried before the first
+ * error is reported. `ips` (`ip/prefix`, e.g. from prevResult) narrows which of the reference's
+ * iptables rules, which name no interface, are this attachment's; without them, they all are unless
+ * the attachment has rules of its own.
  */
-export function teardownIpMasq(att: IpMasqAttachment, opts: FirewallOptions & { backends?: readonly IpMasqBackend[] } = {}): void {
-  const chain = new Set([formatChainName(att.network, att.containerId)]);
+export function teardownIpMasq(
+  att: IpMasqAttachment, opts: FirewallOptions & { backends?: readonly IpMasqBackend[]; ips?: readonly string[] } = {},
+): void {
+  const chain = formatChainName(att.network, att.containerId);
+  const sources = (family: Family): MasqRemoval['legacy'] => {
+    const cidrs = (opts.ips ?? []).map(parseCidr).filter((c): c is Cidr => c !== undefined && c.ip.family === family);
+    return opts.ips === undefined ? 'unless-owned' : new Set(cidrs.map((c) => `${formatIP(c.ip)}/${family === 4 ? 32 : 128}`));
+  };
   bestEffort(opts.backends ?? BACKENDS, opts, {
-    iptables: () => [4, 6].forEach((f) => removeIptablesChains(f as Family, chain, opts)),
+    iptables: () => [4, 6].forEach((f) => removeIptablesMasq(f as Family, new Map([[chain, { ifnames: (i) => i === att.ifname, legacy: sources(f as Family) }]]), opts)),
     nftables: () => teardownNftMasq(att.network, att.ifname, att.containerId, opts),
   });
 }
 
-/** Lists the attachments of `network` that have masquerade rules, in both backends. */
+/**
+ * Lists the attachments of `network` that have masquerade rules, in both backends: an iptables chain
+ * gives one entry per interface with rules of its own, and one without ifname for the reference's.
+ */
 export function listIpMasq(network: string, opts: FirewallOptions = {}): IpMasqEntry[] {
   const out: IpMasqEntry[] = [];
   bestEffort(BACKENDS, opts, {
     iptables: () => {
       for (const family of [4, 6] as const) {
-        for (const c of listIptablesMasq(family, network, opts)) out.push({ backend: 'iptables', containerId: c.containerId, family, key: c.chain });
+        for (const c of listIptablesMasq(family, network, opts)) {
+          const base = { backend: 'iptables', containerId: c.containerId, family, key: c.chain } as const;
+          for (const ifname of c.ifnames) out.push({ ...base, ifname });
+          if (c.unattributed) out.push(base);
+        }
       }
     },
     nftables: () => {
@@ -115,17 +137,28 @@ export function listIpMasq(network: string, opts: FirewallOptions = {}): IpMasqE
 
 /**
  * GC: removes the masquerade rules of `network` whose attachment is not in `valid` (the runtime's
- * `cni.dev/valid-attachments`), and returns what it removed. An iptables chain is kept while any
- * interface of its container is valid, since the chain is per container.
+ * `cni.dev/valid-attachments`), and returns what it removed. In a shared iptables chain each
+ * interface's rules go or stay on their own; the reference's, which name no interface, stay while any
+ * interface of their container is valid.
  */
 export function gcIpMasq(network: string, valid: readonly Omit<IpMasqAttachment, 'network'>[], opts: FirewallOptions = {}): IpMasqEntry[] {
-  const keep = new Set<string>();
-  for (const v of valid) keep.add(formatChainName(network, v.containerId)).add(nftInstanceHash(network, v.ifname, v.containerId));
-  const stale = listIpMasq(network, opts).filter((e) => !keep.has(e.key));
+  const validIfs = new Set(valid.map((v) => `${v.containerId}\0${v.ifname}`));
+  const validCids = new Set(valid.map((v) => v.containerId));
+  const keepNft = new Set(valid.map((v) => nftInstanceHash(network, v.ifname, v.containerId)));
+  const stale = listIpMasq(network, opts).filter((e) => {
+    if (e.backend === 'nftables') return !keepNft.has(e.key);
+    return e.ifname === undefined ? !validCids.has(e.containerId) : !validIfs.has(`${e.containerId}\0${e.ifname}`);
+  });
   bestEffort(BACKENDS, opts, {
     iptables: () => {
       for (const family of [4, 6] as const) {
-        removeIptablesChains(family, new Set(stale.filter((e) => e.family === family).map((e) => e.key)), opts);
+        const chains = new Map<string, MasqRemoval>();
+        for (const e of stale.filter((x) => x.backend === 'iptables' && x.family === family)) {
+          const ifs = new Set(stale.filter((x) => x.key === e.key && x.family === family && x.ifname !== undefined).map((x) => x.ifname!));
+          const legacy = stale.some((x) => x.key === e.key && x.family === family && x.ifname === undefined);
+          chains.set(e.key, { ifnames: (i) => ifs.has(i), legacy });
+        }
+        removeIptablesMasq(family, chains, opts);
       }
     },
     nftables: () => {

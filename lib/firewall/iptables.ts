@@ -1,18 +1,23 @@
 /**
- * The iptables masquerade backend, rule for rule the reference's (`pkg/ip/ipmasq_iptables_linux.go`),
- * in table nat, one chain per (network, container ID):
+ * The iptables masquerade backend, in the reference's chain (`pkg/ip/ipmasq_iptables_linux.go`): table
+ * nat, one chain per (network, container ID), shared by the container's interfaces on the network:
  *
  *     -A POSTROUTING -s <ip>/32 -m comment --comment "<c>" -j CNI-<hash>
- *     -A CNI-<hash> -d <subnet> -m comment --comment "<c>" -j ACCEPT
+ *     -A CNI-<hash> -s <ip>/32 -d <subnet> -m comment --comment "if: \"<ifname>\" <c>" -j ACCEPT
  *     -A CNI-<hash> ! -d 224.0.0.0/4 -m comment --comment "<c>" -j MASQUERADE
  *
- * Each change is one iptables-restore --noflush batch per family. Unlike the reference, teardown needs
- * no IP: it finds the jumps by their target chain, so DEL without a netns or prevResult still cleans up.
+ * The jump and the MASQUERADE are the reference's, byte for byte, so its DEL (which deletes the jump by
+ * its exact spec, then empties and deletes the chain) removes ours. The ACCEPTs are per interface
+ * (the reference's have no `-s` and no `if:`), so one interface's DEL removes its own rules only and
+ * the chain goes with the last one (iptables-remove.ts). Each change is one iptables-restore --noflush
+ * batch per family. Teardown needs no IP: the rules are found by comment and by source, so DEL without
+ * a netns or prevResult still cleans up.
  */
 import { formatIP, networkOf, type Cidr, type Family } from '../ip';
-import { formatChainName, formatComment, parseComment } from './names';
+import { formatAttachmentComment, formatChainName, formatComment, parseComment } from './names';
 import { argAfter, parseSave, ruleLine, sameArgs, type SavedTable } from './iptables-save';
-import { FirewallError, retryOnce, runFirewall, type FirewallOptions } from './run';
+import { hasUnattributed, masqChainRules, masqRemovalLines, type MasqRemoval } from './iptables-remove';
+import { FirewallError, retryRaces, runFirewall, type FirewallOptions } from './run';
 
 const TABLE = 'nat';
 const POSTROUTING = 'POSTROUTING';
@@ -37,24 +42,43 @@ export interface IptablesMasqChain {
   readonly family: Family;
   readonly chain: string;
   readonly containerId: string;
+  /** The interfaces with rules of their own in the chain. */
+  readonly ifnames: readonly string[];
+  /** True when it also serves interfaces the reference (or an older berth) added, whose names it lacks. */
+  readonly unattributed: boolean;
+}
+
+/** Who one attachment's rules are for. */
+export interface IptablesOwner {
+  readonly network: string;
+  readonly containerId: string;
+  readonly ifname: string;
+}
+
+/** xt_comment's limit, applied as iptables-nft would apply it. */
+function cutComment(comment: string): string {
+  const bytes = Buffer.from(comment, 'utf8');
+  return bytes.length <= XT_MAX_COMMENT ? comment : bytes.subarray(0, XT_MAX_COMMENT).toString('utf8');
 }
 
 /**
- * The rules one attachment needs in one family, as argument lists (iptables-save's own order).
- * `exclude` adds an ACCEPT for each further destination that must keep its source address (the
- * overlay's cluster CIDR), after the subnets' own.
+ * The rules one attachment needs in one family, as argument lists (iptables-save's own order): per
+ * address, an ACCEPT of its own subnet and of each `exclude` destination (the overlay's cluster CIDR)
+ * from that address, then the shared MASQUERADE, then the jumps.
  */
-export function masqRuleArgs(family: Family, chain: string, comment: string, cidrs: readonly Cidr[], exclude: readonly Cidr[] = []) {
-  const bytes = Buffer.from(comment, 'utf8');
-  const cut = bytes.length <= XT_MAX_COMMENT ? comment : bytes.subarray(0, XT_MAX_COMMENT).toString('utf8');
-  const c = ['-m', 'comment', '--comment', cut];
+export function masqRuleArgs(family: Family, chain: string, owner: IptablesOwner, cidrs: readonly Cidr[], exclude: readonly Cidr[] = []) {
+  const shared = ['-m', 'comment', '--comment', cutComment(formatComment(owner.network, owner.containerId))];
+  const own = ['-m', 'comment', '--comment', cutComment(formatAttachmentComment(owner.network, owner.containerId, owner.ifname))];
+  const host = (cidr: Cidr) => `${formatIP(cidr.ip)}/${family === 4 ? 32 : 128}`;
   const accepts: string[][] = [];
-  for (const cidr of [...cidrs, ...exclude.filter((x) => x.ip.family === family)]) {
-    const rule = ['-d', `${formatIP({ family, value: networkOf(cidr) })}/${cidr.prefix}`, ...c, '-j', 'ACCEPT'];
-    if (!accepts.some((a) => sameArgs(a, rule))) accepts.push(rule);
+  for (const cidr of cidrs) {
+    for (const dst of [cidr, ...exclude.filter((x) => x.ip.family === family)]) {
+      const rule = ['-s', host(cidr), '-d', `${formatIP({ family, value: networkOf(dst) })}/${dst.prefix}`, ...own, '-j', 'ACCEPT'];
+      if (!accepts.some((a) => sameArgs(a, rule))) accepts.push(rule);
+    }
   }
-  const masquerade = ['!', '-d', FAMILY[family].multicast, ...c, '-j', 'MASQUERADE'];
-  const jumps = cidrs.map((cidr) => ['-s', `${formatIP(cidr.ip)}/${family === 4 ? 32 : 128}`, ...c, '-j', chain]);
+  const masquerade = ['!', '-d', FAMILY[family].multicast, ...shared, '-j', 'MASQUERADE'];
+  const jumps = cidrs.map((cidr) => ['-s', host(cidr), ...shared, '-j', chain]);
   return { accepts, masquerade, jumps };
 }
 
@@ -65,10 +89,10 @@ export function masqRuleArgs(family: Family, chain: string, comment: string, cid
  * means nothing is. ACCEPTs added to a chain that already masquerades go first, where they take effect.
  */
 export function iptablesSetupScript(
-  saved: SavedTable | undefined, family: Family, network: string, containerId: string, cidrs: readonly Cidr[], exclude: readonly Cidr[] = [],
+  saved: SavedTable | undefined, family: Family, owner: IptablesOwner, cidrs: readonly Cidr[], exclude: readonly Cidr[] = [],
 ): string | undefined {
-  const chain = formatChainName(network, containerId);
-  const { accepts, masquerade, jumps } = masqRuleArgs(family, chain, formatComment(network, containerId), cidrs, exclude);
+  const chain = formatChainName(owner.network, owner.containerId);
+  const { accepts, masquerade, jumps } = masqRuleArgs(family, chain, owner, cidrs, exclude);
   const has = (ch: string, args: string[]) => saved?.rules.some((r) => r.chain === ch && sameArgs(r.args, args)) ?? false;
   const lines: string[] = [];
   if (!saved?.chains.has(chain)) lines.push(`-N ${chain}`);
@@ -80,16 +104,11 @@ export function iptablesSetupScript(
 }
 
 /**
- * The batch that removes `chains` and every rule that jumps to them, whatever its source address (so
- * the legacy `-s <ip/prefix>` form and duplicates go too), or undefined when none of it exists.
+ * The batch carrying out `removal` on each chain of `chains` (see iptables-remove.ts), or undefined
+ * when none of it exists.
  */
-export function iptablesTeardownScript(saved: SavedTable, chains: ReadonlySet<string>): string | undefined {
-  const lines: string[] = [];
-  for (const r of saved.rules) {
-    const target = argAfter(r.args, '-j', '-g');
-    if (target !== undefined && chains.has(target) && !chains.has(r.chain)) lines.push(`-D ${r.chain} ${r.spec}`);
-  }
-  for (const chain of chains) if (saved.chains.has(chain)) lines.push(`-F ${chain}`, `-X ${chain}`);
+export function iptablesTeardownScript(saved: SavedTable, chains: ReadonlyMap<string, MasqRemoval>): string | undefined {
+  const lines = [...chains].flatMap(([chain, removal]) => masqRemovalLines(saved, chain, removal));
   return lines.length === 0 ? undefined : batch(lines);
 }
 
@@ -104,8 +123,9 @@ export function iptablesMasqChains(saved: SavedTable, family: Family, network: s
     const parsed = parseComment(argAfter(r.args, '--comment') ?? '');
     if (!parsed || parsed.network !== network) continue;
     const chain = formatChainName(network, parsed.containerId);
-    if ((r.chain === chain || argAfter(r.args, '-j', '-g') === chain) && saved.chains.has(chain)) {
-      found.set(chain, { family, chain, containerId: parsed.containerId });
+    if ((r.chain === chain || argAfter(r.args, '-j', '-g') === chain) && saved.chains.has(chain) && !found.has(chain)) {
+      const rules = masqChainRules(saved, chain);
+      found.set(chain, { family, chain, containerId: parsed.containerId, ifnames: [...rules.owned.keys()], unattributed: hasUnattributed(rules) || rules.owned.size === 0 });
     }
   }
   return [...found.values()];
@@ -116,26 +136,27 @@ export function iptablesMasqChains(saved: SavedTable, family: Family, network: s
  * traffic to `exclude` (and to the addresses' own subnets) keeps its source address.
  */
 export function setupIptablesMasq(
-  family: Family, network: string, containerId: string, cidrs: readonly Cidr[], opts: FirewallOptions = {}, exclude: readonly Cidr[] = [],
+  family: Family, owner: IptablesOwner, cidrs: readonly Cidr[], opts: FirewallOptions = {}, exclude: readonly Cidr[] = [],
 ): void {
   if (cidrs.length === 0) return;
   const { restore } = FAMILY[family];
   try {
     // A new attachment, the usual case, costs one process; anything else reads the table first.
-    runFirewall(restore, RESTORE_ARGS, iptablesSetupScript(undefined, family, network, containerId, cidrs, exclude)!, opts);
+    runFirewall(restore, RESTORE_ARGS, iptablesSetupScript(undefined, family, owner, cidrs, exclude)!, opts);
   } catch (err) {
     if (err instanceof FirewallError && err.notFound) throw err;
-    retryOnce(() => {
-      const script = iptablesSetupScript(save(family, opts), family, network, containerId, cidrs, exclude);
+    // A concurrent DEL may remove the chain between our read and our batch: read again then.
+    retryRaces(() => {
+      const script = iptablesSetupScript(save(family, opts), family, owner, cidrs, exclude);
       if (script !== undefined) runFirewall(restore, RESTORE_ARGS, script, opts);
     });
   }
 }
 
-/** Removes the chains of one family named in `chains` and the rules jumping to them. Missing is fine. */
-export function removeIptablesChains(family: Family, chains: ReadonlySet<string>, opts: FirewallOptions = {}): void {
+/** Carries out the removals of `chains` in one family, in one batch. Missing is fine. */
+export function removeIptablesMasq(family: Family, chains: ReadonlyMap<string, MasqRemoval>, opts: FirewallOptions = {}): void {
   if (chains.size === 0) return;
-  retryOnce(() => {
+  retryRaces(() => {
     const saved = saveIfUsable(family, opts);
     const script = saved && iptablesTeardownScript(saved, chains);
     if (script !== undefined) runFirewall(FAMILY[family].restore, RESTORE_ARGS, script, opts);

@@ -43,6 +43,23 @@ export function parseComment(comment: string): { network: string; containerId: s
   return { network, containerId };
 }
 
+/**
+ * The comment on one interface's own rules in the shared iptables chain: `if: "<ifname>" name:
+ * "<network>" id: "<containerID>"`. The chain is per (network, container ID) for compatibility, so
+ * only the interface is new information; it goes first, where xt_comment's 255-byte cut can never
+ * reach it (an interface name is at most 15 bytes). The reference empties the chain before deleting
+ * it, so it removes these rules as it removes its own.
+ */
+export function formatAttachmentComment(network: string, containerId: string, ifname: string): string {
+  return `if: ${goQuote(ifname)} ${formatComment(network, containerId)}`;
+}
+
+/** The interface of a comment written by formatAttachmentComment, or undefined for any other. */
+export function parseAttachmentComment(comment: string): string | undefined {
+  const m = /^if: ("(?:[^"\\]|\\.)*")(?: |$)/.exec(comment);
+  return m ? goUnquote(m[1]!) : undefined;
+}
+
 const NAMED_ESCAPES: Record<string, string> = {
   '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\',
 };

@@ -7,13 +7,20 @@
  */
 import { formatIP, lastOf, networkOf, type Cidr } from '../ip';
 import { nftComment, nftInstanceHash, nftNetworkHash, parseNftComment } from './names';
-import { isNoSuchObject, retryOnce, runFirewall, type FirewallOptions } from './run';
+import { isNoSuchObject, retryRaces, runFirewall, type FirewallOptions } from './run';
 
 export const NFT_MASQ_TABLE = 'cni_plugins_masquerade';
 export const NFT_MASQ_CHAIN = 'masq_checks';
 const T = `inet ${NFT_MASQ_TABLE}`;
 const TABLE_COMMENT = 'Masquerading for plugins from github.com/containernetworking/plugins';
 const CHAIN_COMMENT = 'Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet';
+
+/** The rules of `postrouting`, as the reference writes them on every setup. */
+const POSTROUTING_RULES = [
+  `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`,
+  `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
+  `add rule ${T} postrouting goto ${NFT_MASQ_CHAIN}`,
+];
 
 /** A rule as `nft -j list` reports it: enough to delete it (handle) and to know whose it is (comment). */
 export interface NftRule {
@@ -52,9 +59,7 @@ export function nftSetupScript(
     // knftables writes the named priority `srcnat` as its number for the inet family.
     `add chain ${T} postrouting { type nat hook postrouting priority 100 ; }`,
     `flush chain ${T} postrouting`,
-    `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`,
-    `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
-    `add rule ${T} postrouting goto ${NFT_MASQ_CHAIN}`,
+    ...POSTROUTING_RULES,
     ...stale.map((h) => `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${h}`),
   ];
   for (const cidr of cidrs) {
@@ -83,10 +88,51 @@ function outermost(cidrs: readonly Cidr[]): Cidr[] {
   return out;
 }
 
-/** The transaction deleting rules of `masq_checks` by handle, or undefined for none. */
-export function nftDeleteScript(handles: readonly number[]): string | undefined {
-  if (handles.length === 0) return undefined;
-  return handles.map((h) => `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${h}`).join('\n') + '\n';
+/**
+ * The transaction that removes the `masq_checks` rules `pick` selects from a listing of the table
+ * (`nft -j list table inet cni_plugins_masquerade`), or undefined when there is nothing to do.
+ *
+ * When no other attachment's rule would be left, it removes the whole table too: ADD created it, and
+ * nothing of an ADD may outlive its DEL (the reference leaves the table and both chains behind
+ * forever). That decision is made on a listing, so the transaction carries its own proof that the
+ * listing is still true when the kernel applies it: it deletes every `postrouting` rule it saw by
+ * handle, and nft never reuses a handle. Every ADD (ours and the reference's) flushes and rewrites
+ * `postrouting` in the transaction that adds its rule, and so does every removal that keeps the
+ * table (deleting the rules it saw, then writing them afresh): `postrouting`'s handles are a version
+ * of the table. A concurrent ADD, or a concurrent DEL that left the table to us, thus makes our
+ * transaction fail whole, and the caller lists again (without this, two DELs of the last two
+ * attachments could each see the other's rule and leave an empty table). A table holding anything
+ * else (a set, another chain) is someone else's too and stays.
+ */
+export function nftRemoveScript(table: NftTable, pick: (r: NftRule) => boolean): string | undefined {
+  const checks = table.rules.filter((r) => r.chain === NFT_MASQ_CHAIN);
+  const doomed = checks.filter(pick).map((r) => r.handle);
+  const witnesses = table.rules.filter((r) => r.chain === 'postrouting').map((r) => `delete rule ${T} postrouting handle ${r.handle}`);
+  const onlyOurs = table.others === 0 && [...table.chains].every((c) => c === NFT_MASQ_CHAIN || c === 'postrouting');
+  const lines = doomed.map((h) => `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${h}`);
+  if (checks.length === doomed.length && onlyOurs && witnesses.length > 0) lines.push(...witnesses, `delete table ${T}`);
+  else if (lines.length > 0 && witnesses.length > 0) lines.push(...witnesses, ...POSTROUTING_RULES);
+  return lines.length === 0 ? undefined : lines.join('\n') + '\n';
+}
+
+/** The masquerade table as listed: its chains, its rules, and how many other objects (sets, ...) it holds. */
+export interface NftTable {
+  readonly chains: ReadonlySet<string>;
+  readonly rules: readonly NftRule[];
+  readonly others: number;
+}
+
+/** Parses `nft -j list table inet cni_plugins_masquerade`. */
+export function parseNftTable(json: string): NftTable {
+  const doc = JSON.parse(json) as { nftables?: Array<Record<string, { name?: string }>> };
+  const chains = new Set<string>();
+  let others = 0;
+  for (const item of doc.nftables ?? []) {
+    const kind = Object.keys(item)[0];
+    if (kind === 'chain') chains.add(item.chain!.name ?? '');
+    else if (kind !== 'metainfo' && kind !== 'table' && kind !== 'rule') others += 1;
+  }
+  return { chains, rules: parseNftRules(json), others };
 }
 
 /** The rules in the output of `nft -j list ...`. */
@@ -120,7 +166,7 @@ export function setupNftMasq(
   network: string, ifname: string, containerId: string, cidrs: readonly Cidr[], opts: FirewallOptions = {}, exclude: readonly Cidr[] = [],
 ): void {
   const key = nftInstanceHash(network, ifname, containerId);
-  retryOnce(() => {
+  retryRaces(() => {
     const stale = listMasqRules(opts).filter((r) => r.comment?.startsWith(key)).map((r) => r.handle);
     runFirewall('nft', ['-f', '-'], nftSetupScript(network, ifname, containerId, cidrs, stale, exclude), opts);
   });
@@ -132,10 +178,14 @@ export function teardownNftMasq(network: string, ifname: string, containerId: st
   removeNftMasq((r) => r.comment?.startsWith(key) ?? false, opts);
 }
 
-/** Removes the `masq_checks` rules `pick` selects, in one transaction. */
+/**
+ * Removes the `masq_checks` rules `pick` selects, and the table once they were the last, in one
+ * transaction (see nftRemoveScript); a transaction that a concurrent change made fail is recomputed.
+ */
 export function removeNftMasq(pick: (r: NftRule) => boolean, opts: FirewallOptions = {}): void {
-  retryOnce(() => {
-    const script = nftDeleteScript(listMasqRules(opts).filter(pick).map((r) => r.handle));
+  retryRaces(() => {
+    const table = listMasqTable(opts);
+    const script = table && nftRemoveScript(table, pick);
     if (script !== undefined) runFirewall('nft', ['-f', '-'], script, opts);
   });
 }
@@ -143,6 +193,16 @@ export function removeNftMasq(pick: (r: NftRule) => boolean, opts: FirewallOptio
 /** The attachments of `network` that have nftables masquerade rules. */
 export function listNftMasq(network: string, opts: FirewallOptions = {}): NftMasqEntry[] {
   return nftMasqEntries(listMasqRules(opts), network);
+}
+
+/** The masquerade table, or undefined when it does not exist. */
+export function listMasqTable(opts: FirewallOptions = {}): NftTable | undefined {
+  try {
+    return parseNftTable(runFirewall('nft', ['-j', 'list', 'table', 'inet', NFT_MASQ_TABLE], '', opts));
+  } catch (err) {
+    if (isNoSuchObject(err)) return undefined;
+    throw err;
+  }
 }
 
 /** The rules of `masq_checks`; none when the table or chain does not exist yet. */

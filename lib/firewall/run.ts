@@ -126,3 +126,21 @@ export function retryOnce<T>(attempt: () => T): T {
     return attempt();
   }
 }
+
+/** How often retryRaces tries; each failure means another writer changed the table meanwhile. */
+const RACE_ATTEMPTS = 5;
+
+/**
+ * Runs `attempt` until it succeeds, up to 5 times: for a read-decide-write whose batch is built to fail
+ * whole when the table changed since the read (it deletes exactly the rules it saw), so a concurrent
+ * ADD or DEL makes it read again instead of acting on stale facts. The last failure is thrown.
+ */
+export function retryRaces<T>(attempt: () => T): T {
+  for (let i = 1; ; i++) {
+    try {
+      return attempt();
+    } catch (err) {
+      if ((err instanceof FirewallError && err.notFound) || i >= RACE_ATTEMPTS) throw err;
+    }
+  }
+}

@@ -32,13 +32,24 @@ export interface ConfigureIfaceOptions {
 }
 
 /**
+ * The kernel refused an address or route of the IPAM result (a gateway that is not on-link, an
+ * address the interface cannot take): the plugin reports it with a code of its own, not as 999.
+ */
+export class IfaceConfigError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'IfaceConfigError';
+  }
+}
+
+/**
  * Configures `ifName` (in `h`'s netns) from `result`: every `ips[]` entry whose `interface` names it
  * (entries without `interface` are skipped, as in the reference; another index is an error); for the
  * first IPv6 address, IPv6 enabled on lo and the interface and keep_addr_on_down=1; the link brought
  * up; then every `routes[]` entry via its own `gw` or else the first gateway of its family in `ips`,
  * with its priority, table and scope (mtu and advmss are not applied, as in the reference). A route
  * already present (EEXIST) is accepted.
- * @throws {Error} naming the address or route that failed, with the kernel's error as cause
+ * @throws {IfaceConfigError} naming the address or route the kernel refused, with its error as cause
  */
 export async function configureIface(h: NetlinkHandle, ifName: string, result: Result, opts: ConfigureIfaceOptions): Promise<void> {
   if (!result.interfaces?.length) throw new Error('no interfaces to configure');
@@ -66,7 +77,7 @@ export async function configureIface(h: NetlinkHandle, ifName: string, result: R
     try {
       await addrAdd(h, link.index, { cidr: a.cidr, flags });
     } catch (err) {
-      throw new Error(`failed to add IP addr ${a.cidr} to ${JSON.stringify(ifName)}: ${(err as Error).message}`, { cause: err });
+      throw new IfaceConfigError(`failed to add IP addr ${a.cidr} to ${JSON.stringify(ifName)}: ${(err as Error).message}`, err);
     }
   }
   await linkSetUp(h, link.index);
@@ -82,7 +93,7 @@ export async function configureIface(h: NetlinkHandle, ifName: string, result: R
     } catch (err) {
       if (err instanceof NetlinkError && err.code === 'EEXIST') continue;
       const via = gw === undefined ? '' : ` via ${gw}`;
-      throw new Error(`failed to add route '${r.dst}${via} dev ${ifName}': ${(err as Error).message}`, { cause: err });
+      throw new IfaceConfigError(`failed to add route '${r.dst}${via} dev ${ifName}': ${(err as Error).message}`, err);
     }
   }
 }

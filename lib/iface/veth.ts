@@ -4,7 +4,7 @@
  * (VETH_INFO_PEER + IFLA_NET_NS_FD), so no thread switches namespace and nothing is ever renamed.
  */
 import fs from 'node:fs';
-import { NetlinkError, isLinkNotFound, linkAdd, linkByName, type NetlinkHandle, type VethLink } from '../netlink';
+import { NetlinkError, isLinkNotFound, linkAdd, linkByName, linkDel, type NetlinkHandle, type VethLink } from '../netlink';
 import type { Netns } from '../netns';
 
 /** How often a fresh random host name is tried when the last one was taken (the reference's count). */
@@ -27,6 +27,8 @@ export interface VethOptions {
   readonly hostUp?: boolean;
   /** Host name generator (tests); default `veth` + 8 random hex digits, as the reference names them. */
   readonly hostName?: () => string;
+  /** The host name tried first (attachmentVethName); the generator's names follow if it is taken. */
+  readonly hostNameFirst?: string;
 }
 
 /** Both ends, as the kernel reports them after creation. */
@@ -63,8 +65,8 @@ export function randomVethName(): string {
 
 /**
  * Creates the pair from `host` (a handle in the host netns). EEXIST names no culprit, so it is
- * looked into: the container name taken is InterfaceExistsError; otherwise another attachment holds
- * the random host name and a new one is drawn (up to 10 times).
+ * looked into: the container name taken is InterfaceExistsError; otherwise another link holds the
+ * host name and a random one is drawn (up to 10 attempts in all).
  * @throws {InterfaceExistsError} CNI_IFNAME exists in the container netns
  * @throws {NetlinkError} any other refusal (an MTU out of range, a multicast MAC, ...)
  */
@@ -73,7 +75,7 @@ export async function setupVeth(host: NetlinkHandle, opts: VethOptions): Promise
   const mtu = opts.mtu ? opts.mtu : undefined;
   let lastErr: unknown;
   for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
-    const hostName = nextName();
+    const hostName = attempt === 0 && opts.hostNameFirst !== undefined ? opts.hostNameFirst : nextName();
     try {
       await linkAdd(host, {
         kind: 'veth',
@@ -89,8 +91,15 @@ export async function setupVeth(host: NetlinkHandle, opts: VethOptions): Promise
       lastErr = err;
       continue;
     }
-    const [hostLink, containerLink] = [await linkByName(host, hostName), await linkByName(opts.container, opts.ifName)];
-    return { host: hostLink as VethLink, container: containerLink as VethLink };
+    try {
+      const [hostLink, containerLink] = [await linkByName(host, hostName), await linkByName(opts.container, opts.ifName)];
+      return { host: hostLink as VethLink, container: containerLink as VethLink };
+    } catch (err) {
+      // The caller has nothing to undo yet: the pair is ours to delete (deleting one end takes both).
+      // Seen with a name template (`eth%d`): the kernel names the container end itself.
+      await linkDel(host, hostName).catch(() => undefined);
+      throw err;
+    }
   }
   throw new Error(`failed to find a unique veth name after ${NAME_ATTEMPTS} attempts`, { cause: lastErr });
 }

@@ -4,7 +4,7 @@ import {
   type BridgeLink, type NetlinkHandle, type VethLink,
 } from '../../lib/netlink';
 import type { UndoStack } from '../../lib/cni';
-import { attachmentAlias, ensureBridge, linkSetAlias, setupVeth, writeSysctls, type Sandbox } from '../../lib/iface';
+import { attachmentAlias, attachmentVethName, ensureBridge, linkSetAlias, setupVeth, writeSysctls, type Sandbox } from '../../lib/iface';
 import { failPoint } from './add-steps';
 import type { BridgeConfig } from './config';
 
@@ -32,7 +32,7 @@ export async function attachL2(sb: Sandbox, conf: BridgeConfig, att: Attachment,
 
   const pair = await setupVeth(sb.host, {
     ifName: att.ifName, containerNs: sb.ns, container: sb.ctr, mtu: conf.mtu, containerMac: conf.mac,
-    hostMasterIndex: bridge.index, hostUp: true,
+    hostMasterIndex: bridge.index, hostUp: true, hostNameFirst: attachmentVethName(conf.network, att.containerID, att.ifName),
   });
   // Deleting either end deletes both; the host end is reachable whatever happens to the netns.
   undo.push('veth', () => linkDel(sb.host, pair.host.index).catch((err: unknown) => {

@@ -115,8 +115,9 @@ export type BridgeCleanupConfig = Pick<BridgeConfig, 'network' | 'cniVersion' | 
  * The config as DEL and GC read it. They must remove what ADD made whatever else the config says
  * (an MTU or VLAN the kernel refuses, hairpin with promisc: ADD refused those, or made what must go),
  * so a value that does not validate is taken as absent (lib/cni dropInvalid) and no range or rule
- * is checked. Only GC reads `bridge` (the spoof checks of its ports), and checks it strictly; DEL
- * finds the attachment by its names alone and ignores CNI_ARGS.
+ * is checked. GC reads `bridge` (the spoof checks of its ports) and checks it strictly; DEL reads it
+ * only as a hint (a host veth without its alias counts as ours when it is a port of this bridge), so
+ * a bridge name ADD would refuse is no bridge at all, and DEL ignores CNI_ARGS.
  * @throws {CniError} 7 for GC's bridge name
  */
 export function loadBridgeCleanupConfig(config: NetConf, verb: 'DEL' | 'GC'): BridgeCleanupConfig {
@@ -125,11 +126,20 @@ export function loadBridgeCleanupConfig(config: NetConf, verb: 'DEL' | 'GC'): Br
   return {
     network: config.name,
     cniVersion: config.cniVersion,
-    bridge: verb === 'GC' ? bridgeName(raw) : DEFAULT_BRIDGE,
+    bridge: verb === 'GC' ? bridgeName(raw) : bridgeHint(raw),
     ipMasq: raw.ipMasq === true,
     macspoofchk: raw.macspoofchk === true,
     ipamType: typeof config.ipam?.type === 'string' ? config.ipam.type : '',
   };
+}
+
+/** DEL's reading of `bridge`: the name, or '' (no bridge) when ADD would refuse it. */
+function bridgeHint(raw: RawBridgeConf): string {
+  try {
+    return bridgeName(raw);
+  } catch {
+    return '';
+  }
 }
 
 /** `bridge`, default cni0: a name the kernel creates as given, and not a sysctl directory (all, default). */

@@ -30,12 +30,15 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
   };
   const host = NetlinkHandle.open();
   try {
-    const linkGone = removeLinks(host, args, conf.network);
+    const linkGone = removeLinks(host, args, conf);
     linkGone.catch(() => undefined); // observed now, awaited below
     // Let it run up to the RTM_DELLINK now on its pool thread: what follows is synchronous work.
     await new Promise((resolve) => setImmediate(resolve));
     const keys = { network: conf.network, containerId: args.containerID, ifname: args.ifName };
-    if (conf.ipMasq && conf.ipamType !== '') await attempt(() => firewall().teardownIpMasq(keys));
+    // prevResult's addresses, when given, tell which of the reference's masquerade rules (which name
+    // no interface) are this attachment's; ours name it.
+    const ips = args.config.prevResult?.ips?.map((i) => i.address);
+    if (conf.ipMasq && conf.ipamType !== '') await attempt(() => firewall().teardownIpMasq(keys, ips ? { ips } : {}));
     if (conf.macspoofchk) await attempt(() => firewall().teardownSpoofCheck(keys));
     if (conf.ipamType !== '') await attempt(() => runIpamDel(conf.ipamType, args));
     await attempt(() => linkGone);
@@ -51,11 +54,15 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
 }
 
 /**
- * Deletes the container interface in CNI_NETNS when it is a veth (DEL never deletes a link this
- * plugin cannot have made, such as `lo`); without a netns (empty, gone while a process may still hold
- * it, or a path that cannot be entered) deletes the host veth tagged for this attachment instead.
+ * Deletes the container interface in CNI_NETNS when it is a veth (which takes its host peer along;
+ * DEL never deletes a link this plugin cannot have made, such as `lo`), then the host veth of this
+ * attachment wherever the container end went: renamed by the kernel (an `eth%d` template), renamed or
+ * moved by the container, or out of reach (CNI_NETNS empty, gone while a process still holds the
+ * netns, or a path that cannot be entered). The host veth is looked up by its own name first; every
+ * link is scanned for its alias only when the container side had nothing to delete.
  */
-async function removeLinks(host: NetlinkHandle, args: CmdArgs, network: string): Promise<void> {
+async function removeLinks(host: NetlinkHandle, args: CmdArgs, conf: { network: string; bridge: string }): Promise<void> {
+  let deleted = false;
   const ns = openNetnsIfEnterable(args.netns);
   if (ns) {
     const ctr = NetlinkHandle.open(ns);
@@ -64,22 +71,26 @@ async function removeLinks(host: NetlinkHandle, args: CmdArgs, network: string):
         if (isLinkNotFound(err)) return undefined;
         throw err;
       });
-      if (link?.kind === 'veth') await deleteIgnoringMissing(ctr, link.index);
-      return;
+      if (link?.kind === 'veth') deleted = await deleteIgnoringMissing(ctr, link.index);
     } finally {
       ctr.close();
       ns.close();
     }
   }
-  for (const veth of await findHostVeths(host, network, args.containerID, args.ifName, args.config.prevResult)) {
+  const bridge = conf.bridge === '' ? undefined : await linkByName(host, conf.bridge).catch(() => undefined);
+  const opts = { prev: args.config.prevResult, bridgeIndex: bridge?.index, scan: !deleted };
+  for (const veth of await findHostVeths(host, conf.network, args.containerID, args.ifName, opts)) {
     await deleteIgnoringMissing(host, veth.index);
   }
 }
 
-async function deleteIgnoringMissing(h: NetlinkHandle, index: number): Promise<void> {
+/** Deletes a link; true when it was there to delete. */
+async function deleteIgnoringMissing(h: NetlinkHandle, index: number): Promise<boolean> {
   try {
     await linkDel(h, index);
+    return true;
   } catch (err) {
     if (!isLinkNotFound(err)) throw err;
+    return false;
   }
 }

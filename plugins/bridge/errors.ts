@@ -3,7 +3,7 @@
  * pass through unchanged when the IPAM runs in-process) and the one table that turns lib/iface's
  * domain errors into them. Only this boundary picks codes.
  */
-import { CniCode, CniError } from '../../lib/cni';
+import { CniCode, CniError, isRetryable } from '../../lib/cni';
 import type { BridgeConfig } from './config';
 
 /** Codes this plugin reports for conditions it can name. */
@@ -20,6 +20,10 @@ export const BridgeCode = {
   CheckFailed: 114,
   /** The IPAM plugin returned no address. */
   NoAddress: 115,
+  /** iptables-restore or nft refused the masquerade or spoof-check rules (not lock contention: that is 11). */
+  FirewallFailed: 117,
+  /** The kernel refused an address or route of the IPAM result in the container. */
+  IfaceConfigFailed: 118,
 } as const;
 
 /** Error class names (lib/iface) and the code each becomes; matched by name so bundle copies agree. */
@@ -28,6 +32,8 @@ const BY_NAME: Record<string, number> = {
   UnreachableGatewayError: CniCode.InvalidNetworkConfig,
   // An MTU below 1280 with an IPv6 address: the kernel drops the device's IPv6 configuration.
   Ipv6MtuError: CniCode.InvalidNetworkConfig,
+  FirewallError: BridgeCode.FirewallFailed,
+  IfaceConfigError: BridgeCode.IfaceConfigFailed,
   InterfaceExistsError: BridgeCode.InterfaceExists,
   NotABridgeError: BridgeCode.NotABridge,
   AddressConflictError: BridgeCode.AddressConflict,
@@ -43,7 +49,8 @@ export function toBridgeError(err: unknown, conf: BridgeConfig): unknown {
   if (!(err instanceof Error)) return err;
   if (err.name === 'BridgeVlanUnsupportedError') return vlanUnsupported(conf, err);
   const code = BY_NAME[err.name];
-  return code === undefined ? err : new CniError(code, err.message, { cause: err });
+  // Contention that goes away by itself stays the dispatcher's 11 (try again).
+  return code === undefined || isRetryable(err) ? err : new CniError(code, err.message, { cause: err });
 }
 
 /** Code 2 naming `vlan` or `vlanTrunk` and its value. */

@@ -46,8 +46,11 @@ export async function configureL3(
 
   if (conf.ipMasq) {
     const masq = { network: conf.network, containerId: att.containerID, ifname: att.ifName };
-    const backend = firewall().setupIpMasq({ ...masq, ips: (result.ips ?? []).map((i) => i.address), backend: conf.ipMasqBackend });
-    undo.push('ipmasq', () => firewall().teardownIpMasq(masq, { backends: [backend] }));
+    const ips = (result.ips ?? []).map((i) => i.address);
+    // Pushed first: the IPv4 batch may apply and the IPv6 one fail. The addresses keep the undo to
+    // this attachment's rules in a family where it wrote none.
+    undo.push('ipmasq', () => firewall().teardownIpMasq(masq, { ips }));
+    firewall().setupIpMasq({ ...masq, ips, backend: conf.ipMasqBackend });
   }
   failPoint(sb.env, 'ipmasq');
   return result;

@@ -44,7 +44,7 @@ async function add(args: CmdArgs, conf: MacvlanConfig, sb: Sandbox, undo: UndoSt
     });
   }
 
-  const link = await createMacvlan(sb, conf, master, args.ifName, undo);
+  const link = await createMacvlan(sb, conf, master, { containerID: args.containerID, ifName: args.ifName }, undo);
   let result: Result = {
     cniVersion: CURRENT_VERSION,
     interfaces: [{ name: args.ifName, mac: link.hardwareAddr ?? '', sandbox: args.netns }],

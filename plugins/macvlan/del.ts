@@ -1,11 +1,12 @@
 /**
  * DEL: removes the container's macvlan and releases its lease, best effort and idempotent. It never
  * looks the master up (so a master that is gone, which takes its macvlans with it, is no obstacle) and
- * reads nothing of the config but `ipam`, so a config that no longer validates still gets its lease
+ * reads nothing of the config but `name` and `ipam`, so a config that no longer validates still gets its lease
  * back. A missing netns, link or lease is success.
  */
 import { isCniError, type CmdArgs } from '../../lib/cni';
-import { NetlinkHandle, isLinkNotFound, linkByName } from '../../lib/netlink';
+import { NetlinkHandle, isLinkNotFound, linkByName, linkList } from '../../lib/netlink';
+import { attachmentAlias, attachmentVethName } from '../../lib/iface';
 import { openNetnsIfEnterable } from '../../lib/netns';
 import { runIpamDel } from '../../lib/ipam/run-ipam';
 import { ipamTypeOf } from './config';
@@ -44,9 +45,11 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
 
 /**
  * Deletes CNI_IFNAME in CNI_NETNS when it is a macvlan (DEL never deletes a link this plugin cannot
- * have made: `lo`, another plugin's veth). An empty CNI_NETNS, or one that cannot be entered (gone,
- * not a netns), means there is nothing left to delete: a macvlan dies with its netns (it cannot move
- * back to the host).
+ * have made: `lo`, another plugin's veth), or, when no link has that name, this attachment's macvlan
+ * under whatever name it has: the temporary one (ADD killed before the rename) or one the container
+ * gave it, found by the alias ADD wrote or by the temporary name derived from the attachment. An
+ * empty CNI_NETNS, or one that cannot be entered (gone, not a netns), means there is nothing left to
+ * delete: a macvlan dies with its netns (it cannot move back to the host).
  */
 async function removeLink(args: CmdArgs): Promise<void> {
   const ns = openNetnsIfEnterable(args.netns);
@@ -58,7 +61,17 @@ async function removeLink(args: CmdArgs): Promise<void> {
       if (isLinkNotFound(err)) return undefined;
       throw err;
     });
-    if (link?.kind === 'macvlan') await deleteIgnoringMissing(ctr, link.index);
+    if (link) {
+      if (link.kind === 'macvlan') await deleteIgnoringMissing(ctr, link.index);
+      return;
+    }
+    // A container netns holds a handful of links: listing them is cheap.
+    const network = typeof args.config.name === 'string' ? args.config.name : '';
+    const alias = attachmentAlias(network, args.containerID, args.ifName);
+    const tmp = attachmentVethName(network, args.containerID, args.ifName);
+    for (const l of await linkList(ctr)) {
+      if (l.kind === 'macvlan' && (l.alias === alias || (!l.alias && l.name === tmp))) await deleteIgnoringMissing(ctr, l.index);
+    }
   } finally {
     ctr?.close();
     ns.close();

@@ -16,6 +16,8 @@ export const MacvlanCode = {
   NoAddress: 115,
   /** The requested MAC is already used by another macvlan on the same master. */
   MacInUse: 116,
+  /** The kernel refused an address or route of the IPAM result (the bridge plugin's code). */
+  IfaceConfigFailed: 118,
 } as const;
 
 /** Error class names (link.ts) and the code each becomes; matched by name so bundle copies agree. */
@@ -26,6 +28,7 @@ const BY_NAME: Record<string, number> = {
   Ipv6MtuError: CniCode.InvalidNetworkConfig,
   InterfaceExistsError: MacvlanCode.InterfaceExists,
   MacInUseError: MacvlanCode.MacInUse,
+  IfaceConfigError: MacvlanCode.IfaceConfigFailed,
 };
 
 /**

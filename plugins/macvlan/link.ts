@@ -3,14 +3,16 @@
  * (IFLA_NET_NS_FD on the RTM_NEWLINK, so no thread changes namespace), then renamed there to
  * CNI_IFNAME. The temporary name keeps the new link from ever colliding with a host interface of the
  * same name (the reference's "kernel bug" workaround); the rename is where an existing CNI_IFNAME is
- * detected.
+ * detected. The temporary name is derived from the attachment (attachmentVethName; random only if it
+ * is taken) and the link is tagged with the attachment's alias before the rename, so DEL finds the
+ * link even when ADD was killed before the rename, or the container renamed it afterwards.
  */
 import {
   NetlinkError, isLinkNotFound, linkAdd, linkByIndex, linkByName, linkDel, linkSetName,
   type Link, type MacvlanLink, type NetlinkHandle,
 } from '../../lib/netlink';
 import type { UndoStack } from '../../lib/cni';
-import { randomVethName, type Sandbox } from '../../lib/iface';
+import { attachmentAlias, attachmentVethName, linkSetAlias, randomVethName, type Sandbox } from '../../lib/iface';
 import { failPoint } from './add-steps';
 import type { MacvlanConfig } from './config';
 
@@ -44,12 +46,15 @@ export function masterHandle(sb: Sandbox, conf: Pick<MacvlanConfig, 'linkInConta
  * which is why the request goes through the master's handle and names the container by fd.
  * @throws {InterfaceExistsError} `ifName` is taken in the container
  */
-export async function createMacvlan(sb: Sandbox, conf: MacvlanConfig, master: Link, ifName: string, undo: UndoStack): Promise<MacvlanLink> {
+export async function createMacvlan(
+  sb: Sandbox, conf: MacvlanConfig, master: Link, att: { containerID: string; ifName: string }, undo: UndoStack,
+): Promise<MacvlanLink> {
+  const { ifName } = att;
   const via = masterHandle(sb, conf);
   let tmp: string | undefined;
   let lastErr: unknown;
   for (let attempt = 0; attempt < NAME_ATTEMPTS && tmp === undefined; attempt++) {
-    const name = randomVethName();
+    const name = attempt === 0 ? attachmentVethName(conf.network, att.containerID, ifName) : randomVethName();
     try {
       await linkAdd(via, {
         kind: 'macvlan',
@@ -79,6 +84,7 @@ export async function createMacvlan(sb: Sandbox, conf: MacvlanConfig, master: Li
 
   const link = await linkByName(sb.ctr, tmp);
   undo.push('link', () => deleteIgnoringMissing(sb.ctr, link.index));
+  await linkSetAlias(sb.ctr, link.index, attachmentAlias(conf.network, att.containerID, ifName));
   failPoint(sb.env, 'link');
 
   try {

@@ -12,7 +12,7 @@ import { loadOverlayConfig } from './config';
 import { bridgeConfFor, delegateStdin, DELEGATE_TYPE } from './delegate-conf';
 import { firewall } from './firewall';
 import { leaseExpired, readLeaseFile } from './lease-file';
-import { alreadyAttached, noLease } from './errors';
+import { alreadyAttached, noLease, toOverlayError } from './errors';
 import { findScratch, removeScratch, scratchPath, writeScratch } from './scratch';
 import { failPoint } from './add-steps';
 
@@ -53,13 +53,15 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
     failPoint(args.env, 'overlay-delegate');
     if (conf.ipMasq) {
       const att = { network: conf.network, containerId: args.containerID, ifname: args.ifName };
-      firewall().setupIpMasq({ ...att, ips: (result.ips ?? []).map((ip) => ip.address), exclude: [lease.network] });
-      undo.push('ipmasq', () => firewall().teardownIpMasq(att));
+      const ips = (result.ips ?? []).map((ip) => ip.address);
+      // Pushed first: the IPv4 batch may apply and the IPv6 one fail (see the bridge's l3.ts).
+      undo.push('ipmasq', () => firewall().teardownIpMasq(att, { ips }));
+      firewall().setupIpMasq({ ...att, ips, exclude: [lease.network] });
     }
     failPoint(args.env, 'overlay-ipmasq');
     return result;
   } catch (err) {
     await undo.unwind();
-    throw err;
+    throw toOverlayError(err);
   }
 }

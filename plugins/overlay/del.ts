@@ -25,7 +25,8 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
   };
   // No stored config: ADD never reached the delegate (or a DEL already finished), as flannel decides.
   if (stored) await attempt(() => delegateDel(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, { log: args.log }));
-  if (conf.ipMasq) await attempt(() => firewall().teardownIpMasq({ network: conf.network, containerId: args.containerID, ifname: args.ifName }));
+  const ips = args.config.prevResult?.ips?.map((i) => i.address);
+  if (conf.ipMasq) await attempt(() => firewall().teardownIpMasq({ network: conf.network, containerId: args.containerID, ifname: args.ifName }, ips ? { ips } : {}));
   if (errors.length === 0) await attempt(() => removeScratch(scratch));
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, (errors[0] as Error).message);

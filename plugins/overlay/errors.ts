@@ -2,7 +2,7 @@
  * The overlay plugin's own codes (>= 120, documented in README.md). The delegate's codes pass through
  * unchanged: host-local's 100-103 and bridge's 110-115.
  */
-import { CniCode, CniError } from '../../lib/cni';
+import { CniCode, CniError, isRetryable } from '../../lib/cni';
 
 /** Codes this plugin reports for conditions it can name. */
 export const OverlayCode = {
@@ -12,7 +12,15 @@ export const OverlayCode = {
   InvalidLeaseFile: 120,
   /** ADD of an attachment that has a stored config already (live, or a failed ADD not yet DELeted). */
   AlreadyAttached: 121,
+  /** iptables-restore or nft refused the masquerade rules (the bridge plugin's code; contention is 11). */
+  FirewallFailed: 117,
 } as const;
+
+/** The CniError for a failed firewall command (117), or `err` itself for the dispatcher's table. */
+export function toOverlayError(err: unknown): unknown {
+  if (!(err instanceof Error) || err.name !== 'FirewallError' || isRetryable(err)) return err;
+  return new CniError(OverlayCode.FirewallFailed, err.message, { cause: err });
+}
 
 /** Code 11: berthd holds no lease (yet, or any more) for the network. */
 export function noLease(network: string, file: string, why: string): CniError {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deleteNamedNetns } from '../../../lib/netns';
-import { makeTestNetns, useNetnsPair, type TestNetns } from '../../helpers/netns';
+import { ip, makeTestNetns, useNetnsPair, type TestNetns } from '../../helpers/netns';
 import { FAIL_AFTER_ENV } from '../../../lib/cni';
 import { ADD_STEPS } from '../../../plugins/bridge/add-steps';
 import {
@@ -99,6 +99,36 @@ describe('plugins/bridge failure and clean-up paths (built executable)', functio
       assert.deepEqual(veths(ns.host), []);
       assert.deepEqual(cniChains(natRules(ns.host)), []);
       assert.deepEqual(leases(dataDir, 'brnet'), []);
+    });
+    it('the container end renamed or moved away: DEL still finds and removes the host veth', async () => {
+      const conf = bridgeConf('1.0.0', dataDir, { ipMasq: true });
+      const elsewhere = more('moved');
+      for (const move of [
+        () => ip(ns.container.name, 'link', 'set', 'eth0', 'name', 'renamed0'),
+        () => ip(ns.container.name, 'link', 'set', 'eth0', 'netns', elsewhere.name),
+      ]) {
+        const add = ok(await call('ADD', conf));
+        move();
+        ok(await call('DEL', withPrev(conf, add.json)));
+        assert.deepEqual(veths(ns.host), [], 'no veth in the host');
+        assert.deepEqual(leases(dataDir, 'brnet'), []);
+        assert.deepEqual(cniChains(natRules(ns.host)), []);
+        // No prevResult either: the host veth is found by the name ADD derived from the attachment.
+        ok(await call('ADD', conf));
+        move();
+        ok(await call('DEL', conf));
+        assert.deepEqual(veths(ns.host), [], 'no veth in the host (no prevResult)');
+      }
+    });
+    it('a host veth ADD could not tag (killed before the alias) is found by its derived name', async () => {
+      const conf = bridgeConf('1.0.0', dataDir);
+      const add = ok(await call('ADD', conf));
+      const hostVeth = add.json.interfaces[1].name as string;
+      assert.match(hostVeth, /^veth[0-9a-f]{8}$/, 'the reference\'s name shape');
+      ip(ns.host.name, 'link', 'set', hostVeth, 'alias', '');
+      assert.equal(links(ns.host).get(hostVeth)?.ifalias, undefined, 'the alias is gone');
+      ok(await call('DEL', conf, { netns: '' }));
+      assert.deepEqual(veths(ns.host), []);
     });
     it('DEL of an attachment never added succeeds', async () => {
       ok(await call('DEL', bridgeConf('1.0.0', dataDir, { ipMasq: true, macspoofchk: true })));

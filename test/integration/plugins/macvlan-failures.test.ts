@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ip, makeTestNetns, useNetnsPair, type TestNetns } from '../../helpers/netns';
+import { attachmentVethName } from '../../../lib/iface/veth-name';
 import {
-  MASTER, REFERENCE_DIR, fails, leases, links, makeMaster, mvConf, nonLo, nsPath, ok, runPlugin, stageBinaries, withPrev, type Call, type Run,
+  MASTER, NETWORK, REFERENCE_DIR, fails, leases, links, makeMaster, mvConf, nonLo, nsPath, ok, runPlugin, stageBinaries, withPrev, type Call, type Run,
 } from './macvlan-harness';
 
 describe('plugins/macvlan (built executable): failures and edge cases', function () {
@@ -47,6 +48,19 @@ describe('plugins/macvlan (built executable): failures and edge cases', function
     ok(await call('DEL', conf(), { netns: gonePath, containerID: 'g1' }), 'DEL with the netns path gone');
     ok(await call('DEL', conf(), { netns: '', containerID: 'g2' }), 'DEL with CNI_NETNS empty');
     assert.deepEqual(leases(dataDir), []);
+  });
+
+  it('DEL finds the macvlan the container renamed, and one an ADD killed before its rename left under the temporary name', async () => {
+    ok(await call('ADD', conf()));
+    ip(ns.container.name, 'link', 'set', 'eth0', 'name', 'renamed0');
+    ok(await call('DEL', conf()));
+    assert.deepEqual([nonLo(ns.container), leases(dataDir)], [[], []]);
+    // What a kill between creating the link and tagging it leaves: the derived temporary name, no alias.
+    const tmp = attachmentVethName(NETWORK, 'ctr1', 'eth0');
+    ip(ns.host.name, 'link', 'add', 'link', MASTER, 'name', tmp, 'netns', ns.container.name, 'type', 'macvlan', 'mode', 'bridge');
+    assert.deepEqual(nonLo(ns.container), [tmp]);
+    ok(await call('DEL', conf()));
+    assert.deepEqual(nonLo(ns.container), []);
   });
 
   it('DEL with the master gone (it takes its macvlans along) releases the lease', async () => {

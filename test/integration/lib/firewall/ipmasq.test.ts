@@ -42,6 +42,8 @@ function nftMasqRules(nsName: string): Array<{ chain: string; comment?: string; 
 }
 
 const c = (net: string, cid: string) => `"name: \\"${net}\\" id: \\"${cid}\\""`;
+/** One interface's own comment, as iptables-save quotes it. */
+const o = (net: string, cid: string, ifname: string) => `"if: \\"${ifname}\\" name: \\"${net}\\" id: \\"${cid}\\""`;
 
 describe('lib/firewall ipMasq (integration)', function () {
   const ns = useNetnsPair();
@@ -54,14 +56,14 @@ describe('lib/firewall ipMasq (integration)', function () {
   });
 
   describe('iptables backend', () => {
-    it('installs exactly the reference chain and rules, once', () => {
+    it('installs the reference chain, jump and MASQUERADE, and the interface\'s own ACCEPT, once', () => {
       const chain = chainOf('mynet', 'c1');
       const req = { network: 'mynet', containerId: 'c1', ifname: 'eth0', ips: ['10.4.0.2/24'], backend: 'iptables' };
       assert.equal(setupIpMasq(req, { netns: ns.host }), 'iptables');
       const expected = [
         `:${chain} - [0:0]`,
         `-A POSTROUTING -s 10.4.0.2/32 -m comment --comment ${c('mynet', 'c1')} -j ${chain}`,
-        `-A ${chain} -d 10.4.0.0/24 -m comment --comment ${c('mynet', 'c1')} -j ACCEPT`,
+        `-A ${chain} -s 10.4.0.2/32 -d 10.4.0.0/24 -m comment --comment ${o('mynet', 'c1', 'eth0')} -j ACCEPT`,
         `-A ${chain} ! -d 224.0.0.0/4 -m comment --comment ${c('mynet', 'c1')} -j MASQUERADE`,
       ];
       assert.deepEqual(natLines(ns.host.name), expected);
@@ -103,7 +105,8 @@ describe('lib/firewall ipMasq (integration)', function () {
       const before = natLines(ns.host.name);
       assert.equal(before.length, 6);
       setupIpMasq({ network: net, containerId: cid, ifname: 'eth0', ips: ['10.8.0.5/24'] }, { netns: ns.host });
-      assert.deepEqual(natLines(ns.host.name), before, 'our ADD recognises the reference rules');
+      const own = `-A ${chain} -s 10.8.0.5/32 -d 10.8.0.0/24 -m comment --comment ${o(net, cid, 'eth0')} -j ACCEPT`;
+      assert.deepEqual(natLines(ns.host.name), [...before.slice(0, 4), own, ...before.slice(4)], 'our ADD adds only its own ACCEPT');
       teardownIpMasq({ network: net, containerId: cid, ifname: 'eth0' }, { netns: ns.host });
       assert.deepEqual(natLines(ns.host.name), ['-A POSTROUTING -s 10.9.0.0/16 -j MASQUERADE']);
     });
@@ -115,7 +118,7 @@ describe('lib/firewall ipMasq (integration)', function () {
       assert.deepEqual(natLines(ns.host.name, true), [
         `:${chain} - [0:0]`,
         `-A POSTROUTING -s fd00:0:0:4::2/128 -m comment --comment ${c('dual', 'c1')} -j ${chain}`,
-        `-A ${chain} -d fd00:0:0:4::/64 -m comment --comment ${c('dual', 'c1')} -j ACCEPT`,
+        `-A ${chain} -s fd00:0:0:4::2/128 -d fd00:0:0:4::/64 -m comment --comment ${o('dual', 'c1', 'eth0')} -j ACCEPT`,
         `-A ${chain} ! -d ff00::/8 -m comment --comment ${c('dual', 'c1')} -j MASQUERADE`,
       ]);
       assert.equal(natLines(ns.host.name).length, 4);
@@ -215,6 +218,74 @@ describe('lib/firewall ipMasq (integration)', function () {
     });
   });
 
+  describe('two interfaces of one container (one shared iptables chain)', () => {
+    /** Everything masquerading could touch in the test's host netns: both nat tables and the nft ruleset. */
+    // iptables-nft creates the nat table and its empty POSTROUTING base chain on first use, as
+    // iptables' own plumbing (legacy iptables has them always): they are not the attachment's, other
+    // tools share them, and they stay.
+    const IPTABLES_PLUMBING = /table ip6? nat \{\n\tchain POSTROUTING \{\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t\}\n\}\n/g;
+    const state = () => ({
+      v4: natLines(ns.host.name), v6: natLines(ns.host.name, true), nft: exec(ns.host.name, 'nft', 'list', 'ruleset').replace(IPTABLES_PLUMBING, ''),
+    });
+    for (const backend of ['iptables', 'nftables'] as const) {
+      it(`${backend}: DEL of net1 leaves eth0's rules exactly, DEL of eth0 leaves the tables as they were`, () => {
+        const opts = { netns: ns.host };
+        const eth0 = { network: 'pod', containerId: 'c1', ifname: 'eth0', ips: ['10.4.0.2/24', 'fd00:4::2/64'], backend };
+        const net1 = { network: 'pod', containerId: 'c1', ifname: 'net1', ips: ['10.5.0.2/24', 'fd00:5::2/64'], backend };
+        const before = state();
+        setupIpMasq(eth0, opts);
+        const eth0Only = state();
+        setupIpMasq(net1, opts);
+        assert.notDeepEqual(state(), eth0Only);
+        teardownIpMasq(net1, opts);
+        assert.deepEqual(state(), eth0Only, 'eth0 keeps exactly its rules');
+        teardownIpMasq(net1, opts);
+        assert.deepEqual(state(), eth0Only, 'a repeated DEL of net1 changes nothing');
+        teardownIpMasq(eth0, opts);
+        assert.deepEqual(state(), before, 'nothing is left: no chain, no jump, no table');
+      });
+    }
+
+    it('iptables: eth0 written by the reference, net1 by us: each DEL removes its own', () => {
+      const chain = chainOf('pod', 'c1');
+      const comment = 'name: "pod" id: "c1"';
+      const ipt = (...args: string[]) => exec(ns.host.name, 'iptables', '-t', 'nat', ...args);
+      const before = natLines(ns.host.name);
+      ipt('-N', chain);
+      ipt('-A', chain, '-d', '10.4.0.2/24', '-j', 'ACCEPT', '-m', 'comment', '--comment', comment);
+      ipt('-A', chain, '!', '-d', '224.0.0.0/4', '-j', 'MASQUERADE', '-m', 'comment', '--comment', comment);
+      ipt('-A', 'POSTROUTING', '-s', '10.4.0.2', '-j', chain, '-m', 'comment', '--comment', comment);
+      const refOnly = natLines(ns.host.name);
+      setupIpMasq({ network: 'pod', containerId: 'c1', ifname: 'net1', ips: ['10.5.0.2/24'] }, { netns: ns.host });
+      teardownIpMasq({ network: 'pod', containerId: 'c1', ifname: 'net1' }, { netns: ns.host });
+      assert.deepEqual(natLines(ns.host.name), refOnly, 'the reference\'s eth0 rules are untouched');
+      setupIpMasq({ network: 'pod', containerId: 'c1', ifname: 'net1', ips: ['10.5.0.2/24'] }, { netns: ns.host });
+      teardownIpMasq({ network: 'pod', containerId: 'c1', ifname: 'eth0' }, { netns: ns.host, ips: ['10.4.0.2/24'] });
+      assert.doesNotMatch(natLines(ns.host.name).join('\n'), /10\.4\.0/, 'the reference\'s eth0 rules are gone');
+      assert.match(natLines(ns.host.name).join('\n'), /-s 10\.5\.0\.2\/32 -m comment/, 'net1 still masquerades');
+      teardownIpMasq({ network: 'pod', containerId: 'c1', ifname: 'net1' }, { netns: ns.host });
+      assert.deepEqual(natLines(ns.host.name), before);
+    });
+
+    it('nftables: the table, chains and rule the reference writes (and leaves after its DEL) go with our DEL', () => {
+      const before = exec(ns.host.name, 'nft', 'list', 'ruleset');
+      // knftables' transaction for ("pod", "eth0", "c1"), from pkg/ip/ipmasq_nftables_linux.go.
+      const T = 'inet cni_plugins_masquerade';
+      exec(ns.host.name, 'nft', [
+        `add table ${T} { comment "Masquerading for plugins from github.com/containernetworking/plugins" ; }`,
+        `add chain ${T} masq_checks { comment "Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet" ; }`,
+        `add chain ${T} postrouting { type nat hook postrouting priority srcnat ; }`,
+        `flush chain ${T} postrouting`,
+        `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`,
+        `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
+        `add rule ${T} postrouting goto masq_checks`,
+        `add rule ${T} masq_checks ip saddr == 10.4.0.2 ip daddr != 10.4.0.0/24 masquerade comment "${refNftComment('pod', 'eth0', 'c1')}"`,
+      ].join('\n'));
+      teardownIpMasq({ network: 'pod', containerId: 'c1', ifname: 'eth0' }, { netns: ns.host });
+      assert.equal(exec(ns.host.name, 'nft', 'list', 'ruleset'), before);
+    });
+  });
+
   describe('GC and backend selection', () => {
     it('lists the attachments of a network in both backends and removes those not valid', () => {
       const opts = { netns: ns.host };
@@ -224,13 +295,16 @@ describe('lib/firewall ipMasq (integration)', function () {
       setupIpMasq({ network: 'gcnet', containerId: 'gone', ifname: 'eth0', ips: ['10.4.0.9/24'], backend: 'nftables' }, opts);
       setupIpMasq({ network: 'other', containerId: 'stale', ifname: 'eth0', ips: ['10.7.0.3/24'] }, opts);
       const summary = (entries: ReturnType<typeof listIpMasq>) => entries.map((e) => `${e.backend}/${e.family ?? '-'}/${e.containerId}/${e.ifname ?? '-'}`).sort();
+      // A second interface of a kept container that is itself stale: GC goes per interface.
+      setupIpMasq({ network: 'gcnet', containerId: 'keep', ifname: 'net2', ips: ['10.4.0.4/24'] }, opts);
       assert.deepEqual(summary(listIpMasq('gcnet', opts)), [
-        'iptables/4/keep/-', 'iptables/4/stale/-', 'iptables/6/keep/-', 'nftables/-/gone/eth0', 'nftables/-/keep/net1',
+        'iptables/4/keep/eth0', 'iptables/4/keep/net2', 'iptables/4/stale/eth0', 'iptables/6/keep/eth0', 'nftables/-/gone/eth0', 'nftables/-/keep/net1',
       ]);
       const removed = gcIpMasq('gcnet', [{ containerId: 'keep', ifname: 'eth0' }, { containerId: 'keep', ifname: 'net1' }], opts);
-      assert.deepEqual(summary(removed), ['iptables/4/stale/-', 'nftables/-/gone/eth0']);
-      assert.deepEqual(summary(listIpMasq('gcnet', opts)), ['iptables/4/keep/-', 'iptables/6/keep/-', 'nftables/-/keep/net1']);
-      assert.deepEqual(summary(listIpMasq('other', opts)), ['iptables/4/stale/-'], 'another network is not collected');
+      assert.deepEqual(summary(removed), ['iptables/4/keep/net2', 'iptables/4/stale/eth0', 'nftables/-/gone/eth0']);
+      assert.deepEqual(summary(listIpMasq('gcnet', opts)), ['iptables/4/keep/eth0', 'iptables/6/keep/eth0', 'nftables/-/keep/net1']);
+      assert.deepEqual(summary(listIpMasq('other', opts)), ['iptables/4/stale/eth0'], 'another network is not collected');
+      assert.doesNotMatch(natLines(ns.host.name).join('\n'), /10\.4\.0\.4/, 'net2\'s rules are gone, eth0\'s stay');
       assert.equal(natLines(ns.host.name).filter((l) => l.includes(chainOf('gcnet', 'stale'))).length, 0);
     });
 

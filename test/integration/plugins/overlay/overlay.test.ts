@@ -35,8 +35,8 @@ describe('plugins/overlay (built executable)', function () {
     fs.writeFileSync(leaseFile(), JSON.stringify({ ...LEASE, expiresAt: Date.now() + 3_600_000, ...extra }));
   }
   const conf = (version = '1.1.0', extra: Record<string, unknown> = {}) => ({ cniVersion: version, name: 'ovnet', type: 'overlay', runDir, dataDir, ...extra });
-  const call = (command: string, c: object, o: { netns?: string; containerID?: string; env?: Record<string, string>; ctr?: TestNetns } = {}) =>
-    runPluginInNetns(ns.host, OVERLAY, { command, cniPath: DIST, netns: o.netns ?? nsPath(o.ctr ?? ns.container), containerID: o.containerID, env: o.env }, c);
+  const call = (command: string, c: object, o: { netns?: string; containerID?: string; ifName?: string; env?: Record<string, string>; ctr?: TestNetns } = {}) =>
+    runPluginInNetns(ns.host, OVERLAY, { command, cniPath: DIST, netns: o.netns ?? nsPath(o.ctr ?? ns.container), containerID: o.containerID, ifName: o.ifName, env: o.env }, c);
   const scratch = (cid = 'ctr1') => path.join(dataDir, '.overlay-scratch', `ovnet:${cid}-eth0.json`);
   const legacyScratch = (cid = 'ctr1') => path.join(dataDir, 'overlay', `${cid}-eth0.json`);
   const hostVeths = () => [...links(ns.host).values()].filter((l) => l.linkinfo?.info_kind === 'veth');
@@ -72,8 +72,9 @@ describe('plugins/overlay (built executable)', function () {
     assert.ok(chain, save);
     const c = '-m comment --comment "name: \\"ovnet\\" id: \\"ctr1\\""';
     assert.ok(save.includes(`-A POSTROUTING -s 10.244.3.2/32 ${c} -j ${chain}`), save);
-    assert.ok(save.includes(`-A ${chain} -d 10.244.3.0/24 ${c} -j ACCEPT`), save);
-    assert.ok(save.includes(`-A ${chain} -d 10.244.0.0/16 ${c} -j ACCEPT`), save);
+    const own = '-m comment --comment "if: \\"eth0\\" name: \\"ovnet\\" id: \\"ctr1\\""';
+    assert.ok(save.includes(`-A ${chain} -s 10.244.3.2/32 -d 10.244.3.0/24 ${own} -j ACCEPT`), save);
+    assert.ok(save.includes(`-A ${chain} -s 10.244.3.2/32 -d 10.244.0.0/16 ${own} -j ACCEPT`), save);
     assert.ok(save.includes(`-A ${chain} ! -d 224.0.0.0/4 ${c} -j MASQUERADE`), save);
     assert.ok(save.indexOf('-d 10.244.0.0/16') < save.indexOf('-j MASQUERADE'), 'the cluster CIDR is accepted before the masquerade');
     assert.deepEqual(leases(dataDir, 'ovnet'), ['10.244.3.2']);
@@ -139,6 +140,20 @@ describe('plugins/overlay (built executable)', function () {
     assert.match(expired.json.msg, /expired at/);
     writeLease();
     ok(await call('STATUS', conf()), 'STATUS with a live lease');
+  });
+
+  it('two interfaces of one container: DEL of net1 leaves eth0\'s masquerade (cluster CIDR excluded) exactly; DEL of eth0 leaves nothing', async () => {
+    const nat = () => natRules(ns.host).split('\n').filter((l) => !l.startsWith('#')).join('\n').replace(/\[\d+:\d+\]/g, '[0:0]');
+    const before = nat();
+    ok(await call('ADD', conf()));
+    const eth0Only = nat();
+    const net1 = ok(await call('ADD', conf(), { ifName: 'net1' }));
+    assert.match(nat(), /-s 10\.244\.3\.3\/32 -d 10\.244\.0\.0\/16 -m comment --comment "if: \\"net1\\"/);
+    ok(await call('DEL', withPrev(conf(), net1.json), { ifName: 'net1' }));
+    assert.equal(nat(), eth0Only);
+    ok(await call('DEL', conf()));
+    assert.equal(nat(), before);
+    assertGone();
   });
 
   it('a failed ADD (test hook after the masquerade) undoes everything', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
-  formatChainName, formatComment, goQuote, goUnquote, nftComment, nftInstanceHash, nftNetworkHash,
-  parseComment, parseNftComment, spoofCheckRefId,
+  formatAttachmentComment, formatChainName, formatComment, goQuote, goUnquote, nftComment, nftInstanceHash, nftNetworkHash,
+  parseAttachmentComment, parseComment, parseNftComment, spoofCheckRefId,
 } from '../../../../lib/firewall/names';
 
 /** sha512 hex by coreutils, so the expectation does not come from the code under test's library. */
@@ -51,6 +51,14 @@ describe('lib/firewall/names', () => {
       assert.equal(goQuote('\u{1f600}'), '"\u{1f600}"');
       assert.equal(goUnquote('"\\U0001f600\\x41"'), '\u{1f600}A');
       assert.equal(goUnquote('"unterminated\\"'), undefined);
+    });
+
+    it('formatAttachmentComment puts the interface first, where the 255-byte cut never reaches it', () => {
+      assert.equal(formatAttachmentComment('mynet', 'c1', 'eth0'), 'if: "eth0" name: "mynet" id: "c1"');
+      assert.equal(parseAttachmentComment(formatAttachmentComment('mynet', 'c1', 'net"1')), 'net"1');
+      const cut = Buffer.from(formatAttachmentComment('n'.repeat(300), 'c1', 'eth0')).subarray(0, 255).toString();
+      assert.equal(parseAttachmentComment(cut), 'eth0');
+      assert.equal(parseAttachmentComment(formatComment('mynet', 'c1')), undefined, 'the reference\'s comment names no interface');
     });
   });
 

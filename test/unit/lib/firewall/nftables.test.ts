@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseCidr, type Cidr } from '../../../../lib/ip';
-import { nftDeleteScript, nftMasqEntries, nftSetupScript, parseNftRules } from '../../../../lib/firewall/nftables';
+import { nftMasqEntries, nftRemoveScript, nftSetupScript, parseNftRules, parseNftTable } from '../../../../lib/firewall/nftables';
 import { nftComment, nftInstanceHash } from '../../../../lib/firewall/names';
 
 const cidrs = (...s: string[]): Cidr[] => s.map((x) => parseCidr(x)!);
@@ -50,9 +50,55 @@ describe('lib/firewall/nftables', () => {
     assert.match(lines[9]!, /^add rule inet cni_plugins_masquerade masq_checks ip saddr == 10\.0\.0\.2 /);
   });
 
-  it('deletes by handle in one transaction, or not at all', () => {
-    assert.equal(nftDeleteScript([3, 4]), `delete rule ${T} masq_checks handle 3\ndelete rule ${T} masq_checks handle 4\n`);
-    assert.equal(nftDeleteScript([]), undefined);
+  describe('removal', () => {
+    /** `nft -j list table inet cni_plugins_masquerade` after setups: postrouting's 3 rules, then `rules`. */
+    function table(rules: Array<{ handle: number; comment?: string }>, extra: object[] = []): string {
+      const rule = (chain: string, handle: number, comment?: string) => ({ rule: { family: 'inet', table: 'cni_plugins_masquerade', chain, handle, ...(comment ? { comment } : {}), expr: [] } });
+      return JSON.stringify({
+        nftables: [
+          { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+          { table: { family: 'inet', name: 'cni_plugins_masquerade', handle: 1 } },
+          { chain: { family: 'inet', table: 'cni_plugins_masquerade', name: 'masq_checks', handle: 1 } },
+          { chain: { family: 'inet', table: 'cni_plugins_masquerade', name: 'postrouting', handle: 2, type: 'nat', hook: 'postrouting', prio: 100, policy: 'accept' } },
+          ...extra,
+          ...rules.map((r) => rule('masq_checks', r.handle, r.comment)),
+          rule('postrouting', 10), rule('postrouting', 11), rule('postrouting', 12),
+        ],
+      });
+    }
+    const a = nftComment('net1', 'eth0', 'c1');
+    const b = nftComment('net1', 'net1', 'c1');
+    const mine = (r: { comment?: string }) => r.comment?.startsWith(nftInstanceHash('net1', 'eth0', 'c1')) ?? false;
+
+    /** postrouting's rules deleted by the handles seen, then written afresh: the table's new version. */
+    const rewrite = [
+      `delete rule ${T} postrouting handle 10`, `delete rule ${T} postrouting handle 11`, `delete rule ${T} postrouting handle 12`,
+      `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`, `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
+      `add rule ${T} postrouting goto masq_checks`,
+    ];
+
+    it('deletes only the picked attachment\'s rules while another is left, and rewrites postrouting as proof nothing changed since the listing', () => {
+      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 5, comment: a }, { handle: 6, comment: a }, { handle: 7, comment: b }])), mine),
+        [`delete rule ${T} masq_checks handle 5`, `delete rule ${T} masq_checks handle 6`, ...rewrite, ''].join('\n'));
+    });
+
+    it('removes the table with the last rule, every postrouting rule deleted by handle first as proof that no ADD came between', () => {
+      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 5, comment: a }])), mine), [
+        `delete rule ${T} masq_checks handle 5`,
+        `delete rule ${T} postrouting handle 10`, `delete rule ${T} postrouting handle 11`, `delete rule ${T} postrouting handle 12`,
+        `delete table ${T}`, '',
+      ].join('\n'));
+      // The table and chains the reference's DEL leaves behind go with any later DEL.
+      assert.match(nftRemoveScript(parseNftTable(table([])), mine) ?? '', /delete table inet cni_plugins_masquerade\n$/);
+    });
+
+    it('keeps a table that holds anything else, and does nothing when nothing is there', () => {
+      const set = { set: { family: 'inet', table: 'cni_plugins_masquerade', name: 'x', type: 'ipv4_addr', handle: 3 } };
+      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 5, comment: a }], [set])), mine), [`delete rule ${T} masq_checks handle 5`, ...rewrite, ''].join('\n'));
+      const chain = { chain: { family: 'inet', table: 'cni_plugins_masquerade', name: 'mine', handle: 4 } };
+      assert.equal(nftRemoveScript(parseNftTable(table([], [chain])), mine), undefined);
+      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 7, comment: b }])), mine), undefined);
+    });
   });
 
   it('reads rules from nft -j and groups a network\'s by attachment', () => {

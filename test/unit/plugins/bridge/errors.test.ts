@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { CniError, loadConfig, toCniError } from '../../../../lib/cni';
+import { CniError, loadConfig, markRetryable, toCniError } from '../../../../lib/cni';
+import { FirewallError } from '../../../../lib/firewall';
 import { BridgeVlanUnsupportedError, NetlinkError } from '../../../../lib/netlink';
-import { AddressConflictError, InterfaceExistsError, NotABridgeError, PortDownError } from '../../../../lib/iface';
+import { AddressConflictError, IfaceConfigError, InterfaceExistsError, NotABridgeError, PortDownError } from '../../../../lib/iface';
 import { loadBridgeConfig } from '../../../../plugins/bridge/config';
 import { BridgeCode, toBridgeError } from '../../../../plugins/bridge/errors';
 
@@ -14,6 +15,11 @@ describe('plugins/bridge/errors', () => {
     assert.equal(code(new NotABridgeError('cni0', 'veth')), BridgeCode.NotABridge);
     assert.equal(code(new AddressConflictError('cni0', '10.1.0.1/24', '10.9.0.1/24')), BridgeCode.AddressConflict);
     assert.equal(code(new PortDownError({ kind: 'veth', index: 3, name: 'v', mtu: 1500, flags: 0, up: true, operState: 'lowerlayerdown' })), BridgeCode.PortDown);
+  });
+  it('a firewall command refused is 117, unless it was lock contention (11); a refused route or address is 118', () => {
+    assert.equal(code(new FirewallError('iptables-restore -w 5 --noflush', 1, 'line 2 failed')), BridgeCode.FirewallFailed);
+    assert.equal(code(markRetryable(new FirewallError('iptables-restore -w 5 --noflush', 4, 'xtables lock'))), 11);
+    assert.equal(code(new IfaceConfigError("failed to add route '10.0.0.0/8 via 10.9.9.9 dev eth0': ENETUNREACH", new NetlinkError('RTM_NEWROUTE', 101))), BridgeCode.IfaceConfigFailed);
   });
   it('keeps the reference wording', () => {
     assert.equal(new InterfaceExistsError('eth0', 'vethabcdef01').message, 'container veth name ("eth0") peer provided ("vethabcdef01") already exists');
