@@ -125,7 +125,7 @@ describe('lib/ipam/host-local (in-process API over a disk store)', () => {
     const c = conf({ subnet: '10.1.0.0/29', rangeStart: '10.1.0.2', rangeEnd: '10.1.0.3' });
     fs.mkdirSync(path.join(dir, '10.1.0.2'), { recursive: true });
     const r = await ipamAdd(c, eth0('a'));
-    assert.deepEqual(r.ips.map((ip) => ip.address), ['10.1.0.3/29']);
+    assert.deepEqual((r.ips ?? []).map((ip) => ip.address), ['10.1.0.3/29']);
     await expectCniAsync(ipamStatus(c), 50, /has no free address/);
     await ipamGc(c, []);
     assert.deepEqual(files(), ['10.1.0.2', 'last_reserved_ip.0', 'lock']);
