@@ -50,11 +50,11 @@ export interface SubnetStore {
   /** The network config, or undefined when none is stored. */
   getConfig(network: string): Promise<OverlayConfig | undefined>;
   /**
-   * Every network's stored config, by network name (a config that cannot be read is left out). berthd
-   * picks a new network's default VNI among those no stored config uses: two networks with one VNI
-   * would share one VXLAN device on every node.
+   * Every network's stored config, by network name; undefined for a config that is stored but cannot
+   * be read (its VNI is unknown, not free). berthd picks a new network's default VNI among those no
+   * stored config uses: two networks with one VNI would share one VXLAN device on every node.
    */
-  listConfigs(): Promise<ReadonlyMap<string, OverlayConfig>>;
+  listConfigs(): Promise<ReadonlyMap<string, OverlayConfig | undefined>>;
   /** Stores the config if none exists; returns what is stored afterwards (ours or the earlier one). */
   putConfigIfAbsent(network: string, config: OverlayConfig): Promise<OverlayConfig>;
   /** Expired leases are not listed. */

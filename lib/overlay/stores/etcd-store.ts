@@ -78,10 +78,10 @@ export class EtcdStore implements SubnetStore {
   }
 
   /** One range read of the prefix, keeping only `<prefix>/<network>/config` keys. */
-  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig>> {
+  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig | undefined>> {
     const prefix = `${this.#prefix}/`;
     const res = await this.#call('listConfigs', undefined, prefix, () => this.#client.getAll().prefix(prefix).exec());
-    const out = new Map<string, OverlayConfig>();
+    const out = new Map<string, OverlayConfig | undefined>();
     for (const kv of res.kvs) {
       const key = kv.key.toString();
       const m = /^([^/]+)\/config$/.exec(key.slice(prefix.length));
@@ -89,7 +89,9 @@ export class EtcdStore implements SubnetStore {
       try {
         out.set(m[1]!, parseConfig(kv.value.toString(), m[1]!, key));
       } catch {
-        // Not JSON: not a config anyone can serve, so it holds no VNI.
+        // Not JSON: its VNI is unknown, which is not the same as free (nodes that read it earlier
+        // may serve it still). Listed as undefined so that the VNI choice can refuse to guess.
+        out.set(m[1]!, undefined);
       }
     }
     return out;

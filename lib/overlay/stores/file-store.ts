@@ -61,7 +61,7 @@ export class FileStore implements SubnetStore {
     return (await this.#read('getConfig', network)).networks[network]?.config;
   }
 
-  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig>> {
+  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig | undefined>> {
     const doc = await this.#read('listConfigs');
     const out = new Map<string, OverlayConfig>();
     for (const [name, net] of Object.entries(doc.networks)) if (net.config !== undefined) out.set(name, net.config);

@@ -74,6 +74,15 @@ describe('lib/overlay/stores/etcd-store (real etcd)', function () {
     assert.deepEqual(JSON.parse((await raw.get(`/test/${network}/config`).string())!), config);
   });
 
+  it('listConfigs: every network with a config; one that is not JSON is listed as unreadable (undefined), not left out', async () => {
+    const s = open('/cfgs');
+    await s.putConfigIfAbsent('blue', config);
+    await raw.put('/cfgs/torn/config').value('{"Network": "10.9');
+    await raw.put('/cfgs/blue/subnets/10.244.1.0-24').value('{}');
+    assert.deepEqual(await s.listConfigs(), new Map([['blue', config], ['torn', undefined]]));
+    await raw.delete().prefix('/cfgs/');
+  });
+
   it('createLease race: exactly one of two clients wins each subnet; the losers leave no etcd lease', async () => {
     const [a, b] = [open(), open()];
     const leasesBefore = (await raw.leaseClient.leaseLeases({})).leases.length;
