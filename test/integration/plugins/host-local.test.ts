@@ -217,6 +217,28 @@ describe('plugins/host-local (built executable)', function () {
     });
   });
 
+  describe('a dataDir that can never hold a store: ADD fails at once, code 7 naming ipam.dataDir (it hung under /proc)', () => {
+    // No timing threshold: a hang is caught by the mocha timeout; the point is the code and message.
+    const cases: [string, () => string, RegExp][] = [
+      ['/proc (procfs: mkdir says ENOENT)', () => '/proc', /^invalid config: \/ipam\/dataDir: "\/proc" cannot hold the lease store: failed to create \/proc\/hlnet: ENOENT: no such file or directory, mkdir '\/proc\/hlnet'$/],
+      ['/sys/kernel (sysfs: EPERM)', () => '/sys/kernel', /^invalid config: \/ipam\/dataDir: "\/sys\/kernel" cannot hold the lease store: failed to create \/sys\/kernel\/hlnet: EPERM: operation not permitted, mkdir '\/sys\/kernel\/hlnet'$/],
+      ['a path through a regular file (ENOTDIR)', () => { fs.writeFileSync(path.join(tmp, 'file'), ''); return path.join(tmp, 'file', 'sub'); }, /cannot hold the lease store: failed to create .*\/file\/sub\/hlnet: ENOTDIR: not a directory/],
+    ];
+    for (const [name, dataDir, msg] of cases) {
+      it(name, async () => {
+        const d = dataDir();
+        const r = await exec(OURS, 'ADD', config('1.0.0', d));
+        assert.deepEqual([r.code, r.signal, r.json?.code], [1, null, 7], r.stdout + r.stderr);
+        assert.match(String(r.json?.msg), msg);
+        assert.equal(fs.existsSync(path.join(d, 'hlnet')), false);
+        // DEL and GC of a store that never existed succeed without creating it.
+        assert.equal((await exec(OURS, 'DEL', config('1.0.0', d))).code, 0);
+        assert.equal((await exec(OURS, 'GC', { ...config('1.1.0', d), 'cni.dev/valid-attachments': [] })).code, 0);
+        assert.equal(fs.existsSync(path.join(d, 'hlnet')), false);
+      });
+    }
+  });
+
   it('concurrency: 8 workers x 200 ADDs then DELs, every address unique, the store equal to the results', async function () {
     this.timeout(900_000);
     const conf = config('1.1.0', tmp, { ranges: [[{ subnet: '10.64.0.0/20' }]], routes: [] });
