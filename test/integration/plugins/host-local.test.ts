@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { skipUnless } from '../../helpers/skip';
 
 const BUILT = path.resolve(__dirname, '../../../dist/bin');
 /** The built executable, copied with dist/bin once per run, so a rebuild meanwhile cannot change it. */
@@ -88,7 +89,7 @@ describe('plugins/host-local (built executable)', function () {
   describe('spec-version matrix, result and files identical to the reference', () => {
     for (const v of VERSIONS) {
       it(`${v}: ADD, CHECK, DEL, DEL again${at(v, '1.1.0') ? ', STATUS, GC' : ''}`, async function () {
-        if (!haveReference) this.skip();
+        skipUnless(this, haveReference, `no ${REFERENCE}: install containernetworking-plugins (scripts/setup.sh)`);
         const ours = path.join(tmp, 'ours');
         const ref = path.join(tmp, 'ref');
         // Debian's reference (v1.1.1) stops at 1.0.0; 1.0.0 and 1.1.0 results share one shape.
@@ -173,7 +174,7 @@ describe('plugins/host-local (built executable)', function () {
   });
 
   describe('interop with the reference plugin on one store', () => {
-    beforeEach(function () { if (!haveReference) this.skip(); });
+    beforeEach(function () { skipUnless(this, haveReference, `no ${REFERENCE}: install containernetworking-plugins (scripts/setup.sh)`); });
 
     it('a store written by the reference is read, honoured and released by ours', async () => {
       const conf = config('1.0.0', tmp);

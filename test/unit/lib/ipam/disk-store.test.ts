@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DiskStore } from '../../../../lib/ipam/disk-store';
 import { formatIP, parseIP } from '../../../../lib/ip';
 import { expectCni, expectCniAsync } from './expect-cni';
+import { skipUnlessHost } from '../../../helpers/skip';
 
 const ip = (s: string) => parseIP(s)!;
 
@@ -95,7 +96,7 @@ describe('lib/ipam/disk-store', () => {
         /^invalid config: \/ipam\/dataDir: "\/proc\/self\/x\/y" cannot hold the lease store: failed to create \/proc\/self\/x\/y\/net1: ENOENT/);
     });
     it('/sys/kernel (EPERM)', async function () {
-      if (!fs.existsSync('/sys/kernel')) this.skip();
+      skipUnlessHost(this, fs.existsSync('/sys/kernel'), 'no /sys/kernel (sysfs not mounted)');
       await expectCniAsync(new DiskStore({ network: 'net1', dataDir: '/sys/kernel' }).withLock(() => 'never'), 7,
         /^invalid config: \/ipam\/dataDir: "\/sys\/kernel" cannot hold the lease store: failed to create \/sys\/kernel\/net1: E(PERM|ACCES|ROFS)/);
     });
