@@ -11,13 +11,14 @@
  * Errors: {error: "..."} with 400 (bad request), 404 (unknown path or network), 405, 409 (the VNI is
  * another network's), 500.
  */
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import type { Logger } from '../../lib/log';
 import { UsageError } from './config';
 import { ConflictError } from './conflict-error';
 import { NotFoundError, type Daemon } from './daemon';
+import { makeDirsAsync } from '../../lib/sys/make-dirs';
 
 /** An API answer. */
 export interface ApiResponse {
@@ -65,7 +66,7 @@ export async function handleApi(daemon: Daemon, method: string, url: string, bod
  * @returns the server; close it on shutdown
  */
 export async function startApiServer(daemon: Daemon, socketPath: string, log: Logger): Promise<Server> {
-  await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
+  await makeDirsAsync(dirname(socketPath), 0o755);
   await rm(socketPath, { force: true });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

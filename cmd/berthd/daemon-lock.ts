@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { tryExclusive } from '../../lib/sys/file-lock';
+import { makeDirs } from '../../lib/sys/make-dirs';
 
 /** Raised when another berthd holds the run directory: the second one must not start. */
 export class DaemonRunningError extends Error {
@@ -29,7 +30,7 @@ export function daemonLockPath(runDir: string): string {
  * @throws {DaemonRunningError} when another process holds it
  */
 export function lockDaemon(runDir: string): DaemonLock {
-  fs.mkdirSync(runDir, { recursive: true, mode: 0o755 });
+  makeDirs(runDir, 0o755);
   const path = daemonLockPath(runDir);
   const fd = fs.openSync(path, 'a', 0o600);
   try {

@@ -116,15 +116,23 @@ export class Daemon {
   async createNetwork(body: unknown): Promise<{ name: string; config: OverlayConfig; created: boolean }> {
     const { name } = parseNetworkRequest(body);
     const holders = new Map<number, string>();
+    const unknown: string[] = [];
     for (const [n, c] of await this.#deps.store.listConfigs()) {
+      if (n === name) continue;
       const vni = (c as Partial<OverlayConfig> | undefined)?.Backend?.VNI;
-      if (n !== name && typeof vni === 'number') holders.set(vni, n);
+      if (typeof vni === 'number') holders.set(vni, n);
+      else unknown.push(n);
     }
     for (const a of this.#agents.values()) {
       const vni = a.config?.Backend.VNI;
       if (a.name !== name && vni !== undefined) holders.set(vni, a.name);
     }
     const req = parseNetworkRequest(body, [...holders.keys()]);
+    // A config whose VNI cannot be read may hold any VNI: choosing one for the caller could hand out
+    // that network's. An explicit vni is the caller's decision (still checked against what is known).
+    if (!req.vniGiven && unknown.length > 0) {
+      throw new ConflictError(`cannot choose a free vni: the stored config of network ${unknown.map((n) => JSON.stringify(n)).join(', ')} cannot be read; repair it or give a vni`);
+    }
     const taken = holders.get(req.config.Backend.VNI);
     if (req.vniGiven && taken !== undefined) throw new ConflictError(`vni ${req.config.Backend.VNI} is already network ${JSON.stringify(taken)}'s`);
     const stored = await this.#deps.store.putConfigIfAbsent(req.name, req.config);

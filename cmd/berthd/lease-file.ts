@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCidr } from '../../lib/ip';
 import type { NodeLeaseFile } from '../../lib/overlay/types';
+import { makeDirsAsync } from '../../lib/sys/make-dirs';
 
 /** `<runDir>/overlay/<network>.json`, where the overlay plugin reads the node's lease. */
 export function leaseFilePath(runDir: string, network: string): string {
@@ -17,7 +18,7 @@ export function bridgeName(vni: number): string {
 /** Writes the lease file by temp file + rename, so the plugin reads the old file or the new, never half. */
 export async function writeLeaseFile(runDir: string, lease: NodeLeaseFile): Promise<void> {
   const path = leaseFilePath(runDir, lease.name);
-  await mkdir(join(runDir, 'overlay'), { recursive: true, mode: 0o755 });
+  await makeDirsAsync(join(runDir, 'overlay'), 0o755);
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(lease, null, 2)}\n`, { mode: 0o644 });
   await rename(tmp, path);

@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/log';
-import type { SubnetStore, Watch } from '../../lib/overlay/store';
+import type { SubnetStore, UnreadableLease, Watch } from '../../lib/overlay/store';
 import type { Lease, LeaseAttrs, LeaseEvent, OverlayConfig } from '../../lib/overlay/types';
 import type { ReconcileResult } from '../../lib/overlay/datapath';
 import { DeviceGoneError, ensureVtepMac, vxlanDeviceName } from '../../lib/overlay/datapath';
@@ -12,7 +12,7 @@ import type { Underlay } from './underlay';
 export const VXLAN_OVERHEAD = 50;
 
 /** Leases a subnet for this node (reusing ours by PublicIP): lib/overlay/allocate.ts's acquireLease. */
-export type AcquireLease = (store: SubnetStore, network: string, attrs: LeaseAttrs, opts: { ttlMs: number; previous?: string }) => Promise<Lease>;
+export type AcquireLease = (store: SubnetStore, network: string, attrs: LeaseAttrs, opts: { ttlMs: number; previous?: string; onUnreadable?: (lease: UnreadableLease) => void }) => Promise<Lease>;
 
 /** What every network agent of a daemon shares. */
 export interface AgentContext {
@@ -201,7 +201,7 @@ export class NetworkAgent {
       this.#log.warn({ err: (err as Error).message }, 'ignoring the previous lease file');
       return undefined;
     });
-    const lease = await this.#retry('acquire a lease', () => ctx.acquire(ctx.store, this.name, this.#attrs!, { ttlMs: ctx.leaseTtlMs, previous }));
+    const lease = await this.#retry('acquire a lease', () => ctx.acquire(ctx.store, this.name, this.#attrs!, { ttlMs: ctx.leaseTtlMs, previous, onUnreadable: this.#onUnreadable }));
     if (!lease) return;
     // Kept even when we were stopped meanwhile: leave() deletes the lease it finds here.
     this.#lease = lease;
@@ -361,7 +361,7 @@ export class NetworkAgent {
         this.#log.warn({ subnet: lease.subnet }, 'lease lost; acquiring again');
         this.#lease = (await ctx.store.createLease(this.name, lease.subnet, this.#attrs!, ctx.leaseTtlMs))
           ? { subnet: lease.subnet, attrs: this.#attrs!, expiresAt: Date.now() + ctx.leaseTtlMs }
-          : await ctx.acquire(ctx.store, this.name, this.#attrs!, { ttlMs: ctx.leaseTtlMs, previous: lease.subnet });
+          : await ctx.acquire(ctx.store, this.name, this.#attrs!, { ttlMs: ctx.leaseTtlMs, previous: lease.subnet, onUnreadable: this.#onUnreadable });
         if (this.#stopped) return; // the new lease is #lease: leave() deletes it
         if (this.#lease.subnet !== lease.subnet) {
           this.#log.warn({ old: lease.subnet, subnet: this.#lease.subnet }, 'subnet changed');
@@ -411,6 +411,11 @@ export class NetworkAgent {
     }
     return undefined;
   }
+
+  /** A subnet the allocation skipped because its key's value cannot be read: worth an operator's look. */
+  readonly #onUnreadable = (u: UnreadableLease): void => {
+    this.#log.warn({ subnet: u.subnet, reason: u.reason }, 'subnet held by an unreadable store key: never chosen');
+  };
 
   /** Sleeps `ms`, or less when the agent stops meanwhile. */
   #sleep(ms: number): Promise<void> {

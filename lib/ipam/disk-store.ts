@@ -3,7 +3,8 @@ import path from 'node:path';
 import { CniCode, CniError } from '../cni/errors';
 import { hasErrno } from '../sys/errno';
 import { LockTimeoutError, withFileLock } from '../sys/file-lock';
-import { configError, ioError, show } from './errors';
+import { makeDirs } from '../sys/make-dirs';
+import { configError, dataDirError, ioError, show } from './errors';
 import { createExclusive, fsyncPath, readSmall, unlinkQuiet, writeFresh } from './disk-files';
 import { formatIP, parseIP, type IP } from '../ip';
 import type { Lease, Store, StoreSession } from './store';
@@ -58,6 +59,7 @@ export interface DiskStoreOptions {
 export class DiskStore implements Store {
   /** `<dataDir>/<network>`. */
   readonly dir: string;
+  readonly #dataDir: string;
   readonly #lockTimeoutMs: number;
   readonly #durable: boolean;
 
@@ -67,6 +69,7 @@ export class DiskStore implements Store {
     if (typeof dataDir !== 'string' || dataDir.includes('\0')) {
       throw configError('/ipam/dataDir', `must be a path without NUL bytes, got ${show(dataDir)}`);
     }
+    this.#dataDir = dataDir;
     this.dir = path.join(dataDir, opts.network);
     this.#lockTimeoutMs = opts.lockTimeoutMs ?? 60_000;
     this.#durable = opts.durable ?? false;
@@ -79,6 +82,8 @@ export class DiskStore implements Store {
   /**
    * Runs `fn` holding the store's lock (lib/sys/file-lock: polled, never blocking the event loop of
    * a plugin running the allocator in-process). Still held after the timeout: code 11, try again.
+   * A lock file that cannot be opened or flocked fails at once (never polled): code 7 naming
+   * `ipam.dataDir` when the errno says the path cannot hold a store, else code 5.
    */
   async withLock<T>(fn: (session: StoreSession) => T | Promise<T>): Promise<T> {
     this.#ensureDir();
@@ -94,20 +99,21 @@ export class DiskStore implements Store {
       if (err instanceof LockTimeoutError) {
         throw new CniError(CniCode.TryAgainLater, `failed to lock ${lockPath}: still held by another process after ${this.#lockTimeoutMs} ms`);
       }
-      throw ioError(`failed to lock ${lockPath}`, err);
+      throw dataDirError(this.#dataDir, `failed to lock ${lockPath}`, err);
     }
   }
 
   #ensureDir(): void {
     try {
-      const created = fs.mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+      // Not mkdirSync's `recursive`: it never returns under /proc (lib/sys/make-dirs).
+      const created = makeDirs(this.dir, 0o755);
       // A new directory's name lives in its parent: persist it, or its leases could vanish with it.
       if (created !== undefined && this.#durable) {
         fsyncPath(path.dirname(created));
         if (created !== this.dir) fsyncPath(path.dirname(this.dir));
       }
     } catch (err) {
-      throw ioError(`failed to create ${this.dir}`, err);
+      throw dataDirError(this.#dataDir, `failed to create ${this.dir}`, err);
     }
   }
 }
@@ -137,13 +143,18 @@ class DiskSession implements StoreSession {
       throw ioError(`failed to list ${this.#dir}`, err);
     }
     for (const e of entries) {
-      if (!e.isFile()) continue;
-      if (e.name.startsWith(TMP_PREFIX)) {
+      if (e.isFile() && e.name.startsWith(TMP_PREFIX)) {
         unlinkQuiet(path.join(this.#dir, e.name));
         continue;
       }
       const ip = parseIP(e.name);
       if (ip === undefined) continue;
+      // Named like an address but not a lease file: the name is taken all the same (reserve's link(2)
+      // would fail on it), so it is listed as held rather than skipped as free.
+      if (!e.isFile()) {
+        out.push({ ip, containerID: '', ifname: undefined, foreign: kindOf(e) });
+        continue;
+      }
       let text: string | undefined;
       try {
         text = readSmall(path.join(this.#dir, e.name));
@@ -206,6 +217,15 @@ class DiskSession implements StoreSession {
       throw ioError(`failed to write ${name} in ${this.#dir}`, err);
     }
   }
+}
+
+/** What a non-file directory entry is, for the lease that stands for it. */
+function kindOf(e: fs.Dirent): string {
+  if (e.isDirectory()) return 'a directory';
+  if (e.isSymbolicLink()) return 'a symbolic link';
+  if (e.isSocket()) return 'a socket';
+  if (e.isFIFO()) return 'a FIFO';
+  return 'a device or unknown entry';
 }
 
 /**

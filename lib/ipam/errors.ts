@@ -1,4 +1,6 @@
 import { CniError, CniCode } from '../cni/errors';
+import { isUnusablePath } from '../sys/unusable-path';
+import { formatValue } from '../cni/validation';
 
 /**
  * host-local's own error codes (>= 100, documented in plugins/host-local-ipam/README.md). A plugin
@@ -28,6 +30,17 @@ export function configError(field: string, msg: string): CniError {
 export function ioError(what: string, cause: unknown): CniError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new CniError(CniCode.IoFailure, `${what}: ${detail}`, { cause });
+}
+
+/**
+ * The store under `dataDir` could not be created, opened or locked. When retrying cannot help (the
+ * errno says the path is wrong for a store: procfs, sysfs, read-only, not a directory, no flock) it is
+ * the config's fault: code 7 naming `ipam.dataDir`, with the errno and its meaning. Otherwise code 5.
+ */
+export function dataDirError(dataDir: string, what: string, cause: unknown): CniError {
+  if (!isUnusablePath(cause)) return ioError(what, cause);
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new CniError(CniCode.InvalidNetworkConfig, `invalid config: /ipam/dataDir: ${formatValue(dataDir)} cannot hold the lease store: ${what}: ${detail}`, { cause });
 }
 
 /** A rejected value as messages show it: JSON, escaped (a NUL is `\u0000`), cut when long. */

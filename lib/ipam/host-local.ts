@@ -88,7 +88,8 @@ export async function ipamGc(ref: StoreRef, valid: readonly Attachment[] | undef
   if (!store.exists()) return;
   const owners: Owner[] = valid.map((a) => ({ containerID: a.containerID, ifname: a.ifname }));
   await store.withLock((s) => {
-    const stale = s.leases().filter((l) => !owners.some((o) => ownedBy(l, o)));
+    // A foreign entry is nobody's lease to collect: it stays, and its address stays taken.
+    const stale = s.leases().filter((l) => l.foreign === undefined && !owners.some((o) => ownedBy(l, o)));
     releaseEach(s, stale, 'GC');
   });
 }

@@ -9,6 +9,13 @@ export interface Lease {
   readonly ip: IP;
   readonly containerID: string;
   readonly ifname: string | undefined;
+  /**
+   * Set when the store holds something at this address that is not a lease it can read (a directory,
+   * a symlink, a socket: another tool's, or an operator's): the address is taken, and by nobody this
+   * plugin may release it for (containerID is empty), so GC leaves it alone. An address is never free
+   * because its entry could not be understood.
+   */
+  readonly foreign?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MNT_DETACH, MS_BIND, MS_REC, MS_SHARED, hasErrno, mount, umount2 } from '../sys';
 import { openNetns, type Netns } from './netns';
 import { withNewNetns } from './with-netns';
+import { makeDirs } from '../sys/make-dirs';
 
 /** Where named network namespaces live; `ip netns` uses the same directory. */
 export const NETNS_RUN_DIR = '/run/netns';
@@ -14,7 +15,7 @@ export const NETNS_RUN_DIR = '/run/netns';
  */
 export function createNamedNetns(name: string, dir: string = NETNS_RUN_DIR): Netns {
   const target = namedPath(name, dir);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  makeDirs(dir, 0o755);
   makeSharedMountPoint(dir);
   fs.closeSync(fs.openSync(target, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o444));
   try {

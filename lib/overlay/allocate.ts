@@ -2,11 +2,12 @@
  * Subnet allocation, after flannel's AcquireLease (research A1 "Subnet leasing", B "Recommended
  * allocation algorithm"): reuse the lease that carries our PublicIP, else the subnet we had before,
  * else a random one among the first 100 free, created with a create-if-absent so racing nodes never
- * share a subnet. The choice is pure ({@link chooseSubnet}); {@link acquireLease} runs it against a
+ * share a subnet. A subnet key whose value cannot be read counts as held: the choice never relies on
+ * the create failing on it. The choice is pure ({@link chooseSubnet}); {@link acquireLease} runs it against a
  * store.
  */
 import { formatCidr, lastOf, networkOf, parseCidr, type Cidr } from '../ip';
-import type { SubnetStore } from './store';
+import type { SubnetStore, UnreadableLease } from './store';
 import type { Lease, LeaseAttrs, OverlayConfig } from './types';
 
 /** Invalid overlay config: `field` is the offending field, as the config spells it ("Backend.VNI"). */
@@ -80,13 +81,22 @@ export interface SubnetChoice {
  *    first is skipped, its address being the network's own) to SubnetMax (the last).
  * @param leases the network's live leases (a store listing).
  * @param random a source of [0, 1) for the pick (tests pass a fixed one).
+ * @param unreadable subnets whose key exists with a value nobody can read: held, never chosen (the
+ *   listing's `unreadable`). Not free because they cannot be understood.
  * @throws SubnetUnavailableError when no subnet is free.
  */
-export function chooseSubnet(config: OverlayConfig, leases: readonly Lease[], publicIP: string, previous?: string, random: () => number = Math.random): SubnetChoice {
+export function chooseSubnet(
+  config: OverlayConfig,
+  leases: readonly Lease[],
+  publicIP: string,
+  previous?: string,
+  random: () => number = Math.random,
+  unreadable: readonly string[] = [],
+): SubnetChoice {
   const space = subnetSpace(config);
   const ours = leases.find((l) => l.attrs.PublicIP === publicIP && space.fits(l.subnet));
   if (ours !== undefined) return { subnet: ours.subnet, reuse: true };
-  const held = leases.map((l) => parseCidr(l.subnet)).filter((c): c is Cidr => c !== undefined);
+  const held = [...leases.map((l) => l.subnet), ...unreadable].map((s) => parseCidr(s)).filter((c): c is Cidr => c !== undefined);
   const isFree = (first: bigint): boolean => !held.some((h) => overlaps(h, first, space.size));
   if (previous !== undefined && space.fits(previous)) {
     const prev = parseCidr(previous)!;
@@ -97,7 +107,8 @@ export function chooseSubnet(config: OverlayConfig, leases: readonly Lease[], pu
     if (isFree(s)) free.push(s);
   }
   if (free.length === 0) {
-    throw new SubnetUnavailableError(`no free /${config.SubnetLen} subnet left in ${config.Network} (${leases.length} leased)`);
+    const more = unreadable.length > 0 ? `, ${unreadable.length} held by unreadable keys` : '';
+    throw new SubnetUnavailableError(`no free /${config.SubnetLen} subnet left in ${config.Network} (${leases.length} leased${more})`);
   }
   const pick = free[Math.min(free.length - 1, Math.floor(random() * free.length))]!;
   return { subnet: formatCidr({ ip: { family: 4, value: pick }, prefix: config.SubnetLen }), reuse: false };
@@ -113,6 +124,8 @@ export interface AcquireOptions {
   readonly retries?: number;
   /** Source of randomness for the pick (tests). */
   readonly random?: () => number;
+  /** Told of each subnet held by a key whose value cannot be read (berthd logs it), once per listing. */
+  readonly onUnreadable?: (lease: UnreadableLease) => void;
 }
 
 /**
@@ -130,7 +143,8 @@ export async function acquireLease(store: SubnetStore, network: string, attrs: L
   const space = subnetSpace(validateConfig(config));
   const mac = attrs.BackendData.VtepMAC.toLowerCase();
   for (let attempt = 0; attempt < retries; attempt++) {
-    const { leases } = await store.listLeases(network);
+    const { leases, unreadable = [] } = await store.listLeases(network);
+    for (const u of unreadable) opts.onUnreadable?.(u);
     const stale = leases.filter((l) => l.attrs.PublicIP === attrs.PublicIP && !space.fits(l.subnet));
     // Our VTEP MAC (persisted per node and network) under another PublicIP is us before a re-IP: that
     // lease cannot be renewed (renewals match the PublicIP) and would leave peers sending to the old
@@ -140,7 +154,8 @@ export async function acquireLease(store: SubnetStore, network: string, attrs: L
     const previous = moved.find((l) => space.fits(l.subnet))?.subnet ?? opts.previous;
     let choice: SubnetChoice;
     try {
-      choice = chooseSubnet(config, leases.filter((l) => !stale.includes(l) && !moved.includes(l)), attrs.PublicIP, previous, opts.random);
+      const held = unreadable.map((u) => u.subnet);
+      choice = chooseSubnet(config, leases.filter((l) => !stale.includes(l) && !moved.includes(l)), attrs.PublicIP, previous, opts.random, held);
     } catch (err) {
       if (err instanceof SubnetUnavailableError) throw new SubnetUnavailableError(`overlay network ${JSON.stringify(network)}: ${err.message}`);
       throw err;

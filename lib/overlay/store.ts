@@ -6,10 +6,25 @@
  */
 import type { Lease, LeaseAttrs, LeaseEvent, OverlayConfig } from './types';
 
+/** A key that names a subnet but whose value is not a lease anyone can read. */
+export interface UnreadableLease {
+  /** "10.244.3.0/24", from the key. */
+  readonly subnet: string;
+  /** Why the value is not a lease, naming the key. */
+  readonly reason: string;
+}
+
 /** A listing and the revision it was read at (a watch from revision + 1 misses nothing). */
 export interface LeaseSnapshot {
   readonly leases: readonly Lease[];
   readonly revision: number;
+  /**
+   * Subnets whose key exists but whose value cannot be read (another program's key, a damaged
+   * write). Nobody can program a datapath from them, so they are not leases; but the key holds the
+   * subnet (a create-if-absent on it fails), so allocation counts them as held, never as free.
+   * Absent when there are none.
+   */
+  readonly unreadable?: readonly UnreadableLease[];
 }
 
 /** What a watch calls. */
@@ -35,11 +50,11 @@ export interface SubnetStore {
   /** The network config, or undefined when none is stored. */
   getConfig(network: string): Promise<OverlayConfig | undefined>;
   /**
-   * Every network's stored config, by network name (a config that cannot be read is left out). berthd
-   * picks a new network's default VNI among those no stored config uses: two networks with one VNI
-   * would share one VXLAN device on every node.
+   * Every network's stored config, by network name; undefined for a config that is stored but cannot
+   * be read (its VNI is unknown, not free). berthd picks a new network's default VNI among those no
+   * stored config uses: two networks with one VNI would share one VXLAN device on every node.
    */
-  listConfigs(): Promise<ReadonlyMap<string, OverlayConfig>>;
+  listConfigs(): Promise<ReadonlyMap<string, OverlayConfig | undefined>>;
   /** Stores the config if none exists; returns what is stored afterwards (ours or the earlier one). */
   putConfigIfAbsent(network: string, config: OverlayConfig): Promise<OverlayConfig>;
   /** Expired leases are not listed. */

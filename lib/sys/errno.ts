@@ -90,4 +90,12 @@ const MESSAGES: Record<string, string> = {
   EPROTONOSUPPORT: 'protocol not supported',
   EAFNOSUPPORT: 'address family not supported by protocol',
   EMSGSIZE: 'message too long',
+  ENOLCK: 'no locks available',
+  EROFS: 'read-only file system',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EISDIR: 'is a directory',
+  EDQUOT: 'disk quota exceeded',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in system',
 };

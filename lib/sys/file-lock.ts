@@ -8,6 +8,9 @@
  * Each call opens its own descriptor; flock locks belong to the open file description, so two calls
  * in one process exclude each other exactly as two processes do. A holder killed by SIGKILL releases
  * the lock with its descriptors. Node opens descriptors close-on-exec: children never inherit one.
+ *
+ * Only a held lock is polled: any other failure of open(2) or flock(2) (ENOLCK on NFS, EINVAL on a
+ * FUSE mount without flock, EROFS, EISDIR, ...) cannot get better by waiting and is thrown at once.
  */
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,6 +62,37 @@ export async function withFileLock<T>(lockPath: string, opts: FileLockOptions, f
     fs.closeSync(fd);
   }
 }
+
+/**
+ * {@link withFileLock} for synchronous callers (a CLI step that is synchronous through and through):
+ * the same bounded poll, sleeping with Atomics.wait, so the thread blocks for at most `timeoutMs`
+ * where a blocking flock(2) could wait forever. Never use it on a thread that serves anything else.
+ * @throws LockTimeoutError after `timeoutMs`; the error of opening or locking the file at once.
+ */
+export function withFileLockSync<T>(lockPath: string, opts: FileLockOptions, fn: () => T): T {
+  const fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+  try {
+    const deadline = Date.now() + opts.timeoutMs;
+    for (let delay = 1; !tryExclusive(fd, lockPath); delay = Math.min(delay * 2, opts.maxDelayMs ?? 8)) {
+      if (Date.now() >= deadline) throw new LockTimeoutError(lockPath, opts.timeoutMs);
+      Atomics.wait(napCell, 0, 0, delay * (0.5 + Math.random()));
+    }
+    try {
+      return fn();
+    } finally {
+      try {
+        flock(fd, LOCK_UN, lockPath);
+      } catch {
+        // Closing the descriptor below drops the lock all the same.
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A cell nobody notifies: Atomics.wait on it is a plain sleep. */
+const napCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** One LOCK_NB attempt: true when taken, false when someone else holds it. */
 export function tryExclusive(fd: number, context: string): boolean {

@@ -7,3 +7,5 @@ export * from './flock';
 export * from './process';
 export * from './fd';
 export * from './file-lock';
+export * from './make-dirs';
+export * from './unusable-path';

@@ -12,7 +12,7 @@ import { loadOverlayConfig } from './config';
 import { bridgeConfFor, delegateStdin, DELEGATE_TYPE } from './delegate-conf';
 import { firewall } from './firewall';
 import { leaseExpired, readLeaseFile } from './lease-file';
-import { alreadyAttached, noLease, toOverlayError } from './errors';
+import { alreadyAttached, noLease, scratchFailed, toOverlayError } from './errors';
 import { findScratch, removeScratch, scratchPath, writeScratch } from './scratch';
 import { failPoint } from './add-steps';
 
@@ -37,7 +37,7 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
     } catch (err) {
       // A concurrent ADD of the same attachment stored its config between our check and our write.
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyAttached(conf.network, args.containerID, args.ifName, scratch);
-      throw err;
+      throw scratchFailed(conf.dataDir, scratch, err);
     }
     undo.push('scratch', () => { if (delegateUndone) removeScratch(scratch); });
     failPoint(args.env, 'overlay-scratch');

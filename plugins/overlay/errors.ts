@@ -2,7 +2,8 @@
  * The overlay plugin's own codes (>= 120, documented in README.md). The delegate's codes pass through
  * unchanged: host-local's 100-103 and bridge's 110-115.
  */
-import { CniCode, CniError, isRetryable } from '../../lib/cni';
+import { CniCode, CniError, formatValue, isRetryable } from '../../lib/cni';
+import { isUnusablePath } from '../../lib/sys/unusable-path';
 
 /** Codes this plugin reports for conditions it can name. */
 export const OverlayCode = {
@@ -43,4 +44,17 @@ export function alreadyAttached(network: string, containerID: string, ifName: st
 /** A CHECK failure (code 114). */
 export function checkFailed(msg: string): CniError {
   return new CniError(OverlayCode.CheckFailed, msg);
+}
+
+/**
+ * ADD could not store the attachment's config under `dataDir`: code 7 naming `/dataDir` when the errno
+ * says that path can never hold it (procfs, sysfs, read-only, a file in the way), else code 5. Either
+ * way at once: no retry can help.
+ */
+export function scratchFailed(dataDir: string, file: string, cause: unknown): CniError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  if (isUnusablePath(cause)) {
+    return new CniError(CniCode.InvalidNetworkConfig, `invalid config: /dataDir: ${formatValue(dataDir)} cannot hold the attachment configs: failed to write ${file}: ${detail}`, { cause });
+  }
+  return new CniError(CniCode.IoFailure, `failed to write ${file}: ${detail}`, { cause });
 }

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NetConf } from '../../lib/cni';
+import { makeDirs } from '../../lib/sys/make-dirs';
 
 /** The directory under dataDir that holds the delegate configs. */
 export const SCRATCH_DIR = '.overlay-scratch';
@@ -41,7 +42,7 @@ export function legacyScratchPath(dataDir: string, containerID: string, ifName: 
  *   else replaces it
  */
 export function writeScratch(file: string, conf: NetConf, exclusive = false): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  makeDirs(path.dirname(file), 0o755);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     fs.writeFileSync(tmp, `${JSON.stringify(conf)}\n`, { mode: 0o600, flag: 'wx' });
@@ -59,7 +60,9 @@ export function readScratch(file: string): NetConf | undefined {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // ENOTDIR: a file where a directory of the path belongs holds no config (ADD reports the path).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
   }
   try {

@@ -13,6 +13,7 @@ import type { Result } from '../types';
 import { CURRENT_VERSION, DEFAULT_CONFIG_VERSION } from '../version';
 import { CniRuntimeError } from './errors';
 import { marshalStructGo } from './go-json';
+import { makeDirsAsync } from '../../sys/make-dirs';
 
 /** The `kind` of libcni's current cache format. */
 export const CNI_CACHE_V1 = 'cniCacheV1';
@@ -106,7 +107,7 @@ export class ResultCache {
   /** Writes the attachment's file: directory 0700, file 0600, as libcni. */
   async write(att: CachedAttachment, cniVersion: string): Promise<void> {
     const target = this.file(att.networkName, att.containerId, att.ifName);
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await makeDirsAsync(this.dir, 0o700);
     // A dot name: listings (ours and libcni's, which skips undecodable files) never take it for an entry.
     const temp = path.join(this.dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     try {

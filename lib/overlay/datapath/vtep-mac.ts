@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirsAsync } from '../../sys/make-dirs';
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
@@ -45,7 +46,7 @@ export async function loadVtepMac(stateDir: string, network: string): Promise<st
 export async function saveVtepMac(stateDir: string, network: string, mac: string): Promise<void> {
   if (!isUnicastMac(mac)) throw new TypeError(`invalid VTEP MAC ${JSON.stringify(mac)}`);
   const path = vtepMacPath(stateDir, network);
-  await mkdir(stateDir, { recursive: true, mode: 0o755 });
+  await makeDirsAsync(stateDir, 0o755);
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, `${mac.toLowerCase()}\n`, { mode: 0o644 });
   await rename(tmp, path);

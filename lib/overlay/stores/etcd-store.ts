@@ -11,11 +11,11 @@
  * client's liveness instead, and could not change the TTL.
  */
 import type { Etcd3, IKeyValue, IOptions } from 'etcd3';
-import type { LeaseSnapshot, SubnetStore, Watch, WatchHandlers } from '../store';
+import type { LeaseSnapshot, SubnetStore, UnreadableLease, Watch, WatchHandlers } from '../store';
 import type { Lease, LeaseAttrs, OverlayConfig } from '../types';
 import { etcdTtlSeconds, expiryOfKv, leaseOfKv, NO_LEASE } from './etcd-values';
 import { EtcdWatch } from './etcd-watch';
-import { checkNetworkName, configKey, normalizePrefix, subnetKey, subnetsPrefix } from './keys';
+import { checkNetworkName, configKey, normalizePrefix, subnetKey, subnetOfKey, subnetsPrefix } from './keys';
 import { checkTtl, parseLeaseAttrs } from './lease-attrs';
 import { StoreError } from './store-error';
 
@@ -78,10 +78,10 @@ export class EtcdStore implements SubnetStore {
   }
 
   /** One range read of the prefix, keeping only `<prefix>/<network>/config` keys. */
-  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig>> {
+  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig | undefined>> {
     const prefix = `${this.#prefix}/`;
     const res = await this.#call('listConfigs', undefined, prefix, () => this.#client.getAll().prefix(prefix).exec());
-    const out = new Map<string, OverlayConfig>();
+    const out = new Map<string, OverlayConfig | undefined>();
     for (const kv of res.kvs) {
       const key = kv.key.toString();
       const m = /^([^/]+)\/config$/.exec(key.slice(prefix.length));
@@ -89,7 +89,9 @@ export class EtcdStore implements SubnetStore {
       try {
         out.set(m[1]!, parseConfig(kv.value.toString(), m[1]!, key));
       } catch {
-        // Not JSON: not a config anyone can serve, so it holds no VNI.
+        // Not JSON: its VNI is unknown, which is not the same as free (nodes that read it earlier
+        // may serve it still). Listed as undefined so that the VNI choice can refuse to guess.
+        out.set(m[1]!, undefined);
       }
     }
     return out;
@@ -106,14 +108,31 @@ export class EtcdStore implements SubnetStore {
     return parseConfig(kv.value.toString(), network, key);
   }
 
-  /** Leases with a value that is not a lease (another program's key) are left out. */
+  /**
+   * A subnet key whose value is not a lease (another program's key, a damaged write) is reported in
+   * `unreadable`: not a peer, but its subnet held. A key under the prefix that names no subnet is
+   * ignored (it holds nothing a create could collide with).
+   */
   async listLeases(network: string): Promise<LeaseSnapshot> {
     const prefix = subnetsPrefix(this.#prefix, network);
     const res = await this.#call('listLeases', network, prefix, () => this.#client.getAll().prefix(prefix).exec());
-    const leases = await Promise.all(res.kvs.map((kv) => this.#leaseWithExpiry(kv)));
+    const unreadable: UnreadableLease[] = [];
+    const readable: IKeyValue[] = [];
+    for (const kv of res.kvs) {
+      const subnet = subnetOfKey(kv.key.toString());
+      if (subnet === undefined) continue;
+      try {
+        leaseOfKv(kv);
+        readable.push(kv);
+      } catch (err) {
+        unreadable.push({ subnet, reason: (err as Error).message });
+      }
+    }
+    const leases = await Promise.all(readable.map((kv) => this.#leaseWithExpiry(kv)));
     return {
       leases: leases.filter((l): l is Lease => l !== undefined).sort((a, b) => (a.subnet < b.subnet ? -1 : 1)),
       revision: Number(res.header.revision),
+      ...(unreadable.length > 0 ? { unreadable: unreadable.sort((a, b) => (a.subnet < b.subnet ? -1 : 1)) } : {}),
     };
   }
 

@@ -14,6 +14,7 @@ import { canonicalSubnet, checkNetworkName } from './keys';
 import { checkTtl, parseLeaseAttrs } from './lease-attrs';
 import { StoreError } from './store-error';
 import { writeFileAtomic } from './write-atomic';
+import { makeDirsAsync } from '../../sys/make-dirs';
 
 /** Options of a {@link FileStore}. */
 export interface FileStoreOptions {
@@ -60,7 +61,7 @@ export class FileStore implements SubnetStore {
     return (await this.#read('getConfig', network)).networks[network]?.config;
   }
 
-  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig>> {
+  async listConfigs(): Promise<ReadonlyMap<string, OverlayConfig | undefined>> {
     const doc = await this.#read('listConfigs');
     const out = new Map<string, OverlayConfig>();
     for (const [name, net] of Object.entries(doc.networks)) if (net.config !== undefined) out.set(name, net.config);
@@ -185,7 +186,7 @@ export class FileStore implements SubnetStore {
 
   async #ensureDir(op: string, network: string): Promise<void> {
     try {
-      await fs.promises.mkdir(path.dirname(this.path), { recursive: true, mode: 0o700 });
+      await makeDirsAsync(path.dirname(this.path), 0o700);
     } catch (err) {
       throw new StoreError(op, 'cannot create the store directory', { network, where: path.dirname(this.path), cause: err });
     }

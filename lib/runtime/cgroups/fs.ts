@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { CgroupError } from './errors';
+import { makeDirs } from '../../sys/make-dirs';
 
 /** The few filesystem operations a cgroup manager needs. Paths are absolute. */
 export interface CgroupFs {
@@ -24,7 +25,7 @@ export interface CgroupFs {
 export const nodeCgroupFs: CgroupFs = {
   mkdir(path) {
     try {
-      fs.mkdirSync(path, { recursive: true });
+      makeDirs(path);
     } catch (err) {
       throw new CgroupError('mkdir', path, '', err);
     }

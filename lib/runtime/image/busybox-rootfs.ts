@@ -10,6 +10,7 @@ import { dirname, join, posix, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_PATH_ENV, type ImageConfig } from './image-config';
 import { ImageError, errCode } from './image-error';
+import { makeDirsAsync } from '../../sys/make-dirs';
 
 /** Where Debian's busybox-static puts the binary. */
 export const DEFAULT_BUSYBOX = '/bin/busybox';
@@ -87,7 +88,7 @@ export async function buildBusyboxRootfs(dest: string, busybox: string): Promise
   const applets = await listApplets(busybox);
   await fs.chmod(dest, 0o755);
   for (const [dir, mode] of DIRS) {
-    await fs.mkdir(join(dest, dir), { recursive: true });
+    await makeDirsAsync(join(dest, dir));
     await fs.chmod(join(dest, dir), mode);
   }
   const binary = join(dest, 'bin/busybox');
@@ -96,7 +97,7 @@ export async function buildBusyboxRootfs(dest: string, busybox: string): Promise
   for (const applet of applets) {
     if (applet === 'bin/busybox') continue;
     const path = join(dest, applet);
-    await fs.mkdir(dirname(path), { recursive: true });
+    await makeDirsAsync(dirname(path));
     // Relative, so the link resolves both inside the container and from the host (rootfs/bin/sh).
     await fs.symlink(posix.join(relative(dirname(path), dest) || '.', 'bin/busybox'), path).catch((err: unknown) => {
       if (errCode(err) !== 'EEXIST') throw err;

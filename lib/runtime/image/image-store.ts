@@ -19,6 +19,7 @@ import { digestRootfs, measureRootfs } from './rootfs-digest';
 import { claimTempDir, discardDirs, type LockedDir } from './temp-dirs';
 import { DEFAULT_LOCK_TIMEOUT_MS, tryLockDir, withFileLock } from './store-lock';
 import { DEFAULT_BERTH_ROOT } from '../storage/volume-store';
+import { makeDirsAsync } from '../../sys/make-dirs';
 
 /** What the store needs from outside, injectable for tests. */
 export interface ImageStoreOptions {
@@ -215,8 +216,8 @@ export class ImageStore {
   private async ensureDir(): Promise<void> {
     // The berth root is shared with volumes and containers: created with default modes; the
     // images directory itself is private, as Docker's image store is.
-    await fs.mkdir(dirname(this.dir), { recursive: true });
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await makeDirsAsync(dirname(this.dir));
+    await makeDirsAsync(this.dir, 0o700);
   }
 }
 

@@ -6,6 +6,7 @@
 import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { MS_NODEV, MS_NOEXEC, MS_NOSUID, mknodChar, mount } from '../../sys/mount';
+import { makeDirs } from '../../sys/make-dirs';
 
 /** MS_STRICTATIME (runc mounts /dev with it). */
 const MS_STRICTATIME = 0x1000000;
@@ -22,7 +23,7 @@ const SYMLINKS: readonly (readonly [string, string])[] = [
 
 /** Builds /dev at `dev` (a host path inside the new root, resolved by the caller). */
 export function setupDev(dev: string): void {
-  mkdirSync(dev, { recursive: true });
+  makeDirs(dev);
   mount('tmpfs', dev, 'tmpfs', MS_NOSUID | MS_STRICTATIME, 'mode=755,size=65536k');
   for (const [name, major, minor] of DEVICES) {
     const path = join(dev, name);

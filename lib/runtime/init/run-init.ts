@@ -7,7 +7,7 @@
  * The order is runc's (research C3/C4): join the netns, unshare, make / a slave, mount the overlay
  * root, /dev, the user's mounts, /sys, the /etc files, hostname, pivot_root, /proc, masks, exec.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { posix } from 'node:path';
 import {
   CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC,
@@ -20,6 +20,7 @@ import { setupDev } from './dev';
 import { maskProcPaths } from './proc-masks';
 import type { RunSpec } from './spec';
 import { execCommand, step } from './steps';
+import { makeDirs } from '../../sys/make-dirs';
 
 /** Re-roots a planned target (a host path under `merged`) through secureJoin. */
 function inRoot(merged: string, path: string): string {
@@ -51,14 +52,14 @@ export function runInit(spec: RunSpec): never {
   // Nothing mounted from here on may propagate back to the host.
   step('make / a slave mount', () => mount(null, '/', null, MS_SLAVE | MS_REC));
   step('mount the overlay root', () => {
-    for (const dir of [spec.rootfs.upper, spec.rootfs.work, merged]) mkdirSync(dir, { recursive: true });
+    for (const dir of [spec.rootfs.upper, spec.rootfs.work, merged]) makeDirs(dir);
     mount('overlay', merged, 'overlay', 0, overlayData({ lowerdirs: spec.rootfs.lower, upperdir: spec.rootfs.upper, workdir: spec.rootfs.work, merged }));
   });
   step('mount /dev', () => setupDev(secureJoin(merged, '/dev')));
   step('mount volumes', () => apply(spec.mounts as PlanStep[], rootedSyscalls(merged)));
   step('mount /sys', () => {
     const sys = secureJoin(merged, '/sys');
-    mkdirSync(sys, { recursive: true });
+    makeDirs(sys);
     mount('sysfs', sys, 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
   });
   for (const [target, source] of Object.entries(spec.etcFiles)) {
@@ -69,9 +70,9 @@ export function runInit(spec: RunSpec): never {
     });
   }
   step('set the hostname', () => sethostname(spec.hostname));
-  step('create the working directory', () => mkdirSync(secureJoin(merged, spec.workingDir), { recursive: true }));
+  step('create the working directory', () => makeDirs(secureJoin(merged, spec.workingDir)));
   step('pivot_root', () => {
-    mkdirSync(secureJoin(merged, '/proc'), { recursive: true });
+    makeDirs(secureJoin(merged, '/proc'));
     // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the
     // container's tree (LXC's trick, as runc and crun do it; no put_old directory needed).
     chdir(merged);

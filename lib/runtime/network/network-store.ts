@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NetworkConfigList } from '../../cni/runtime';
-import { flock, LOCK_EX, LOCK_UN } from '../../sys/flock';
+import { LockTimeoutError, withFileLockSync } from '../../sys/file-lock';
 import { berthdSocketPath, postOverlayNetwork, type BerthdClientOptions } from './berthd-client';
 import { networkConfList } from './network-conflist';
 import { checkOptions } from './network-options';
@@ -17,6 +17,7 @@ import { overlayRecord, overlayRequest, storedCluster } from './overlay-network'
 import { assertNoOverlap, checkGateway, checkIpRange, firstHost, parseSubnet, pickSubnet, type Subnet } from './subnets';
 import { rfc3339Nano } from './timestamp';
 import { NetworkError, OPT_BRIDGE_NAME, OPT_MTU, type CreateNetworkRequest, type NetworkInfo, type NetworkStoreOptions } from './types';
+import { makeDirs } from '../../sys/make-dirs';
 
 /** Docker's network name rule. */
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -42,6 +43,7 @@ export class NetworkStore {
   readonly runDir: string;
   private readonly defaultBridge: { bridgeName: string; subnet: string };
   private readonly now: () => Date;
+  private readonly lockTimeoutMs: number;
 
   constructor(opts: NetworkStoreOptions) {
     this.dir = path.join(opts.root, 'networks');
@@ -49,6 +51,7 @@ export class NetworkStore {
     this.runDir = opts.runDir ?? DEFAULT_RUN_DIR;
     this.defaultBridge = opts.defaultBridge ?? DEFAULT_BRIDGE;
     this.now = opts.now ?? (() => new Date());
+    this.lockTimeoutMs = opts.lockTimeoutMs ?? 30_000;
   }
 
   /** bridge, host and none, then user networks by name. */
@@ -101,6 +104,7 @@ export class NetworkStore {
     return this.locked(() => {
       const existing = this.list();
       if (existing.some((n) => n.name === req.name)) throw new NetworkError(`network with name ${req.name} already exists`, 'conflict');
+      this.assertAllReadable();
       const used = usedSubnets(existing);
       const subnet = req.subnet === undefined ? pickSubnet(used) : parseSubnet(req.subnet);
       assertNoOverlap(subnet, used);
@@ -134,6 +138,7 @@ export class NetworkStore {
     checkName(req.name);
     const before = this.list();
     if (before.some((n) => n.name === req.name)) throw new NetworkError(`network with name ${req.name} already exists`, 'conflict');
+    this.assertAllReadable();
     const usedBefore = usedSubnets(before);
     const asked = req.subnet === undefined ? pickSubnet(usedBefore) : parseSubnet(req.subnet);
     assertNoOverlap(asked, usedBefore);
@@ -142,6 +147,7 @@ export class NetworkStore {
     return this.locked(() => {
       const existing = this.list();
       if (existing.some((n) => n.name === req.name)) throw new NetworkError(`network with name ${req.name} already exists`, 'conflict');
+      this.assertAllReadable();
       assertNoOverlap(cluster, usedSubnets(existing));
       const net: NetworkInfo = {
         name: req.name,
@@ -218,7 +224,7 @@ export class NetworkStore {
 
   /** Writes `net` under its name unless the name is taken; false when it was. */
   private publish(net: NetworkInfo): boolean {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    makeDirs(this.dir, 0o700);
     const temp = path.join(this.dir, `.${net.name}.${randomBytes(6).toString('hex')}.tmp`);
     const fd = fs.openSync(temp, 'wx', 0o600);
     try {
@@ -239,11 +245,41 @@ export class NetworkStore {
   }
 
   private read(name: string): NetworkInfo | undefined {
+    const got = this.readOrWhy(name);
+    return typeof got === 'string' ? undefined : got; // `network ls` must not fail for one stray file
+  }
+
+  /** The network stored under `name`, undefined when there is none, or why its file is unusable. */
+  private readOrWhy(name: string): NetworkInfo | undefined | string {
+    let text: string;
     try {
-      const net = JSON.parse(fs.readFileSync(this.file(name), 'utf8')) as NetworkInfo;
-      return net.name === name && ID.test(net.id) ? net : undefined;
-    } catch {
-      return undefined; // absent, or not ours: `network ls` must not fail for one stray file
+      text = fs.readFileSync(this.file(name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return (err as Error).message;
+    }
+    try {
+      const net = JSON.parse(text) as NetworkInfo;
+      if (typeof net !== 'object' || net === null || net.name !== name || !ID.test(net.id)) return 'not a network record of that name';
+      if (net.subnet !== undefined && parseSubnetOrUndefined(net.subnet) === undefined) return `subnet ${JSON.stringify(net.subnet)} is not a subnet`;
+      return net;
+    } catch (err) {
+      return `not JSON: ${(err as Error).message}`;
+    }
+  }
+
+  /**
+   * Refuses to decide a subnet while some network's file cannot be read: its subnet is unknown, so
+   * any choice could be that network's (the listing skips the file, which would make its subnet look
+   * free). Listing stays lenient; only a decision fails closed.
+   * @throws {NetworkError} unavailable naming the file and what is wrong with it
+   */
+  private assertAllReadable(): void {
+    for (const file of this.files()) {
+      const why = this.readOrWhy(file.slice(0, -'.json'.length));
+      if (typeof why === 'string') {
+        throw new NetworkError(`cannot choose a subnet while ${this.file(file.slice(0, -'.json'.length))} is unreadable (${why}): its subnet may be in use; repair or remove the file`, 'unavailable');
+      }
     }
   }
 
@@ -260,19 +296,20 @@ export class NetworkStore {
     return path.join(this.dir, `${name}.json`);
   }
 
-  /** Runs `fn` holding the store's lock (creation decides subnets from what exists). */
+  /**
+   * Runs `fn` holding the store's lock (creation decides subnets from what exists). A bounded poll,
+   * never a blocking flock(2): a holder that hangs (a stopped `berth network create`) must not hang
+   * every later one. Synchronous, as `create` is: only the CLI calls it, and nothing else runs there.
+   * @throws {NetworkError} unavailable when the lock is still held after the timeout
+   */
   private locked<T>(fn: () => T): T {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const fd = fs.openSync(path.join(this.dir, '.lock'), 'a', 0o600);
+    makeDirs(this.dir, 0o700);
+    const lock = path.join(this.dir, '.lock');
     try {
-      flock(fd, LOCK_EX, path.join(this.dir, '.lock'));
-      try {
-        return fn();
-      } finally {
-        flock(fd, LOCK_UN);
-      }
-    } finally {
-      fs.closeSync(fd);
+      return withFileLockSync(lock, { timeoutMs: this.lockTimeoutMs, maxDelayMs: 16 }, fn);
+    } catch (err) {
+      if (err instanceof LockTimeoutError) throw new NetworkError(`the network store ${lock} is still locked by another process after ${err.timeoutMs} ms`, 'unavailable');
+      throw err;
     }
   }
 }
@@ -298,4 +335,14 @@ function addresses(driver: 'bridge' | 'macvlan', subnet: Subnet, req: CreateNetw
   else if (driver === 'bridge') out.gateway = firstHost(subnet);
   if (req.ipRange !== undefined) out.ipRange = checkIpRange(subnet, req.ipRange).text;
   return out;
+}
+
+/** A stored subnet as parseSubnet reads it, or undefined when it is not one. */
+function parseSubnetOrUndefined(text: unknown): Subnet | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parseSubnet(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -62,6 +62,8 @@ export interface NetworkStoreOptions {
   now?: () => Date;
   /** BERTH_RUN (default /run/berth): berthd's API socket is `<runDir>/berthd.sock`. */
   runDir?: string;
+  /** How long `create` waits for the store's lock before failing (default 30 s). */
+  lockTimeoutMs?: number;
 }
 
 /** What `berth network create` asks for. */

@@ -4,7 +4,7 @@
  * The sequence per bind follows runc's mountToRootfs: bind, then a read-only remount (the kernel
  * ignores MS_RDONLY on the MS_BIND call itself), then the propagation change in its own call.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED,
@@ -13,6 +13,7 @@ import {
 import { hasErrno } from '../../sys/errno';
 import { MOUNT_OPTIONS } from './mount-options';
 import type { MountSpec } from './mount-spec';
+import { makeDirs } from '../../sys/make-dirs';
 
 /** Create a directory (and its parents) to mount on. */
 export interface MkdirStep { readonly op: 'mkdir'; readonly path: string }
@@ -47,9 +48,9 @@ export interface Syscalls {
 export const hostSyscalls: Syscalls = {
   mount: (source, target, fstype, flags, data) => mount(source, target, fstype, flags, data),
   umount2: (target, flags) => umount2(target, flags),
-  mkdir: (path) => { mkdirSync(path, { recursive: true }); },
+  mkdir: (path) => { makeDirs(path); },
   touch: (path) => {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     closeSync(openSync(path, 'a'));
   },
 };

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { VOLUME_NAME } from './mount-spec';
+import { makeDirsAsync } from '../../sys/make-dirs';
 
 /** The default state root; tests and alternative installs inject their own. */
 export const DEFAULT_BERTH_ROOT = '/var/lib/berth';
@@ -104,7 +105,7 @@ export class VolumeStore {
     validateVolumeName(volName);
     const existing = await this.tryInspect(volName);
     if (existing) return existing;
-    await fs.mkdir(this.dir, { recursive: true });
+    await makeDirsAsync(this.dir);
     const temp = join(this.dir, `${TEMP_PREFIX}${volName}-${randomBytes(6).toString('hex')}`);
     const meta = {
       CreatedAt: this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -112,7 +113,7 @@ export class VolumeStore {
       Options: { ...opts.options },
     };
     try {
-      await fs.mkdir(join(temp, '_data'), { recursive: true, mode: 0o755 });
+      await makeDirsAsync(join(temp, '_data'), 0o755);
       await fs.writeFile(join(temp, META), `${JSON.stringify(meta)}\n`);
       await fs.rename(temp, join(this.dir, volName));
     } catch (err) {

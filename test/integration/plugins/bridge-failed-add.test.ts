@@ -103,9 +103,9 @@ describe('plugins/bridge: a failed ADD leaves nothing but the bridge (built exec
     await assertFailsCleanly(conf, 999, /injected failure after step "ipmasq"/, { [FAIL_AFTER_ENV]: 'ipmasq' });
   });
 
-  it('an IPAM route that cannot be added (gateway unreachable)', async () => {
+  it('an IPAM route whose gateway is off-link: refused (code 7) before anything is made', async () => {
     const conf = bridgeConf('1.0.0', dataDir, { isGateway: true, ipMasq: true }, { routes: [{ dst: '192.168.50.0/24', gw: '10.99.99.1' }] });
-    await assertFailsCleanly(conf, 118, /^failed to add route '192\.168\.50\.0\/24 via 10\.99\.99\.1 dev eth0': .*ENETUNREACH/);
+    await assertFailsCleanly(conf, 7, /^invalid config: \/ipam\/routes\/0\/gw: gateway 10\.99\.99\.1 is unreachable/);
   });
 
   it('the pool is exhausted (the other attachment keeps its lease and rules)', async () => {

@@ -12,6 +12,7 @@ import { ADD_STEPS } from '../../../plugins/bridge/add-steps';
 import {
   REFERENCE_DIR, addrs, bridgeConf, cniChains, leases, links, natRules, nftBridgeNat, nsPath, ok, runPlugin, withPrev,
 } from './bridge-harness';
+import { skipUnless } from '../../helpers/skip';
 
 const veths = (ns: TestNetns): string[] => [...links(ns).values()].filter((l) => l.linkinfo?.info_kind === 'veth').map((l) => l.ifname);
 
@@ -136,7 +137,7 @@ describe('plugins/bridge failure and clean-up paths (built executable)', functio
   });
 
   it('rules and lease left by the reference bridge are removed by our DEL, even without CNI_NETNS', async function () {
-    if (!fs.existsSync(path.join(REFERENCE_DIR, 'bridge'))) this.skip();
+    skipUnless(this, fs.existsSync(path.join(REFERENCE_DIR, 'bridge')), `no ${path.join(REFERENCE_DIR, 'bridge')}: install containernetworking-plugins (scripts/setup.sh)`);
     const conf = bridgeConf('1.0.0', dataDir, { ipMasq: true });
     ok(await call('ADD', conf, { bin: path.join(REFERENCE_DIR, 'bridge'), cniPath: REFERENCE_DIR }), 'reference ADD');
     assert.equal(cniChains(natRules(ns.host)).length, 1);

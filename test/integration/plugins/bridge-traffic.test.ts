@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ip, makeTestNetns, useNetnsPair, type TestNetns } from '../../helpers/netns';
 import { bridgeConf, inNs, nsPath, ok, runPlugin } from './bridge-harness';
+import { skipUnless } from '../../helpers/skip';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -52,7 +53,7 @@ describe('plugins/bridge traffic (built executable)', function () {
   let dataDir: string;
   const extra: TestNetns[] = [];
   before(function () {
-    if (!fs.existsSync(PYTHON)) this.skip();
+    skipUnless(this, fs.existsSync(PYTHON), `no ${PYTHON}: install python3 (scripts/setup.sh)`);
   });
   beforeEach(() => { dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-br-it-')); });
   afterEach(() => {

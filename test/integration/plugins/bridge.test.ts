@@ -9,6 +9,7 @@ import { ipJson, useNetnsPair } from '../../helpers/netns';
 import {
   BRIDGE, REFERENCE_DIR, VERSIONS, addrs, at, bridgeConf, cniChains, inNs, leases, links, natRules, nsPath, ok, resultAddresses, runPlugin, withPrev,
 } from './bridge-harness';
+import { skipUnless } from '../../helpers/skip';
 
 describe('plugins/bridge (built executable)', function () {
   this.timeout(60_000);
@@ -174,7 +175,7 @@ describe('plugins/bridge (built executable)', function () {
   });
 
   it('delegates by exec when CNI_PATH holds the reference host-local', async function () {
-    if (!fs.existsSync(path.join(REFERENCE_DIR, 'host-local'))) this.skip();
+    skipUnless(this, fs.existsSync(path.join(REFERENCE_DIR, 'host-local')), `no ${path.join(REFERENCE_DIR, 'host-local')}: install containernetworking-plugins (scripts/setup.sh)`);
     const conf = bridgeConf('1.0.0', dataDir, { isGateway: true });
     const add = ok(await call('ADD', conf, { cniPath: REFERENCE_DIR }));
     assert.deepEqual(resultAddresses(add.json), ['10.77.0.2/24']);

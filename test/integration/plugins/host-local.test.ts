@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { skipUnless } from '../../helpers/skip';
 
 const BUILT = path.resolve(__dirname, '../../../dist/bin');
 /** The built executable, copied with dist/bin once per run, so a rebuild meanwhile cannot change it. */
@@ -88,7 +89,7 @@ describe('plugins/host-local (built executable)', function () {
   describe('spec-version matrix, result and files identical to the reference', () => {
     for (const v of VERSIONS) {
       it(`${v}: ADD, CHECK, DEL, DEL again${at(v, '1.1.0') ? ', STATUS, GC' : ''}`, async function () {
-        if (!haveReference) this.skip();
+        skipUnless(this, haveReference, `no ${REFERENCE}: install containernetworking-plugins (scripts/setup.sh)`);
         const ours = path.join(tmp, 'ours');
         const ref = path.join(tmp, 'ref');
         // Debian's reference (v1.1.1) stops at 1.0.0; 1.0.0 and 1.1.0 results share one shape.
@@ -173,7 +174,7 @@ describe('plugins/host-local (built executable)', function () {
   });
 
   describe('interop with the reference plugin on one store', () => {
-    beforeEach(function () { if (!haveReference) this.skip(); });
+    beforeEach(function () { skipUnless(this, haveReference, `no ${REFERENCE}: install containernetworking-plugins (scripts/setup.sh)`); });
 
     it('a store written by the reference is read, honoured and released by ours', async () => {
       const conf = config('1.0.0', tmp);
@@ -215,6 +216,28 @@ describe('plugins/host-local (built executable)', function () {
       assert.equal(new Set(all).size, 200);
       assert.equal(fs.readdirSync(path.join(tmp, 'hlnet')).length, 202);
     });
+  });
+
+  describe('a dataDir that can never hold a store: ADD fails at once, code 7 naming ipam.dataDir (it hung under /proc)', () => {
+    // No timing threshold: a hang is caught by the mocha timeout; the point is the code and message.
+    const cases: [string, () => string, RegExp][] = [
+      ['/proc (procfs: mkdir says ENOENT)', () => '/proc', /^invalid config: \/ipam\/dataDir: "\/proc" cannot hold the lease store: failed to create \/proc\/hlnet: ENOENT: no such file or directory, mkdir '\/proc\/hlnet'$/],
+      ['/sys/kernel (sysfs: EPERM)', () => '/sys/kernel', /^invalid config: \/ipam\/dataDir: "\/sys\/kernel" cannot hold the lease store: failed to create \/sys\/kernel\/hlnet: EPERM: operation not permitted, mkdir '\/sys\/kernel\/hlnet'$/],
+      ['a path through a regular file (ENOTDIR)', () => { fs.writeFileSync(path.join(tmp, 'file'), ''); return path.join(tmp, 'file', 'sub'); }, /cannot hold the lease store: failed to create .*\/file\/sub\/hlnet: ENOTDIR: not a directory/],
+    ];
+    for (const [name, dataDir, msg] of cases) {
+      it(name, async () => {
+        const d = dataDir();
+        const r = await exec(OURS, 'ADD', config('1.0.0', d));
+        assert.deepEqual([r.code, r.signal, r.json?.code], [1, null, 7], r.stdout + r.stderr);
+        assert.match(String(r.json?.msg), msg);
+        assert.equal(fs.existsSync(path.join(d, 'hlnet')), false);
+        // DEL and GC of a store that never existed succeed without creating it.
+        assert.equal((await exec(OURS, 'DEL', config('1.0.0', d))).code, 0);
+        assert.equal((await exec(OURS, 'GC', { ...config('1.1.0', d), 'cni.dev/valid-attachments': [] })).code, 0);
+        assert.equal(fs.existsSync(path.join(d, 'hlnet')), false);
+      });
+    }
   });
 
   it('concurrency: 8 workers x 200 ADDs then DELs, every address unique, the store equal to the results', async function () {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cgroupMounts, useBerth, waitFor } from '../../../helpers/berth';
+import { skipUnless } from '../../../helpers/skip';
 
 const v1 = (controller: string): boolean => cgroupMounts().includes(`/sys/fs/cgroup/${controller}`);
 
@@ -12,7 +13,7 @@ describe('berth CLI: cgroup limits', function () {
   this.timeout(60_000);
   const b = useBerth();
   before(function () {
-    if (!v1('memory') || !v1('pids') || !v1('cpu')) this.skip(); // these assertions read v1 files
+    skipUnless(this, v1('memory') && v1('pids') && v1('cpu'), 'the cgroup v1 memory, pids and cpu hierarchies are not all mounted (these assertions read v1 files)');
   });
 
   it('-m 16m: a memory hog is OOM-killed, exits 137, and inspect shows OOMKilled', async () => {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { BERTH_BIN, BerthSandbox, type Residue } from '../../../helpers/berth';
 import { ip } from '../../../helpers/netns';
 import { Cluster, DIST, waitFor, type Host } from './three-hosts-harness';
+import { skipUnless } from '../../../helpers/skip';
 
 const NET = 'ov';
 const CIDR = '10.250.0.0/16';
@@ -50,7 +51,7 @@ describe('berth on an overlay network across two hosts', function () {
   const addrs: Record<string, string> = {};
 
   before(async function () {
-    if (!fs.existsSync(path.join(DIST, 'berthd')) || !fs.existsSync(BERTH_BIN)) this.skip();
+    skipUnless(this, fs.existsSync(path.join(DIST, 'berthd')) && fs.existsSync(BERTH_BIN), `no ${path.join(DIST, 'berthd')} or ${BERTH_BIN}: run node scripts/build.mjs`);
     storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berthd-store-'));
     c = new Cluster(`file:${path.join(storeDir, 'store.json')}`);
     hosts = [1, 2].map((n) => c!.addHost(n));

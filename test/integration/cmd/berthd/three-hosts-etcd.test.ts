@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ETCD_BIN, startEtcd, type TestEtcd } from '../../../helpers/etcd';
 import { Cluster, DIST, ping, waitFor, type Host } from './three-hosts-harness';
 import { expectPeers, pingAllPairs, restartUnderPing, serving } from './three-hosts-scenario';
+import { skipUnless } from '../../../helpers/skip';
 
 const NET = 'ov';
 const VNI = 43;
@@ -23,7 +24,8 @@ describe('berthd: three hosts on etcd', function () {
   let hosts: Host[];
 
   before(async function () {
-    if (!fs.existsSync(path.join(DIST, 'berthd')) || !fs.existsSync(path.join(DIST, 'bridge')) || !fs.existsSync(ETCD_BIN)) this.skip();
+    skipUnless(this, fs.existsSync(path.join(DIST, 'berthd')) && fs.existsSync(path.join(DIST, 'bridge')), `no berthd or bridge in ${DIST}: run node scripts/build.mjs`);
+    skipUnless(this, fs.existsSync(ETCD_BIN), `no ${ETCD_BIN}: install etcd-server (scripts/setup.sh)`);
     c = new Cluster('', { leaseTtl: '10s', resync: '1s' });
     hosts = [1, 2, 3].map((n) => c.addHost(n));
     etcd = await startEtcd({ netns: hosts[0]!.ns.name, host: hosts[0]!.ip });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ip } from '../../../helpers/netns';
 import { Cluster, DIST, ping, waitFor, type Host } from './three-hosts-harness';
 import { pingAllPairs, restartUnderPing } from './three-hosts-scenario';
+import { skipUnless } from '../../../helpers/skip';
 
 const NET = 'ov';
 const VNI = 42;
@@ -19,7 +20,7 @@ describe('berthd: three hosts on the file store', function () {
   let hosts: Host[];
 
   before(async function () {
-    if (!fs.existsSync(path.join(DIST, 'berthd')) || !fs.existsSync(path.join(DIST, 'bridge'))) this.skip();
+    skipUnless(this, fs.existsSync(path.join(DIST, 'berthd')) && fs.existsSync(path.join(DIST, 'bridge')), `no berthd or bridge in ${DIST}: run node scripts/build.mjs`);
     c = new Cluster(`file:${path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'berthd-store-')), 'store.json')}`);
     hosts = [1, 2, 3].map((n) => c.addHost(n));
     // Hosts 2 and 3 wait for a config that host 1's API creates (what `berth network create -d overlay` does).

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { CniRuntime, parseConfList, type NetworkConfigList } from '../../../../lib/cni/runtime';
 import { withNetns } from '../../../../lib/netns';
 import { ipJson, makeTestNetns, type TestNetns } from '../../../helpers/netns';
+import { skipUnless } from '../../../helpers/skip';
 
 const DIST = path.resolve(__dirname, '../../../../dist/bin');
 const REFERENCE = '/usr/lib/cni';
@@ -53,10 +54,9 @@ describe('lib/cni/runtime (integration: bridge + host-local + reference tuning)'
   let cacheDir: string;
 
   before(function () {
-    if (!fs.existsSync(path.join(DIST, 'bridge')) || !fs.existsSync(path.join(DIST, 'host-local'))) {
-      this.skip(); // `npm test` builds first; run `node scripts/build.mjs` when running this file alone
-    }
-    if (!fs.existsSync(path.join(REFERENCE, 'tuning'))) this.skip(); // package containernetworking-plugins
+    // `npm test` builds first; run `node scripts/build.mjs` when running this file alone.
+    skipUnless(this, fs.existsSync(path.join(DIST, 'bridge')) && fs.existsSync(path.join(DIST, 'host-local')), `no bridge or host-local in ${DIST}: run node scripts/build.mjs`);
+    skipUnless(this, fs.existsSync(path.join(REFERENCE, 'tuning')), `no ${path.join(REFERENCE, 'tuning')}: install containernetworking-plugins (scripts/setup.sh)`);
   });
 
   beforeEach(() => {

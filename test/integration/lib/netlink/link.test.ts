@@ -9,6 +9,7 @@ import {
   linkSetNetns, linkSetNoMaster, linkSetPromisc, linkSetUp, macvlanSetMacAddrs, type MacvlanMode,
 } from '../../../../lib/netlink/link';
 import { ipJson, useNetnsPair } from '../../../helpers/netns';
+import { skipUnlessHost } from '../../../helpers/skip';
 
 /** What `ip -j -d link show dev NAME` reports in netns `ns`. */
 function show(ns: string, name: string): any {
@@ -209,7 +210,7 @@ describe('lib/netlink/link against the kernel', () => {
 
   it('bridge VLANs: the kernel refusal is a clear error when it has no VLAN filtering', async function () {
     const supported = kernelHasBridgeVlanFiltering();
-    if (supported === undefined) this.skip();
+    skipUnlessHost(this, supported !== undefined, 'cannot tell whether this kernel has bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)');
     await linkAdd(h, { kind: 'bridge', name: 'br0' });
     const br = await linkByName(h, 'br0');
     await veth('p0', 'p1');

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3, type KVClient } from 'etcd3';
 import type { LeaseSnapshot, Watch } from '../../../../lib/overlay/store';
+import { acquireLease } from '../../../../lib/overlay/allocate';
 import { EtcdStore } from '../../../../lib/overlay/stores/etcd-store';
 import { subnetKey } from '../../../../lib/overlay/stores/keys';
 import type { LeaseAttrs, LeaseEvent } from '../../../../lib/overlay/types';
@@ -73,6 +74,15 @@ describe('lib/overlay/stores/etcd-store (real etcd)', function () {
     assert.deepEqual(JSON.parse((await raw.get(`/test/${network}/config`).string())!), config);
   });
 
+  it('listConfigs: every network with a config; one that is not JSON is listed as unreadable (undefined), not left out', async () => {
+    const s = open('/cfgs');
+    await s.putConfigIfAbsent('blue', config);
+    await raw.put('/cfgs/torn/config').value('{"Network": "10.9');
+    await raw.put('/cfgs/blue/subnets/10.244.1.0-24').value('{}');
+    assert.deepEqual(await s.listConfigs(), new Map([['blue', config], ['torn', undefined]]));
+    await raw.delete().prefix('/cfgs/');
+  });
+
   it('createLease race: exactly one of two clients wins each subnet; the losers leave no etcd lease', async () => {
     const [a, b] = [open(), open()];
     const leasesBefore = (await raw.leaseClient.leaseLeases({})).leases.length;
@@ -121,12 +131,51 @@ describe('lib/overlay/stores/etcd-store (real etcd)', function () {
     assert.equal(JSON.parse(kv.value.toString()).BackendData.VtepMAC, '0a:00:00:00:00:66');
   });
 
-  it('skips values that are not leases when listing', async () => {
+  it('lists values that are not leases apart: a subnet key as unreadable (held), a key naming no subnet not at all', async () => {
     const s = open();
     await raw.put(`/test/${network}/subnets/10.244.6.0-24`).value('not json');
+    await raw.put(`/test/${network}/subnets/10.244.8.0-24`).value(JSON.stringify({ PublicIP: 'nope' }));
     await raw.put(`/test/${network}/subnets/garbage`).value(JSON.stringify(attrs('192.0.2.6')));
     await s.createLease(network, '10.244.7.0/24', attrs('192.0.2.7'), 60_000);
-    assert.deepEqual((await s.listLeases(network)).leases.map((l) => l.subnet), ['10.244.7.0/24']);
+    const list = await s.listLeases(network);
+    assert.deepEqual(list.leases.map((l) => l.subnet), ['10.244.7.0/24']);
+    assert.deepEqual(list.unreadable, [
+      { subnet: '10.244.6.0/24', reason: `etcd key /test/${network}/subnets/10.244.6.0-24: the value is not JSON` },
+      { subnet: '10.244.8.0/24', reason: `etcd key /test/${network}/subnets/10.244.8.0-24: PublicIP: "nope" is not an IPv4 address` },
+    ]);
+  });
+
+  it('acquireLease never chooses a subnet whose key holds an unreadable value (many allocations, a small network)', async () => {
+    const s = open();
+    const small = { ...config, Network: '10.245.0.0/22' }; // three subnets: 10.245.1-3.0/24
+    await s.putConfigIfAbsent(network, small);
+    const garbage = subnetKey('/test', network, '10.245.2.0/24');
+    await raw.put(garbage).value('{"PublicIP": "192.0.2.1", "Backend'); // torn JSON
+    const told = new Set<string>();
+    const chosen = new Map<string, number>();
+    // Every create attempted, lost ones included: the garbage subnet must never even be tried (before,
+    // it was chosen as free and only the create-if-absent failing on its key saved the day).
+    const tried = new Set<string>();
+    const create = s.createLease.bind(s);
+    s.createLease = (n, subnet, a, ttl) => {
+      tried.add(subnet);
+      return create(n, subnet, a, ttl);
+    };
+    // Each round: a new node leases, then leaves, so the choice is made afresh among the free subnets.
+    for (let i = 0; i < 40; i++) {
+      const lease = await acquireLease(s, network, attrs(`192.0.2.${10 + i}`, i + 1), { ttlMs: 60_000, onUnreadable: (u) => told.add(u.subnet) });
+      chosen.set(lease.subnet, (chosen.get(lease.subnet) ?? 0) + 1);
+      await s.deleteLease(network, lease.subnet);
+    }
+    assert.deepEqual([...chosen.keys()].sort(), ['10.245.1.0/24', '10.245.3.0/24'], JSON.stringify([...chosen]));
+    assert.deepEqual([...tried].sort(), ['10.245.1.0/24', '10.245.3.0/24']);
+    assert.deepEqual([...told], ['10.245.2.0/24']);
+    assert.equal((await raw.get(garbage).string()), '{"PublicIP": "192.0.2.1", "Backend', 'the unreadable key is left as it was');
+    // Two live nodes fill the two readable subnets; a third finds the network full instead of the garbage key.
+    await acquireLease(s, network, attrs('192.0.2.100', 0x70), { ttlMs: 60_000 });
+    await acquireLease(s, network, attrs('192.0.2.101', 0x71), { ttlMs: 60_000 });
+    await assert.rejects(acquireLease(s, network, attrs('192.0.2.102', 0x72), { ttlMs: 60_000 }), /no free \/24 subnet left in 10\.245\.0\.0\/22 \(2 leased, 1 held by unreadable keys\)/);
+    await raw.delete().prefix(`/test/${network}/`);
   });
 
   it('TTL expiry (2 s) → a removed event carrying the lease', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { detectCgroupLayout, V1CgroupManager, DEFAULT_DEVICE_RULES, type CgroupLayout, type ThrottleDevice } from '../../../../lib/runtime/cgroups';
+import { skipUnless } from '../../../helpers/skip';
 
 const MiB = 1024 * 1024;
 const PARENT = 'berth-test';
@@ -29,7 +30,7 @@ describe('lib/runtime/cgroups (v1, real hierarchy)', function () {
 
   before(function () {
     layout = detectCgroupLayout();
-    if (layout.mode === 'v2') this.skip();
+    skipUnless(this, layout.mode !== 'v2', 'cgroup v2 only (unified): these are the v1 manager\'s tests');
     m = new V1CgroupManager({ path, mounts: layout.v1 });
     dirs = [...new Set(Object.values(layout.v1))].map((root) => join(root, path));
   });

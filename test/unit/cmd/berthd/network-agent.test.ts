@@ -67,6 +67,16 @@ describe('berthd: network agent', () => {
       assert.equal((r.body as { config: OverlayConfig }).config.Backend.VNI, 2);
     });
 
+    it('refuses to choose a default VNI while another network\'s config cannot be read (its VNI is unknown, not free)', async () => {
+      await store.putConfigIfAbsent('elsewhere', cfg(1));
+      store.configs.set('broken', { Network: '10.9.0.0/16' } as unknown as OverlayConfig); // no Backend.VNI to read
+      const r = await call('POST', '/v1/networks', { name: 'ov', network: '10.244.0.0/16' });
+      assert.equal(r.status, 409);
+      assert.match((r.body as { error: string }).error, /^cannot choose a free vni: the stored config of network "broken" cannot be read; repair it or give a vni$/);
+      assert.equal(store.configs.has('ov'), false, 'nothing stored');
+      assert.equal((await call('POST', '/v1/networks', { name: 'ov', network: '10.244.0.0/16', vni: 9 })).status, 201);
+    });
+
     it('409 for an explicit vni another network holds; the same network asking again is fine', async () => {
       await store.putConfigIfAbsent('elsewhere', cfg(7));
       const r = await call('POST', '/v1/networks', { name: 'ov', network: '10.244.0.0/16', vni: 7 });

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DiskStore } from '../../../../lib/ipam/disk-store';
 import { formatIP, parseIP } from '../../../../lib/ip';
 import { expectCni, expectCniAsync } from './expect-cni';
+import { skipUnlessHost } from '../../../helpers/skip';
 
 const ip = (s: string) => parseIP(s)!;
 
@@ -47,7 +49,7 @@ describe('lib/ipam/disk-store', () => {
     assert.deepEqual(fs.readdirSync(dir).sort(), ['10.1.2.2', 'lock']);
   });
 
-  it('reads leases as the reference writes them: legacy, whitespace, and nothing else', async () => {
+  it('reads leases as the reference writes them: legacy, whitespace, and nothing else but foreign entries', async () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, '10.1.2.2'), 'abc\r\neth0');
     fs.writeFileSync(path.join(dir, '10.1.2.3'), '  legacy-id\n');
@@ -57,13 +59,63 @@ describe('lib/ipam/disk-store', () => {
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'abc\r\neth0');
     fs.mkdirSync(path.join(dir, '10.1.2.6'));
     const leases = await store().withLock((t) => t.leases());
-    const view = leases.map((l) => [formatIP(l.ip), l.containerID, l.ifname]).sort();
+    const view = leases.map((l) => [formatIP(l.ip), l.containerID, l.ifname, l.foreign]).sort();
     assert.deepEqual(view, [
-      ['10.1.2.2', 'abc', 'eth0'],
-      ['10.1.2.3', 'legacy-id', undefined],
-      ['10.1.2.4', 'def', 'eth1'],
-      ['10.1.2.5', '', undefined], // an orphan of a killed reference plugin: taken, released by GC
+      ['10.1.2.2', 'abc', 'eth0', undefined],
+      ['10.1.2.3', 'legacy-id', undefined, undefined],
+      ['10.1.2.4', 'def', 'eth1', undefined],
+      ['10.1.2.5', '', undefined, undefined], // an orphan of a killed reference plugin: taken, released by GC
+      ['10.1.2.6', '', undefined, 'a directory'], // not a lease, but its address is not free either
     ]);
+  });
+
+  it('an address name held by a symlink, a socket or a FIFO is listed as taken, never as free', async () => {
+    fs.mkdirSync(dir);
+    fs.symlinkSync('/nonexistent', path.join(dir, '10.1.2.2'));
+    fs.symlinkSync(path.join(dataDir, 'elsewhere'), path.join(dir, '10.1.2.3'));
+    fs.writeFileSync(path.join(dataDir, 'elsewhere'), 'x\r\neth0');
+    execFileSync('mkfifo', [path.join(dir, '2001:db8::5')]);
+    const leases = await store().withLock((t) => t.leases());
+    assert.deepEqual(leases.map((l) => [formatIP(l.ip), l.containerID, l.foreign]).sort(), [
+      ['10.1.2.2', '', 'a symbolic link'],
+      ['10.1.2.3', '', 'a symbolic link'],
+      ['2001:db8::5', '', 'a FIFO'],
+    ]);
+    await store().withLock((t) => assert.equal(t.reserve(ip('10.1.2.2'), 'me', 'eth0'), false));
+  });
+
+  describe('a dataDir that cannot hold a store fails at once with code 7 naming ipam.dataDir', () => {
+    // Root ignores file modes, so these are paths no mode can make work: procfs (mkdir says ENOENT,
+    // and Node's recursive mkdir spins on that forever), sysfs (EPERM), a path through a regular file.
+    it('/proc (ENOENT under an existing parent)', async () => {
+      await expectCniAsync(new DiskStore({ network: 'net1', dataDir: '/proc' }).withLock(() => 'never'), 7,
+        `invalid config: /ipam/dataDir: "/proc" cannot hold the lease store: failed to create /proc/net1: ENOENT: no such file or directory, mkdir '/proc/net1'`);
+    });
+    it('/proc/self/x/y (two levels missing under procfs)', async () => {
+      await expectCniAsync(new DiskStore({ network: 'net1', dataDir: '/proc/self/x/y' }).withLock(() => 'never'), 7,
+        /^invalid config: \/ipam\/dataDir: "\/proc\/self\/x\/y" cannot hold the lease store: failed to create \/proc\/self\/x\/y\/net1: ENOENT/);
+    });
+    it('/sys/kernel (EPERM)', async function () {
+      skipUnlessHost(this, fs.existsSync('/sys/kernel'), 'no /sys/kernel (sysfs not mounted)');
+      await expectCniAsync(new DiskStore({ network: 'net1', dataDir: '/sys/kernel' }).withLock(() => 'never'), 7,
+        /^invalid config: \/ipam\/dataDir: "\/sys\/kernel" cannot hold the lease store: failed to create \/sys\/kernel\/net1: E(PERM|ACCES|ROFS)/);
+    });
+    it('a path through a regular file (ENOTDIR)', async () => {
+      const file = path.join(dataDir, 'file');
+      fs.writeFileSync(file, '');
+      await expectCniAsync(new DiskStore({ network: 'net1', dataDir: path.join(file, 'sub') }).withLock(() => 'never'), 7,
+        `invalid config: /ipam/dataDir: ${JSON.stringify(path.join(file, 'sub'))} cannot hold the lease store: failed to create ${file}/sub/net1: ENOTDIR: not a directory, mkdir '${file}/sub/net1'`);
+    });
+    it('a regular file where the network directory belongs (ENOTDIR, not a silent EEXIST)', async () => {
+      fs.writeFileSync(dir, '');
+      await expectCniAsync(store().withLock(() => 'never'), 7,
+        `invalid config: /ipam/dataDir: ${JSON.stringify(dataDir)} cannot hold the lease store: failed to create ${dir}: ENOTDIR: not a directory, mkdir '${dir}'`);
+    });
+    it('a directory where the lock file belongs (EISDIR on open)', async () => {
+      fs.mkdirSync(path.join(dir, 'lock'), { recursive: true });
+      await expectCniAsync(store().withLock(() => 'never'), 7,
+        new RegExp(`^invalid config: /ipam/dataDir: ${JSON.stringify(dataDir)} cannot hold the lease store: failed to lock ${dir}/lock: EISDIR`));
+    });
   });
 
   it('removes scratch files a killed process left, and they never count as leases', async () => {

@@ -121,6 +121,16 @@ describe('lib/ipam/host-local (in-process API over a disk store)', () => {
     assert.deepEqual(files(), ['last_reserved_ip.0', 'lock']);
   });
 
+  it('a foreign entry at an address name is taken for ADD and STATUS and left alone by GC', async () => {
+    const c = conf({ subnet: '10.1.0.0/29', rangeStart: '10.1.0.2', rangeEnd: '10.1.0.3' });
+    fs.mkdirSync(path.join(dir, '10.1.0.2'), { recursive: true });
+    const r = await ipamAdd(c, eth0('a'));
+    assert.deepEqual((r.ips ?? []).map((ip) => ip.address), ['10.1.0.3/29']);
+    await expectCniAsync(ipamStatus(c), 50, /has no free address/);
+    await ipamGc(c, []);
+    assert.deepEqual(files(), ['10.1.0.2', 'last_reserved_ip.0', 'lock']);
+  });
+
   it('STATUS: code 50 when a range set has no free address', async () => {
     const c = conf({ ranges: [[{ subnet: '10.1.0.0/24' }], [{ subnet: '10.2.0.0/29', rangeStart: '10.2.0.2', rangeEnd: '10.2.0.3' }]] });
     await ipamStatus(c);

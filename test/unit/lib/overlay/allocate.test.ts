@@ -117,6 +117,23 @@ describe('lib/overlay/allocate', () => {
     });
   });
 
+  describe('chooseSubnet with unreadable keys', () => {
+    it('never picks a subnet held by an unreadable key, over many random picks', () => {
+      const cfg = config('10.10.0.0/22', 24); // subnets 10.10.1-3: SubnetMin is the second
+      const seen = new Set<string>();
+      for (let i = 0; i < 500; i++) seen.add(chooseSubnet(cfg, [], '192.0.2.2', undefined, Math.random, ['10.10.2.0/24']).subnet);
+      assert.deepEqual([...seen].sort(), ['10.10.1.0/24', '10.10.3.0/24']);
+    });
+    it('nor as the previous subnet', () => {
+      assert.equal(chooseSubnet(config('10.10.0.0/22', 24), [], '192.0.2.2', '10.10.2.0/24', first, ['10.10.2.0/24']).subnet, '10.10.1.0/24');
+    });
+    it('counts them when the network is full', () => {
+      const cfg = config('10.10.0.0/23', 24); // one subnet: 10.10.1.0/24
+      assert.throws(() => chooseSubnet(cfg, [], '192.0.2.2', undefined, first, ['10.10.1.0/24']),
+        (err: Error) => err instanceof SubnetUnavailableError && /\(0 leased, 1 held by unreadable keys\)/.test(err.message));
+    });
+  });
+
   describe('defaultSubnetLen', () => {
     for (const [net, len] of [['10.0.0.0/8', 24], ['10.244.0.0/16', 24], ['10.1.0.0/22', 24], ['10.1.0.0/23', 25], ['10.1.0.0/28', 30]] as const) {
       it(`${net} → /${len}`, () => assert.equal(defaultSubnetLen(net), len));
@@ -164,11 +181,15 @@ describe('lib/overlay/allocate', () => {
       async getConfig() {
         return this.cfg;
       }
+      /** Keys that exist with a value that is no lease: listed as unreadable, and a create on them fails. */
+      garbage = new Set<string>();
       async listLeases(): Promise<LeaseSnapshot> {
-        return { leases: [...this.leases.values()], revision: 1 };
+        const unreadable = [...this.garbage].map((subnet) => ({ subnet, reason: `etcd key /x/${subnet}: the value is not JSON` }));
+        return { leases: [...this.leases.values()], revision: 1, ...(unreadable.length > 0 ? { unreadable } : {}) };
       }
       async createLease(_n: string, subnet: string, a: LeaseAttrs) {
         this.calls.push(`create ${subnet}`);
+        if (this.garbage.has(subnet)) return false;
         if (this.stealNext > 0) {
           this.stealNext -= 1;
           this.leases.set(subnet, { subnet, attrs: attrs('192.0.2.99') });
@@ -243,6 +264,16 @@ describe('lib/overlay/allocate', () => {
       assert.deepEqual(s.calls, ['delete 10.10.3.0/24', 'create 10.10.3.0/24']);
       assert.equal(got.subnet, '10.10.3.0/24');
       assert.deepEqual(s.leases.get('10.10.3.0/24')!.attrs, attrs('192.0.2.2'));
+    });
+
+    it('never tries a subnet held by an unreadable key (no create on it), and reports it', async () => {
+      const s = new FakeStore();
+      s.garbage.add('10.10.1.0/24');
+      const told: string[] = [];
+      const got = await acquire(s, { previous: '10.10.1.0/24', onUnreadable: (u) => told.push(`${u.subnet}: ${u.reason}`) });
+      assert.equal(got.subnet, '10.10.2.0/24');
+      assert.deepEqual(s.calls, ['create 10.10.2.0/24']);
+      assert.deepEqual(told, ['10.10.1.0/24: etcd key /x/10.10.1.0/24: the value is not JSON']);
     });
 
     it('prefers the previous subnet', async () => {

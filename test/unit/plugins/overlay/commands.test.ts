@@ -71,6 +71,18 @@ describe('plugins/overlay commands (dispatcher, no delegate)', () => {
   });
 
   describe('ADD before the delegate', () => {
+    // Before, /proc hung in Node's recursive mkdir and a file in the way was code 999 with a raw errno.
+    for (const [name, dataDir, errno] of [['/proc', '/proc', 'ENOENT'], ['a path through a regular file', '', 'ENOTDIR']] as const) {
+      it(`7 naming /dataDir at once when it cannot hold the attachment configs: ${name} (${errno})`, async () => {
+        writeLease();
+        const file = path.join(dir, 'file');
+        fs.writeFileSync(file, '');
+        const d = dataDir || path.join(file, 'sub');
+        const r = await run('ADD', conf({ dataDir: d }));
+        assert.deepEqual([r.code, r.json.code], [1, 7], r.stdout);
+        assert.match(r.json.msg, new RegExp(`^invalid config: /dataDir: ${JSON.stringify(d)} cannot hold the attachment configs: failed to write ${d}/\\.overlay-scratch/ov:.*: ${errno}: `));
+      });
+    }
     it('11 without a lease file: try again later', async () => {
       const r = await run('ADD');
       assert.deepEqual([r.code, r.json.code], [1, 11]);

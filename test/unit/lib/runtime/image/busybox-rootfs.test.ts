@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageStore } from '../../../../../lib/runtime/image/image-store';
 import { isStaticElf } from '../../../../../lib/runtime/image/busybox-rootfs';
+import { skipUnlessHost } from '../../../../helpers/skip';
 
 const BUSYBOX = '/bin/busybox';
 const haveBusybox = existsSync(BUSYBOX);
@@ -15,7 +16,7 @@ describe('lib/runtime/image/busybox-rootfs', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('tells a static ELF from a dynamic one and refuses a non-ELF file', async function () {
-    if (!haveBusybox) this.skip();
+    skipUnlessHost(this, haveBusybox, 'no static busybox (package busybox-static)');
     assert.equal(await isStaticElf(BUSYBOX), true);
     assert.equal(await isStaticElf(process.execPath), false);
     writeFileSync(join(root, 'script'), '#!/bin/sh\necho hi\n');
@@ -34,7 +35,7 @@ describe('lib/runtime/image/busybox-rootfs', () => {
   });
 
   it('builds a rootfs with every applet, passwd, group and the runtime directories', async function () {
-    if (!haveBusybox) this.skip();
+    skipUnlessHost(this, haveBusybox, 'no static busybox (package busybox-static)');
     const store = new ImageStore({ root, now: () => new Date('2026-03-04T05:06:07.000Z') });
     const info = await store.createBusybox();
     assert.deepEqual(info.repoTags, ['busybox:latest']);

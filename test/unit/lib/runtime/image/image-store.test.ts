@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { ImageStore } from '../../../../../lib/runtime/image/image-store';
 import { tryLockDir } from '../../../../../lib/runtime/image/store-lock';
 import { flock, LOCK_EX } from '../../../../../lib/sys/flock';
+import { skipUnlessHost } from '../../../../helpers/skip';
 
 describe('lib/runtime/image/image-store', () => {
   let base: string;
@@ -72,7 +73,7 @@ describe('lib/runtime/image/image-store', () => {
 
     for (const [kind, flag] of [['gzip', '-z'], ['xz', '-J'], ['bzip2', '-j'], ['zstd', '--zstd']] as const) {
       it(`detects ${kind} compression (id of the compressed bytes)`, async function () {
-        if (!hasProgram(kind)) this.skip(); // the compressor tar runs may not be installed
+        skipUnlessHost(this, hasProgram(kind), `no ${kind}: the compressor tar runs is not installed`);
         const tar = tarball(source('src'), `rootfs.${kind}`, flag);
         const info = await store.importTar(tar, 'app');
         assert.equal(info.id, sha256(tar));

@@ -121,6 +121,32 @@ describe('lib/runtime/network/network-store', () => {
     assert.deepEqual([other.id, other.created, other.subnet, other.options['com.docker.network.bridge.name']], [before.id, before.created, '10.200.0.0/16', 'br9']);
   });
 
+  it('never hands out the subnet of a network whose file cannot be read: create refuses, naming the file', () => {
+    const held = store.create({ name: 'held' });
+    assert.equal(held.subnet, '10.88.0.0/16');
+    const file = path.join(root, 'networks', 'held.json');
+    fs.writeFileSync(file, '{"name": "held", "subnet": "10.88.0.0/16", "id": tr');
+    // Listing stays lenient: the stray file is left out of `network ls`.
+    assert.deepEqual(store.list().map((n) => n.name), ['bridge', 'host', 'none']);
+    rejects(() => store.create({ name: 'next' }), new RegExp(`^cannot choose a subnet while ${file} is unreadable \\(not JSON: .*\\): its subnet may be in use; repair or remove the file$`), 'unavailable');
+    rejects(() => store.create({ name: 'next', subnet: '10.88.0.0/16' }), /^cannot choose a subnet while .*held\.json is unreadable/, 'unavailable');
+    fs.writeFileSync(file, JSON.stringify({ ...held, subnet: '10.88.0.0/33' }));
+    rejects(() => store.create({ name: 'next' }), /is unreadable \(subnet "10\.88\.0\.0\/33" is not a subnet\)/, 'unavailable');
+    fs.rmSync(file);
+    assert.equal(store.create({ name: 'next' }).subnet, '10.88.0.0/16');
+  });
+
+  it('waits a bounded time for a held store lock, then fails as unavailable (never a blocking flock)', async () => {
+    store.list();
+    const { withFileLock } = await import('../../../../../lib/sys/file-lock');
+    const lock = path.join(root, 'networks', '.lock');
+    await withFileLock(lock, { timeoutMs: 1000 }, () => {
+      const impatient = new NetworkStore({ root, cniDir: path.join(root, 'cni'), lockTimeoutMs: 50 });
+      rejects(() => impatient.create({ name: 'late' }), `the network store ${lock} is still locked by another process after 50 ms`, 'unavailable');
+    });
+    assert.equal(store.create({ name: 'late' }).name, 'late');
+  });
+
   it('lets exactly one of many concurrent creates of a name win', async function () {
     this.timeout(60000); // four tsx start-ups
     const { fork } = await import('node:child_process');
