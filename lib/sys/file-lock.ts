@@ -44,19 +44,12 @@ export interface FileLockOptions {
 export async function withFileLock<T>(lockPath: string, opts: FileLockOptions, fn: () => T | Promise<T>): Promise<T> {
   const fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
   try {
-    const deadline = Date.now() + opts.timeoutMs;
-    for (let delay = 1; !tryExclusive(fd, lockPath); delay = Math.min(delay * 2, opts.maxDelayMs ?? 8)) {
-      if (Date.now() >= deadline) throw new LockTimeoutError(lockPath, opts.timeoutMs);
-      await sleep(delay * (0.5 + Math.random()));
-    }
+    const waits = pollWaits(lockPath, opts);
+    while (!tryExclusive(fd, lockPath)) await sleep(waits.next().value);
     try {
       return await fn();
     } finally {
-      try {
-        flock(fd, LOCK_UN, lockPath);
-      } catch {
-        // Closing the descriptor below drops the lock all the same.
-      }
+      unlockQuietly(fd, lockPath);
     }
   } finally {
     fs.closeSync(fd);
@@ -72,22 +65,35 @@ export async function withFileLock<T>(lockPath: string, opts: FileLockOptions, f
 export function withFileLockSync<T>(lockPath: string, opts: FileLockOptions, fn: () => T): T {
   const fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
   try {
-    const deadline = Date.now() + opts.timeoutMs;
-    for (let delay = 1; !tryExclusive(fd, lockPath); delay = Math.min(delay * 2, opts.maxDelayMs ?? 8)) {
-      if (Date.now() >= deadline) throw new LockTimeoutError(lockPath, opts.timeoutMs);
-      Atomics.wait(napCell, 0, 0, delay * (0.5 + Math.random()));
-    }
+    const waits = pollWaits(lockPath, opts);
+    while (!tryExclusive(fd, lockPath)) Atomics.wait(napCell, 0, 0, waits.next().value);
     try {
       return fn();
     } finally {
-      try {
-        flock(fd, LOCK_UN, lockPath);
-      } catch {
-        // Closing the descriptor below drops the lock all the same.
-      }
+      unlockQuietly(fd, lockPath);
     }
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * The waits of one bounded poll, in ms: jittered, doubling up to `maxDelayMs`; past the deadline the
+ * next one throws LockTimeoutError instead.
+ */
+function* pollWaits(lockPath: string, opts: FileLockOptions): Generator<number, never> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, opts.maxDelayMs ?? 8)) {
+    if (Date.now() >= deadline) throw new LockTimeoutError(lockPath, opts.timeoutMs);
+    yield delay * (0.5 + Math.random());
+  }
+}
+
+function unlockQuietly(fd: number, lockPath: string): void {
+  try {
+    flock(fd, LOCK_UN, lockPath);
+  } catch {
+    // Closing the descriptor right after drops the lock all the same.
   }
 }
 

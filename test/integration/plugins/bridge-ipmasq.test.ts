@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { useNetnsPair } from '../../helpers/netns';
 import { REFERENCE_DIR, bridgeConf, leases, natRules, nsPath, ok, runPlugin, withPrev } from './bridge-harness';
+import { skipUnless } from '../../helpers/skip';
 
 /** The masquerade state of the host netns: both nat tables (counters zeroed) and the nft ruleset. */
 function masqState(host: Parameters<typeof natRules>[0]): { v4: string; v6: string; nft: string } {
@@ -90,7 +91,7 @@ describe('plugins/bridge ipMasq with two interfaces of one container (built exec
   }
 
   it('eth0 added by the reference bridge (iptables), net1 by ours: each DEL removes its own', async function () {
-    if (!fs.existsSync(path.join(REFERENCE_DIR, 'bridge'))) this.skip();
+    skipUnless(this, fs.existsSync(path.join(REFERENCE_DIR, 'bridge')), `no ${path.join(REFERENCE_DIR, 'bridge')}: install containernetworking-plugins (scripts/setup.sh)`);
     const conf = bridgeConf('1.0.0', dataDir, { isGateway: true, ipMasq: true });
     const before = masqState(ns.host);
     const ref = ok(await call('ADD', conf, 'eth0', { bin: path.join(REFERENCE_DIR, 'bridge'), cniPath: REFERENCE_DIR }), 'reference ADD');
