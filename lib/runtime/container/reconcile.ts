@@ -134,16 +134,9 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
       lock.release();
     }
   }
-  for (const staging of await deps.containers.listStaging()) {
-    const lock = tryLock(staging);
-    if (lock === undefined) continue; // a create in flight
-    try {
-      rmSync(staging, { recursive: true, force: true });
-      orphans.push(`staging ${staging}`);
-    } catch { /* next time */ } finally {
-      lock.release();
-    }
-  }
+  try {
+    for (const staging of deps.containers.sweepStaging()) orphans.push(`staging ${staging}`);
+  } catch { /* next time */ }
   for (const name of await deps.containers.releaseOrphanNames().catch(() => [] as string[])) orphans.push(`name ${name}`);
 
   // Leftovers of containers that no longer have a (live) record. A container with a directory is

@@ -5,8 +5,10 @@
  * or the new JSON, never half of one.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, constants, openSync, promises as fs, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirsAsync, tryExclusive, withFileLock } from '../../sys';
+import { tryLock } from './lock';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './types';
 
 /** Docker's container name rule. */
@@ -14,6 +16,14 @@ export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const ID = /^[0-9a-f]{64}$/;
 /** Prefix of a container directory being created (never a valid id, so listings skip it). */
 const STAGING_PREFIX = '.new-';
+/**
+ * Held by a create from before its staging directory exists until it holds that directory's lock,
+ * and by the staging sweep while it looks: the sweep never sees a staging directory in the instant
+ * between mkdir and lock, when "not locked" would wrongly read as "its creator died".
+ */
+const STAGING_GATE = '.staging.lock';
+/** How long a create waits for a sweep to finish with the gate (a sweep holds it for milliseconds). */
+const GATE_TIMEOUT_MS = 10_000;
 
 /** A container that does not exist, a name taken, or an ambiguous prefix; the message is Docker's. */
 export class ContainerError extends Error {
@@ -74,7 +84,7 @@ export class ContainerStore {
     if (!CONTAINER_NAME.test(config.name)) {
       throw new ContainerError(`Invalid container name (${config.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 'invalid');
     }
-    await fs.mkdir(this.namesDir, { recursive: true });
+    await makeDirsAsync(this.namesDir);
     try {
       await fs.writeFile(join(this.namesDir, config.name), config.id, { flag: 'wx', mode: 0o600 });
     } catch (err) {
@@ -91,8 +101,11 @@ export class ContainerStore {
     // leftover. The flock is on the lock file's inode and survives the rename.
     const staging = join(this.dir, `${STAGING_PREFIX}${config.id}`);
     try {
-      await fs.mkdir(staging, { recursive: true, mode: 0o700 });
-      lock(staging);
+      await makeDirsAsync(this.dir);
+      await withFileLock(join(this.dir, STAGING_GATE), { timeoutMs: GATE_TIMEOUT_MS }, async () => {
+        await fs.mkdir(staging, { mode: 0o700 });
+        lock(staging);
+      });
       await writeJsonAtomic(join(staging, 'config.json'), config);
       await writeJsonAtomic(join(staging, 'state.json'), state);
       await fs.rename(staging, dir);
@@ -103,10 +116,40 @@ export class ContainerStore {
     }
   }
 
-  /** Staging directories (a create killed before its rename); the caller removes those not locked. */
-  async listStaging(): Promise<string[]> {
-    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
-    return names.filter((n) => n.startsWith(STAGING_PREFIX) && ID.test(n.slice(STAGING_PREFIX.length))).map((n) => join(this.dir, n));
+  /**
+   * Removes the staging directories of creates that died before their rename: those whose lock
+   * nobody holds. Synchronous and never waiting: when a create holds the gate the sweep is left to
+   * the next command.
+   * @returns the directories removed.
+   */
+  sweepStaging(): string[] {
+    const staging = (() => {
+      try {
+        return readdirSync(this.dir).filter((n) => n.startsWith(STAGING_PREFIX) && ID.test(n.slice(STAGING_PREFIX.length)));
+      } catch {
+        return [];
+      }
+    })();
+    if (staging.length === 0) return [];
+    const gatePath = join(this.dir, STAGING_GATE);
+    const gate = openSync(gatePath, constants.O_RDONLY | constants.O_CREAT, 0o600);
+    const removed: string[] = [];
+    try {
+      if (!tryExclusive(gate, gatePath)) return [];
+      for (const dir of staging.map((n) => join(this.dir, n))) {
+        const lock = tryLock(dir);
+        if (lock === undefined) continue; // its creator is writing it
+        try {
+          rmSync(dir, { recursive: true, force: true });
+          removed.push(dir);
+        } finally {
+          lock.release();
+        }
+      }
+    } finally {
+      closeSync(gate);
+    }
+    return removed;
   }
 
   /** Replaces the state of container `id`. */

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initialState } from '../../../../../lib/runtime/container/create';
+import { tryLock } from '../../../../../lib/runtime/container/lock';
 import { ContainerError, ContainerStore } from '../../../../../lib/runtime/container/store';
 import type { ContainerConfig } from '../../../../../lib/runtime/container/types';
 
@@ -57,7 +58,7 @@ describe('lib/runtime/container/store', () => {
     });
     assert.equal(seen, 0);
     assert.deepEqual(visible, [], 'no directory named by the id exists before the record is whole');
-    assert.deepEqual(await store.listStaging(), []);
+    assert.deepEqual(store.sweepStaging(), []);
     await store.remove(a, 'one');
     assert.deepEqual(await store.list(), []);
     await store.create(config(b, 'one', '2026-01-01T00:00:00Z'), initialState());
@@ -97,5 +98,39 @@ describe('lib/runtime/container/store crash leftovers', () => {
     utimesSync(join(root, 'names', 'stale'), old, old);
     assert.deepEqual(await store.releaseOrphanNames(), ['stale']);
     assert.deepEqual(readdirSync(join(root, 'names')), ['fresh']);
+  });
+  it("never sweeps a staging directory in the instant between the creator's mkdir and its lock", async () => {
+    // The worst interleaving, made deterministic: another berth's reconcile sweeps exactly when the
+    // staging directory exists and is not yet locked. Without the gate it took the directory for a
+    // dead create's leftover and removed it under the creator (exit 125, "locked by another process").
+    let swept: string[] | undefined;
+    let held: ReturnType<typeof tryLock>;
+    await store.create(config(a, 'inflight', '2026-01-01T00:00:00Z'), initialState(), (dir) => {
+      swept = new ContainerStore(root).sweepStaging();
+      held = tryLock(dir);
+      assert.ok(held, 'the creator takes its lock');
+    });
+    try {
+      assert.deepEqual(swept, [], 'the sweep stood back while a create held the gate');
+      assert.equal((await store.load(a))?.config.name, 'inflight');
+    } finally {
+      held?.release();
+    }
+  });
+  it("sweeps a dead create's staging directory and keeps one whose creator holds the lock", () => {
+    mkdirSync(store.dir, { recursive: true });
+    const dead = join(store.dir, `.new-${a}`);
+    const live = join(store.dir, `.new-${'d'.repeat(64)}`);
+    mkdirSync(dead);
+    writeFileSync(join(dead, 'config.json.tmp-0'), '{');
+    mkdirSync(live);
+    const creator = tryLock(live);
+    try {
+      assert.deepEqual(store.sweepStaging(), [dead]);
+      assert.deepEqual(readdirSync(store.dir).filter((n) => n.startsWith('.new-')), [`.new-${'d'.repeat(64)}`]);
+    } finally {
+      creator?.release();
+    }
+    assert.deepEqual(store.sweepStaging(), [live], 'once its creator is gone it goes too');
   });
 });
