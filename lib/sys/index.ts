@@ -9,3 +9,4 @@ export * from './fd';
 export * from './file-lock';
 export * from './make-dirs';
 export * from './unusable-path';
+export * from './durable-file';
