@@ -1,6 +1,7 @@
 /**
  * rtnetlink over AF_NETLINK through koffi: a handle bound to a network namespace, and the object API
- * (links, addresses, routes, neighbours and FDB entries). Callers never see nl/ or the socket.
+ * (links, addresses, routes, neighbours and FDB entries), and conntrack over NETLINK_NETFILTER.
+ * Callers never see nl/ or the socket.
  *
  * @example
  *   const h = NetlinkHandle.open(netns);            // socket created inside netns
@@ -13,3 +14,4 @@ export * from './link';
 export * from './addr';
 export * from './route';
 export * from './neigh';
+export * from './conntrack';
