@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CniCode, CniError } from '../cni/errors';
+import { fsyncDirectorySync } from '../sys/durable-file';
 import { hasErrno } from '../sys/errno';
 import { LockTimeoutError, withFileLock } from '../sys/file-lock';
 import { makeDirs } from '../sys/make-dirs';
 import { configError, dataDirError, ioError, show } from './errors';
-import { createExclusive, fsyncPath, readSmall, unlinkQuiet, writeFresh } from './disk-files';
+import { createExclusive, readSmall, unlinkQuiet, writeFresh } from './disk-files';
 import { formatIP, parseIP, type IP } from '../ip';
 import type { Lease, Store, StoreSession } from './store';
 
@@ -109,8 +110,8 @@ export class DiskStore implements Store {
       const created = makeDirs(this.dir, 0o755);
       // A new directory's name lives in its parent: persist it, or its leases could vanish with it.
       if (created !== undefined && this.#durable) {
-        fsyncPath(path.dirname(created));
-        if (created !== this.dir) fsyncPath(path.dirname(this.dir));
+        fsyncDirectorySync(path.dirname(created));
+        if (created !== this.dir) fsyncDirectorySync(path.dirname(this.dir));
       }
     } catch (err) {
       throw dataDirError(this.#dataDir, `failed to create ${this.dir}`, err);
@@ -182,7 +183,7 @@ class DiskSession implements StoreSession {
       } finally {
         unlinkQuiet(tmp);
       }
-      if (this.#durable) fsyncPath(this.#dir);
+      if (this.#durable) fsyncDirectorySync(this.#dir);
       return true;
     } catch (err) {
       throw ioError(`failed to reserve ${formatIP(ip)} in ${this.#dir}`, err);

@@ -180,11 +180,14 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
   return { recovered, orphans };
 }
 
-/** libcni-format cache temp files (`.<net>-<id>-<ifname>.<random>.tmp`) of berth-shaped ids. */
+/**
+ * Cache temp files of berth-shaped ids: lib/sys/durable-file's `.<net>-<id>-<ifname>.tmp-<random>`,
+ * and `.<net>-<id>-<ifname>.<random>.tmp` of versions before it.
+ */
 function listCacheTemps(deps: RuntimeDeps): [string, string][] {
   try {
     return readdirSync(join(deps.paths.cniDir, 'results')).flatMap((f) => {
-      const m = /^\..*-([0-9a-f]{64})-[^/]+\.[0-9a-f]+\.tmp$/.exec(f);
+      const m = /^\..*-([0-9a-f]{64})-[^/]+\.(?:tmp-[0-9a-f]+|[0-9a-f]+\.tmp)$/.exec(f);
       return m ? [[f, m[1]!] as [string, string]] : [];
     });
   } catch {

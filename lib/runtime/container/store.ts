@@ -1,13 +1,13 @@
 /**
  * Containers on disk: `<root>/containers/<id>/{config.json,state.json}` plus `<root>/names/<name>`
  * (holding the id), created with O_EXCL so two `berth run --name x` at once can never both win the
- * name. Every write is a temp file renamed into place: a berth killed at any instant leaves the old
- * or the new JSON, never half of one.
+ * name. Every write is a temp file renamed into place (lib/sys/durable-file): a berth killed at any
+ * instant, or a power cut, leaves the old or the new JSON, never half of one.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, promises as fs, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDirsAsync, tryExclusive, withFileLock } from '../../sys';
+import { makeDirsAsync, tryExclusive, withFileLock, writeFileDurable } from '../../sys';
 import { tryLock } from './lock';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './types';
 
@@ -35,16 +35,13 @@ export class ContainerError extends Error {
   }
 }
 
-/** Writes `data` to `path` through a temp file and rename(2). */
+/**
+ * Writes `data` as JSON to `path` through lib/sys/durable-file. fsynced: a record left empty by a
+ * power cut would read as incomplete, and the next clean-up would delete the container. A killed
+ * write's temp file stays in the container's directory, which nothing lists, and goes with it.
+ */
 export async function writeJsonAtomic(path: string, data: unknown): Promise<void> {
-  const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  try {
-    await fs.writeFile(temp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-    await fs.rename(temp, path);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileDurable(path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
 }
 
 const missing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
