@@ -5,7 +5,8 @@ import type { ReconcileResult } from '../../lib/overlay/datapath';
 import { DeviceGoneError, ensureVtepMac, vxlanDeviceName } from '../../lib/overlay/datapath';
 import type { Datapath, DeviceInfo } from './datapath';
 import { validateConfig } from '../../lib/overlay/allocate';
-import { bridgeName, readLeaseFile, removeLeaseFile, writeLeaseFile } from './lease-file';
+import { leaseFilePath, readLeaseFile, removeLeaseFile, writeLeaseFile } from '../../lib/overlay/lease-file';
+import { nodeLeaseFile } from './lease-file';
 import type { Underlay } from './underlay';
 
 /** VXLAN over IPv4: outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
@@ -196,11 +197,7 @@ export class NetworkAgent {
       ensureVtepMac(ctx.stateDir, this.name, await ctx.datapath.deviceMac(devName)), false);
     if (!mac) return;
     this.#attrs = { PublicIP: ctx.underlay.publicIP, BackendType: 'vxlan', BackendData: { VNI: config.Backend.VNI, VtepMAC: mac } };
-    const previous = await readLeaseFile(ctx.runDir, this.name).then((f) => f?.subnet, (err: unknown) => {
-      // Only a hint: a damaged file must never hold up leasing.
-      this.#log.warn({ err: (err as Error).message }, 'ignoring the previous lease file');
-      return undefined;
-    });
+    const previous = this.#previousSubnet();
     const lease = await this.#retry('acquire a lease', () => ctx.acquire(ctx.store, this.name, this.#attrs!, { ttlMs: ctx.leaseTtlMs, previous, onUnreadable: this.#onUnreadable }));
     if (!lease) return;
     // Kept even when we were stopped meanwhile: leave() deletes the lease it finds here.
@@ -229,12 +226,20 @@ export class NetworkAgent {
 
   async #writeLeaseFile(): Promise<void> {
     if (this.#stopped) return; // leave() may be removing it
-    const config = this.#config!;
-    const lease = this.#lease!;
-    await writeLeaseFile(this.#ctx.runDir, {
-      name: this.name, network: config.Network, subnet: lease.subnet, mtu: this.#device!.mtu, vni: config.Backend.VNI,
-      bridge: bridgeName(config.Backend.VNI), ...(lease.expiresAt !== undefined ? { expiresAt: lease.expiresAt } : {}),
-    }).catch((err: unknown) => this.#log.error({ err }, 'cannot write the lease file'));
+    await writeLeaseFile(this.#ctx.runDir, nodeLeaseFile(this.name, this.#config!, this.#lease!, this.#device!.mtu))
+      .catch((err: unknown) => this.#log.error({ err }, 'cannot write the lease file'));
+  }
+
+  /** The subnet of the lease file a previous run left, to ask for again. */
+  #previousSubnet(): string | undefined {
+    const file = leaseFilePath(this.#ctx.runDir, this.name);
+    try {
+      return readLeaseFile(file, this.name)?.subnet;
+    } catch (err) {
+      // Only a hint: a damaged file must never hold up leasing.
+      this.#log.warn({ err: `lease file ${file}: ${(err as Error).message}` }, 'ignoring the previous lease file');
+      return undefined;
+    }
   }
 
   async #startWatch(): Promise<void> {
