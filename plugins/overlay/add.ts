@@ -8,11 +8,10 @@
  * failed ADD keeps its own when the delegate's DEL failed: the runtime's DEL then retries it.
  */
 import { delegateAdd, delegateDel, UndoStack, type CmdArgs, type Result } from '../../lib/cni';
-import { leaseExpired } from '../../lib/overlay/lease-file';
 import { loadOverlayConfig } from './config';
 import { bridgeConfFor, delegateStdin, DELEGATE_TYPE } from './delegate-conf';
 import { firewall } from './firewall';
-import { readLeaseFile } from './lease-file';
+import { leaseExpired, readLeaseFile } from './lease-file';
 import { alreadyAttached, noLease, scratchFailed, toOverlayError } from './errors';
 import { findScratch, removeScratch, scratchPath, writeScratch } from './scratch';
 import { failPoint } from './add-steps';

@@ -1,10 +1,12 @@
 /**
- * The node lease berthd writes for this plugin (lib/overlay/lease-file), as CNI errors: no file is
- * code 11 (try again later), a file that cannot be read or is invalid is code 120.
+ * The node lease berthd writes for this plugin (lib/overlay/lease-file), read with CNI errors: no file
+ * is code 11 (try again later), a file that cannot be read or is invalid is code 120.
  */
 import { LeaseFileError, readLeaseFile as readLeaseFileIfAny } from '../../lib/overlay/lease-file';
 import type { NodeLeaseFile } from '../../lib/overlay/types';
 import { invalidLease, noLease } from './errors';
+
+export { leaseExpired } from '../../lib/overlay/lease-file';
 
 /**
  * Reads the lease file of `network`.

@@ -5,10 +5,9 @@
  */
 import { CniCode, CniError, loadConfig, type CommonArgs } from '../../lib/cni';
 import { runIpamStatus } from '../../lib/ipam/run-ipam';
-import { leaseExpired } from '../../lib/overlay/lease-file';
 import { loadOverlayConfig } from './config';
 import { bridgeConfFor, IPAM_TYPE } from './delegate-conf';
-import { readLeaseFile } from './lease-file';
+import { leaseExpired, readLeaseFile } from './lease-file';
 
 /** STATUS: 50 as above, else the IPAM's STATUS. */
 export async function cmdStatus(args: CommonArgs): Promise<void> {
