@@ -11,6 +11,7 @@ import { formatValue } from '../cni/validation';
 import { lastOf, networkOf, parseCidr, type Cidr } from '../ip';
 import { sweepTempFiles, writeFileDurable } from '../sys/durable-file';
 import { makeDirsAsync } from '../sys/make-dirs';
+import { readTextIfExists } from '../sys/read-if-exists';
 import type { NodeLeaseFile } from './types';
 
 /**
@@ -86,15 +87,13 @@ export function parseLeaseFile(text: string, network: string): NodeLeaseFile {
  * @throws {LeaseFileError} when it cannot be read (`cannot read it: ...`) or {@link parseLeaseFile} refuses it
  */
 export function readLeaseFile(file: string, network: string): NodeLeaseFile | undefined {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextIfExists(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new LeaseFileError(`cannot read it: ${(err as Error).message}`, { cause: err });
   }
-  return parseLeaseFile(text, network);
+  return text === undefined ? undefined : parseLeaseFile(text, network);
 }
 
 /**
