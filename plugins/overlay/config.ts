@@ -1,6 +1,7 @@
 /** The overlay plugin's configuration: where berthd's lease file is, and how containers are attached. */
 import path from 'node:path';
 import { CniCode, CniError, assertValid, dropInvalid, formatValue, type NetConf } from '../../lib/cni';
+import { leaseFilePath } from '../../lib/overlay/lease-file';
 import validate from './config.validate.cjs';
 
 /** berthd's runtime directory; the lease file of network N is `<runDir>/overlay/<N>.json`. */
@@ -57,7 +58,7 @@ export function loadOverlayConfig(config: NetConf, verb: 'ADD' | 'CHECK' | 'STAT
     }
   };
   const runDir = leasePath(raw.runDir, '/runDir') ?? DEFAULT_RUN_DIR;
-  const leaseFile = leasePath(raw.leaseFile, '/leaseFile') ?? path.join(runDir, 'overlay', `${config.name}.json`);
+  const leaseFile = leasePath(raw.leaseFile, '/leaseFile') ?? leaseFilePath(runDir, config.name);
   return {
     network: config.name,
     cniVersion: config.cniVersion,

@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { NetConf } from '../../lib/cni';
 import { writeFileDurableSync } from '../../lib/sys/durable-file';
 import { makeDirs } from '../../lib/sys/make-dirs';
+import { readTextIfExists } from '../../lib/sys/read-if-exists';
 
 /** The directory under dataDir that holds the delegate configs. */
 export const SCRATCH_DIR = '.overlay-scratch';
@@ -53,15 +54,9 @@ export function writeScratch(file: string, conf: NetConf, exclusive = false): vo
 
 /** The delegate config ADD stored, or undefined when there is none (or it is not a config). */
 export function readScratch(file: string): NetConf | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    // ENOTDIR: a file where a directory of the path belongs holds no config (ADD reports the path).
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
+  // ENOTDIR is none too: a file where a directory of the path belongs holds no config (ADD reports the path).
+  const text = readTextIfExists(file);
+  if (text === undefined) return undefined;
   try {
     const conf = JSON.parse(text) as NetConf | null;
     return typeof conf === 'object' && conf !== null && typeof conf.name === 'string' ? conf : undefined;
