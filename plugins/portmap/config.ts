@@ -49,8 +49,8 @@ interface RawPortmapConf extends NetConf {
  * @throws {CniError} 7
  */
 export function loadPortmapConfig(config: NetConf): PortmapConfig {
-  assertValid(validate, config);
-  const raw = config as RawPortmapConf;
+  const raw = withCanonicalMappingKeys(config) as RawPortmapConf;
+  assertValid(validate, raw);
   if (raw.markMasqBit != null && raw.externalSetMarkChain != null) {
     throw configError('/externalSetMarkChain', 'Cannot specify externalSetMarkChain and markMasqBit');
   }
@@ -73,6 +73,29 @@ export function loadPortmapConfig(config: NetConf): PortmapConfig {
     conditionsV6,
     mappings: (raw.runtimeConfig?.portMappings ?? []).map((m, i) => mapping(m, `/runtimeConfig/portMappings/${i}`)),
   };
+}
+
+const MAPPING_KEYS = ['hostPort', 'containerPort', 'protocol', 'hostIP'] as const;
+
+/**
+ * The config with each mapping's keys spelled as ours. containerd's go-cni marshals its PortMapping
+ * struct without JSON tags (`{"HostPort":80,"ContainerPort":8080,"Protocol":"tcp","HostIP":""}`),
+ * and the reference accepts that because Go's JSON decoding matches field names case-insensitively:
+ * so do we, for these keys (an exact match wins over a case-insensitive one, as in Go).
+ */
+function withCanonicalMappingKeys(config: NetConf): NetConf {
+  const list = (config.runtimeConfig as { portMappings?: unknown } | undefined)?.portMappings;
+  if (!Array.isArray(list)) return config;
+  const canonical = list.map((m: unknown) => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return m;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(m)) {
+      const key = MAPPING_KEYS.find((c) => c.toLowerCase() === k.toLowerCase()) ?? k;
+      if (key === k || !(key in m)) out[key] = v;
+    }
+    return out;
+  });
+  return { ...config, runtimeConfig: { ...config.runtimeConfig, portMappings: canonical } };
 }
 
 function mapping(m: RawMapping, path: string): PortMapping {

@@ -22,6 +22,10 @@ describe('plugins/portmap/config', () => {
       { hostPort: 1, containerPort: 2, protocol: 'tcp' },
     ]);
   });
+  it("accepts containerd's untagged Go field names (HostPort, ContainerPort, Protocol, HostIP), as Go's JSON does", () => {
+    const m = load(maps({ HostPort: 80, ContainerPort: 8080, Protocol: 'tcp', HostIP: '' }, { hostport: 1, containerPort: 2, CONTAINERPORT: 3 })).mappings;
+    assert.deepEqual(m, [{ hostPort: 80, containerPort: 8080, protocol: 'tcp' }, { hostPort: 1, containerPort: 2, protocol: 'tcp' }]);
+  });
   const refused: Array<[string, Record<string, unknown>, RegExp]> = [
     ['port 0', maps({ hostPort: 0, containerPort: 80 }), /\/runtimeConfig\/portMappings\/0\/hostPort: invalid port number 0/],
     ['a negative port', maps({ hostPort: 80, containerPort: -1 }), /containerPort: invalid port number -1/],
