@@ -6,7 +6,6 @@
  * keep each interface's rules apart, so removing one interface of a container leaves its others'
  * masquerading intact, and the last one's removal leaves nothing (no chain, no table).
  */
-import { CniCode, CniError } from '../cni/errors';
 import { formatIP, parseCidr, type Cidr, type Family } from '../ip';
 import { formatChainName, nftInstanceHash, parseNftComment } from './names';
 import { listIptablesMasq, removeIptablesMasq, setupIptablesMasq } from './iptables';
@@ -28,8 +27,11 @@ export interface IpMasqAttachment {
 /** What to masquerade: the attachment's addresses as `ip/prefix` (a CNI result's `ips[].address`). */
 export interface IpMasqRequest extends IpMasqAttachment {
   readonly ips: readonly string[];
-  /** `ipMasqBackend` from the config; unset picks iptables unless only nftables is usable. */
-  readonly backend?: string | undefined;
+  /**
+   * `ipMasqBackend` from the config (its schema admits only these two names); unset picks iptables
+   * unless only nftables is usable.
+   */
+  readonly backend?: IpMasqBackend | undefined;
   /**
    * Further destinations (`net/prefix`) whose traffic keeps its source address, besides each
    * address's own subnet: the overlay's cluster CIDR, routed to the other hosts unNATed.
@@ -56,10 +58,9 @@ export interface IpMasqEntry {
  * Picks the backend like the reference: an explicit `iptables` or `nftables`; unset → iptables, unless
  * iptables is unusable and nftables is usable. (With neither usable the reference falls back to
  * iptables, and so does this: its error then names the missing command.)
- * @throws {CniError} code 7 for any other value
  */
-export function selectIpMasqBackend(requested: string | undefined, opts: FirewallOptions = {}): IpMasqBackend {
-  if (requested !== undefined) return checkBackend(requested);
+export function selectIpMasqBackend(requested: IpMasqBackend | undefined, opts: FirewallOptions = {}): IpMasqBackend {
+  if (requested !== undefined) return requested;
   return !iptablesUsable(opts) && nftUsable(opts) ? 'nftables' : 'iptables';
 }
 
@@ -73,7 +74,7 @@ export function selectIpMasqBackend(requested: string | undefined, opts: Firewal
 export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpMasqBackend {
   const cidrs = req.ips.map(toCidr);
   const exclude = (req.exclude ?? []).map(toCidr);
-  const backend = req.backend === undefined ? undefined : checkBackend(req.backend);
+  const backend = req.backend;
   if (backend === 'nftables') {
     setupNftMasq(req.network, req.ifname, req.containerId, cidrs, opts, exclude);
     return 'nftables';
@@ -197,11 +198,6 @@ function bestEffort(backends: readonly IpMasqBackend[], opts: FirewallOptions, p
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => (e as Error).message).join('; '));
-}
-
-function checkBackend(name: string): IpMasqBackend {
-  if ((BACKENDS as readonly string[]).includes(name)) return name as IpMasqBackend;
-  throw new CniError(CniCode.InvalidNetworkConfig, `invalid config: /ipMasqBackend: unknown ipmasq backend ${JSON.stringify(name)} (want "iptables" or "nftables")`);
 }
 
 function toCidr(text: string): Cidr {
