@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, promises as fs, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDirsAsync, tryExclusive, withFileLock } from '../../sys';
+import { RuntimeError } from '../errors';
 import { tryLock } from './lock';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './types';
 
@@ -26,12 +27,10 @@ const STAGING_GATE = '.staging.lock';
 const GATE_TIMEOUT_MS = 10_000;
 
 /** A container that does not exist, a name taken, or an ambiguous prefix; the message is Docker's. */
-export class ContainerError extends Error {
-  readonly kind: 'not-found' | 'conflict' | 'invalid';
+export class ContainerError extends RuntimeError<'not-found' | 'conflict' | 'invalid'> {
   constructor(message: string, kind: ContainerError['kind']) {
-    super(message);
+    super(message, kind);
     this.name = 'ContainerError';
-    this.kind = kind;
   }
 }
 
