@@ -24,9 +24,9 @@ export interface IpMasqAttachment {
   readonly ifname: string;
 }
 
-/** What to masquerade: the attachment's addresses as `ip/prefix` (a CNI result's `ips[].address`). */
+/** What to masquerade: the attachment's addresses (a CNI result's `ips[].address`, parsed). */
 export interface IpMasqRequest extends IpMasqAttachment {
-  readonly ips: readonly string[];
+  readonly ips: readonly Cidr[];
   /**
    * `ipMasqBackend` from the config (its schema admits only these two names); unset picks iptables
    * unless only nftables is usable.
@@ -72,7 +72,7 @@ export function selectIpMasqBackend(requested: IpMasqBackend | undefined, opts: 
  * @throws {FirewallError} a firewall command failed (retryable on lock contention)
  */
 export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpMasqBackend {
-  const cidrs = req.ips.map(toCidr);
+  const cidrs = req.ips;
   const exclude = (req.exclude ?? []).map(toCidr);
   const backend = req.backend;
   if (backend === 'nftables') {
@@ -95,16 +95,16 @@ export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpM
  * Removes the attachment's masquerade rules from both backends (the attachment may come from an older
  * configuration or from the reference plugin), IPv4 and IPv6; what the container's other interfaces
  * use stays. Missing rules, tables or tools are success; every backend is tried before the first
- * error is reported. `ips` (`ip/prefix`, e.g. from prevResult) narrows which of the reference's
+ * error is reported. `ips` (e.g. prevResult's addresses) narrows which of the reference's
  * iptables rules, which name no interface, are this attachment's; without them, they all are unless
  * the attachment has rules of its own.
  */
 export function teardownIpMasq(
-  att: IpMasqAttachment, opts: FirewallOptions & { backends?: readonly IpMasqBackend[]; ips?: readonly string[] } = {},
+  att: IpMasqAttachment, opts: FirewallOptions & { backends?: readonly IpMasqBackend[]; ips?: readonly Cidr[] } = {},
 ): void {
   const chain = formatChainName(att.network, att.containerId);
   const sources = (family: Family): MasqRemoval['legacy'] => {
-    const cidrs = (opts.ips ?? []).map(parseCidr).filter((c): c is Cidr => c !== undefined && c.ip.family === family);
+    const cidrs = (opts.ips ?? []).filter((c) => c.ip.family === family);
     return opts.ips === undefined ? 'unless-owned' : new Set(cidrs.map((c) => `${formatIP(c.ip)}/${family === 4 ? 32 : 128}`));
   };
   bestEffort(opts.backends ?? BACKENDS, opts, {
