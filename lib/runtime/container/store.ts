@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, promises as fs, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDirsAsync, tryExclusive, withFileLock, writeFileDurable } from '../../sys';
+import { RuntimeError, errCode, isNotFound } from '../errors';
 import { tryLock } from './lock';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './types';
 
@@ -26,12 +27,10 @@ const STAGING_GATE = '.staging.lock';
 const GATE_TIMEOUT_MS = 10_000;
 
 /** A container that does not exist, a name taken, or an ambiguous prefix; the message is Docker's. */
-export class ContainerError extends Error {
-  readonly kind: 'not-found' | 'conflict' | 'invalid';
+export class ContainerError extends RuntimeError<'not-found' | 'conflict' | 'invalid'> {
   constructor(message: string, kind: ContainerError['kind']) {
-    super(message);
+    super(message, kind);
     this.name = 'ContainerError';
-    this.kind = kind;
   }
 }
 
@@ -44,7 +43,16 @@ export async function writeJsonAtomic(path: string, data: unknown): Promise<void
   await writeFileDurable(path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
 }
 
-const missing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
+const missing = isNotFound;
+
+/**
+ * A catch handler for a read whose target may be absent: ENOENT gives `absent`; any other failure is
+ * rethrown, never taken for "not there".
+ */
+const orIfMissing = <T>(absent: T) => (err: unknown): T => {
+  if (missing(err)) return absent;
+  throw err;
+};
 
 function isRecordShape(config: unknown, state: unknown, id: string): boolean {
   const c = config as Partial<ContainerConfig> | null;
@@ -123,7 +131,8 @@ export class ContainerStore {
     const staging = (() => {
       try {
         return readdirSync(this.dir).filter((n) => n.startsWith(STAGING_PREFIX) && ID.test(n.slice(STAGING_PREFIX.length)));
-      } catch {
+      } catch (err) {
+        if (!missing(err)) throw err;
         return [];
       }
     })();
@@ -171,7 +180,7 @@ export class ContainerStore {
 
   /** Every container, newest first (as `docker ps`). */
   async list(): Promise<ContainerRecord[]> {
-    const ids = await fs.readdir(this.dir).catch((err: unknown) => (missing(err) ? [] : Promise.reject(err)));
+    const ids = await fs.readdir(this.dir).catch(orIfMissing<string[]>([]));
     const records: ContainerRecord[] = [];
     for (const id of ids.filter((n) => ID.test(n))) {
       const rec = await this.load(id);
@@ -186,7 +195,7 @@ export class ContainerStore {
    */
   async resolve(ref: string): Promise<ContainerRecord> {
     if (CONTAINER_NAME.test(ref)) {
-      const id = (await fs.readFile(join(this.namesDir, ref), 'utf8').catch(() => '')).trim();
+      const id = (await fs.readFile(join(this.namesDir, ref), 'utf8').catch(orIfMissing(''))).trim();
       const rec = ID.test(id) ? await this.load(id) : undefined;
       if (rec) return rec;
     }
@@ -203,7 +212,7 @@ export class ContainerStore {
    * directory and writing its JSON. The caller removes those nobody holds the lock of.
    */
   async listIncomplete(): Promise<string[]> {
-    const ids = await fs.readdir(this.dir).catch((err: unknown) => (missing(err) ? [] : Promise.reject(err)));
+    const ids = await fs.readdir(this.dir).catch(orIfMissing<string[]>([]));
     const incomplete: string[] = [];
     for (const id of ids.filter((n) => ID.test(n))) if ((await this.load(id)) === undefined) incomplete.push(id);
     return incomplete;
@@ -215,11 +224,11 @@ export class ContainerStore {
    * directory microseconds later.
    */
   async releaseOrphanNames(minAgeMs = 30_000): Promise<string[]> {
-    const names = await fs.readdir(this.namesDir).catch(() => [] as string[]);
+    const names = await fs.readdir(this.namesDir).catch(orIfMissing<string[]>([]));
     const released: string[] = [];
     for (const name of names) {
       const path = join(this.namesDir, name);
-      const [id, st] = await Promise.all([fs.readFile(path, 'utf8').catch(() => ''), fs.stat(path).catch(() => undefined)]);
+      const [id, st] = await Promise.all([fs.readFile(path, 'utf8').catch(orIfMissing('')), fs.stat(path).catch(orIfMissing(undefined))]);
       if (st === undefined || Date.now() - st.mtimeMs < minAgeMs) continue;
       if (!CONTAINER_NAME.test(name)) {
         // A tombstone of a reaper killed half-way; never a name.
@@ -227,19 +236,22 @@ export class ContainerStore {
         continue;
       }
       const owner = id.trim();
-      const exists = ID.test(owner) && (await fs.stat(join(this.dir, owner)).then(() => true, () => false));
+      const exists = ID.test(owner) && (await fs.stat(join(this.dir, owner)).then(() => true, orIfMissing(false)));
       if (exists) continue;
       // Move the name aside before deciding: between our read and a plain rm, another berth could
       // free the name and a `run --name` claim it anew, and we would delete the new owner's file.
       const tomb = join(this.namesDir, `.reap-${randomBytes(6).toString('hex')}`);
-      if (!(await fs.rename(path, tomb).then(() => true, () => false))) continue;
-      const moved = (await fs.readFile(tomb, 'utf8').catch(() => '')).trim();
+      // ENOENT: another berth freed or reaped the name first.
+      if (!(await fs.rename(path, tomb).then(() => true, orIfMissing(false)))) continue;
+      const moved = (await fs.readFile(tomb, 'utf8').catch(orIfMissing(''))).trim();
       if (moved === owner) {
         await fs.rm(tomb, { force: true });
         released.push(name);
       } else {
         // We moved a fresh owner's name: put it back (link fails only if yet another claim won).
-        await fs.link(tomb, path).catch(() => {});
+        await fs.link(tomb, path).catch((err: unknown) => {
+          if (errCode(err) !== 'EEXIST') throw err;
+        });
         await fs.rm(tomb, { force: true });
       }
     }
@@ -249,8 +261,8 @@ export class ContainerStore {
   /** Deletes an incomplete record's directory and any name that points at it. */
   async removeIncomplete(id: string): Promise<void> {
     await fs.rm(this.containerDir(id), { recursive: true, force: true });
-    for (const name of await fs.readdir(this.namesDir).catch(() => [] as string[])) {
-      const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(() => '')).trim();
+    for (const name of await fs.readdir(this.namesDir).catch(orIfMissing<string[]>([]))) {
+      const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(orIfMissing(''))).trim();
       if (owner === id) await fs.rm(join(this.namesDir, name), { force: true });
     }
   }
@@ -258,7 +270,7 @@ export class ContainerStore {
   /** Deletes the record and frees the name (idempotent). The caller has torn down the rest. */
   async remove(id: string, name: string): Promise<void> {
     await fs.rm(this.containerDir(id), { recursive: true, force: true });
-    const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(() => '')).trim();
+    const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(orIfMissing(''))).trim();
     if (owner === id) await fs.rm(join(this.namesDir, name), { force: true });
   }
 }

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { MS_RDONLY } from '../../sys/mount';
+import { RuntimeError } from '../errors';
 import { parseMountOptions } from './mount-options';
 
 /** Bind propagation modes, as Docker spells them (`bind-propagation=`). */
@@ -53,9 +54,9 @@ export interface TmpfsMountSpec {
 export type MountSpec = BindMountSpec | VolumeMountSpec | TmpfsMountSpec;
 
 /** A mount request Docker would refuse; the message is Docker's. */
-export class MountSpecError extends Error {
+export class MountSpecError extends RuntimeError<'invalid'> {
   constructor(message: string) {
-    super(message);
+    super(message, 'invalid');
     this.name = 'MountSpecError';
   }
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { RuntimeError } from '../errors';
 import { VOLUME_NAME } from './mount-spec';
 import { makeDirsAsync } from '../../sys/make-dirs';
 
@@ -28,13 +29,9 @@ export interface VolumeInfo {
 }
 
 /** A volume operation refused, with Docker's message. */
-export class VolumeError extends Error {
-  /** Which refusal: lets the CLI pick an exit status without matching text. */
-  readonly code: 'invalid' | 'not-found' | 'in-use';
-
-  constructor(message: string, code: 'invalid' | 'not-found' | 'in-use') {
-    super(message);
-    this.code = code;
+export class VolumeError extends RuntimeError<'invalid' | 'not-found' | 'in-use'> {
+  constructor(message: string, kind: VolumeError['kind']) {
+    super(message, kind);
     this.name = 'VolumeError';
   }
 }
