@@ -6,6 +6,7 @@ import { benchNetlinkVsIp } from './netlink-vs-ip';
 import { benchHostLocal } from './host-local';
 import { benchBridge } from './bridge';
 import { benchMacvlan } from './macvlan';
+import { benchChained } from './chained';
 import { benchRuntime, printRuntimeTable } from './runtime';
 import { benchOverlay, overlayBenchDefaults, printOverlayTable } from './overlay';
 import { printRows } from './stats';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     onRows: (title, rows) => printRows(`bridge, ${title}`, rows),
   });
   printRows('macvlan ADD/DEL', await benchMacvlan({ iterations: quick ? 10 : 30 }));
+  printRows('loopback and portmap ADD/DEL', await benchChained({ iterations: quick ? 10 : 30 }));
   await benchRuntime({ iterations: quick ? 10 : 30, memoryRuns: quick ? 3 : 5, onTable: printRuntimeTable });
   await benchOverlay({ ...overlayBenchDefaults(quick), onTable: printOverlayTable });
 }
