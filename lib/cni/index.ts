@@ -6,7 +6,6 @@ export { runPlugin, aboutText, type PluginInfo } from './dispatcher';
 export { processIO, type PluginIO } from './plugin-io';
 export { CniError, CniCode, isCniError, type CniErrorJson } from './errors';
 export { toCniError, ERROR_RULE_NAMES } from './to-cni-error';
-export { kRetryable, markRetryable, isRetryable } from './retryable';
 export { decodeConfig, loadConfig, LOCATING_KEYS, type LoadConfigOptions } from './config';
 export { dropInvalid } from './tolerant-validation';
 export { validationMessage, validationError, assertValid, formatValue, type ValidationContext } from './validation';
@@ -59,4 +58,4 @@ export {
 export type * from './types';
 export { isBerthPlugin } from './berth-plugin';
 export { parseMac } from './parse-mac';
-export { UndoStack, FAIL_AFTER_ENV, failPointFor, type FailPoint } from './undo-stack';
+export { FAIL_AFTER_ENV, failPointFor, type FailPoint } from './fail-point';

@@ -3,7 +3,7 @@ import {
   bridgePortSet, bridgeVlanAdd, bridgeVlanDel, bridgeVlanList, isLinkNotFound, linkDel,
   type BridgeLink, type NetlinkHandle, type VethLink,
 } from '../../lib/netlink';
-import type { UndoStack } from '../../lib/cni';
+import type { UndoStack } from '../../lib/util';
 import { attachmentAlias, attachmentVethName, ensureBridge, linkSetAlias, setupVeth, writeSysctls, type Sandbox } from '../../lib/iface';
 import { failPoint } from './add-steps';
 import type { BridgeConfig } from './config';

@@ -11,7 +11,7 @@ import {
   NetlinkError, isLinkNotFound, linkAdd, linkByIndex, linkByName, linkDel, linkSetName,
   type Link, type MacvlanLink, type NetlinkHandle,
 } from '../../lib/netlink';
-import type { UndoStack } from '../../lib/cni';
+import type { UndoStack } from '../../lib/util';
 import { attachmentAlias, attachmentVethName, linkSetAlias, randomVethName, type Sandbox } from '../../lib/iface';
 import { failPoint } from './add-steps';
 import type { MacvlanConfig } from './config';

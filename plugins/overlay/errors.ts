@@ -2,7 +2,8 @@
  * The overlay plugin's own codes (>= 120, documented in README.md). The delegate's codes pass through
  * unchanged: host-local's 100-103 and bridge's 110-115.
  */
-import { CniCode, CniError, formatValue, isRetryable } from '../../lib/cni';
+import { CniCode, CniError, formatValue } from '../../lib/cni';
+import { isRetryable } from '../../lib/util';
 import { isUnusablePath } from '../../lib/sys/unusable-path';
 
 /** Codes this plugin reports for conditions it can name. */
