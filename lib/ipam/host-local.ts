@@ -13,6 +13,7 @@ import type { HostLocalConfig, StoreRef } from './config';
 import { DiskStore } from './disk-store';
 import { IpamCode } from './errors';
 import { formatIP, parseCidr } from '../ip';
+import { BestEffort } from '../util';
 import { rangeSetContains, rangeSetToString } from './range-set';
 import { readResolvConf } from './resolv-conf';
 import type { Lease, Store, StoreSession } from './store';
@@ -149,15 +150,10 @@ function allocateAll(s: StoreSession, conf: HostLocalConfig, owner: Owner): Allo
 }
 
 function releaseEach(s: StoreSession, leases: readonly Lease[], verb: string): void {
-  const errors: string[] = [];
-  for (const l of leases) {
-    try {
-      s.release(l.ip);
-    } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
-    }
-  }
-  if (errors.length > 0) throw new CniError(CniCode.IoFailure, `${verb}: ${errors.join('; ')}`);
+  const releases = new BestEffort();
+  for (const l of leases) releases.attemptSync(() => s.release(l.ip));
+  const messages = releases.errors.map((err) => (err instanceof Error ? err.message : String(err)));
+  if (!releases.ok) throw new CniError(CniCode.IoFailure, `${verb}: ${messages.join('; ')}`);
 }
 
 function toIPConfig(a: Allocation): IPConfig {

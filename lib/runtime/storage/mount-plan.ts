@@ -14,6 +14,7 @@ import { hasErrno } from '../../sys/errno';
 import { MOUNT_OPTIONS } from './mount-options';
 import type { MountSpec } from './mount-spec';
 import { makeDirs } from '../../sys/make-dirs';
+import { BestEffort } from '../../util';
 
 /** Create a directory (and its parents) to mount on. */
 export interface MkdirStep { readonly op: 'mkdir'; readonly path: string }
@@ -161,13 +162,9 @@ export function apply(plan: readonly PlanStep[], sys: Syscalls = hostSyscalls): 
  * (ENOENT) is already torn down. Other failures are collected and thrown together at the end.
  */
 export function teardown(steps: readonly PlanStep[], sys: Syscalls = hostSyscalls): void {
-  const errors: unknown[] = [];
-  for (const step of steps) {
-    try {
-      run(step, sys);
-    } catch (err) {
-      if (!hasErrno(err, 'EINVAL') && !hasErrno(err, 'ENOENT')) errors.push(err);
-    }
-  }
-  if (errors.length > 0) throw new AggregateError(errors, `teardown: ${errors.length} unmount(s) failed`);
+  const unmounts = new BestEffort();
+  const unmounted = (err: unknown): boolean => hasErrno(err, 'EINVAL') || hasErrno(err, 'ENOENT');
+  for (const step of steps) unmounts.attemptSync(() => run(step, sys), unmounted);
+  // Even a single failure is wrapped: callers report "teardown: ..." whatever the count.
+  if (!unmounts.ok) throw new AggregateError(unmounts.errors, `teardown: ${unmounts.errors.length} unmount(s) failed`);
 }
