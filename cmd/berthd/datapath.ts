@@ -1,5 +1,4 @@
-import type { NetlinkHandle } from '../../lib/netlink/handle';
-import { isLinkNotFound, linkByName } from '../../lib/netlink';
+import { isLinkNotFound, linkByName, type NetlinkHandle } from '../../lib/netlink';
 import {
   deleteVxlan, ensureVtepAddress, ensureVxlan, readPeerState, reconcilePeers,
   type PeerState, type ReconcileResult, type VxlanDeviceSpec,

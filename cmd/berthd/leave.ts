@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/log';
-import type { NetlinkHandle } from '../../lib/netlink/handle';
+import type { NetlinkHandle } from '../../lib/netlink';
 import { deleteVxlan, vxlanDeviceName } from '../../lib/overlay/datapath';
 import type { SubnetStore } from '../../lib/overlay/store';
 import { readLeaseFile, removeLeaseFile } from './lease-file';

@@ -4,9 +4,8 @@
  */
 import {
   IFA_F_DADFAILED, IFA_F_NODAD, IFA_F_TENTATIVE, NetlinkError, addrAdd, addrList, linkByIndex, linkByName, linkSetUp,
-  routeAdd, type NetlinkHandle,
+  routeAdd, AF_INET6, RTM_DELADDR, RTM_NEWADDR, type NetlinkHandle,
 } from '../netlink';
-import { AF_INET6, RTM_DELADDR, RTM_NEWADDR } from '../netlink/nl/constants';
 import type { Netns } from '../netns';
 import type { Result } from '../cni/types';
 import { formatIP, parseCidr, parseIP, type Family } from '../ip';
