@@ -12,7 +12,6 @@ export { validationMessage, validationError, assertValid, formatValue, type Vali
 export {
   ENV_VARS,
   CNI_COMMANDS,
-  VALID_NAME,
   MAX_IFNAME_BYTES,
   parseCommand,
   readCniEnv,

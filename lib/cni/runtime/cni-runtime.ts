@@ -13,6 +13,7 @@ import type { NetworkConfigList } from './conf-list';
 import { CniRuntimeError } from './errors';
 import { cniEnv, pluginStdin, validateRuntimeConf, type RuntimeConf } from './plugin-request';
 import { ResultCache, type CachedAttachment } from './result-cache';
+import { DEFAULT_CNI_DIR } from '../../paths';
 import { BestEffort } from '../../util';
 
 /** Where plugins and the cache live, and what environment plugins inherit. */
@@ -32,9 +33,6 @@ export interface CniRuntimeOptions {
   spawn?: SpawnFn;
 }
 
-/** The default of `cacheDir`, libcni's `CacheDir`. */
-export const DEFAULT_CNI_CACHE_DIR = '/var/lib/cni';
-
 type Verb = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
 const VERB_LABEL: Record<Verb, string> = { ADD: 'add', DEL: 'delete', CHECK: 'check', GC: 'gc', STATUS: 'status' };
 
@@ -48,7 +46,7 @@ export class CniRuntime {
 
   constructor(opts: CniRuntimeOptions) {
     this.paths = [...opts.pluginPaths];
-    this.cache = new ResultCache(opts.cacheDir ?? DEFAULT_CNI_CACHE_DIR);
+    this.cache = new ResultCache(opts.cacheDir ?? DEFAULT_CNI_DIR);
     this.env = opts.env ?? withoutCniVars(process.env);
     this.stderr = opts.stderr ?? ((c) => void process.stderr.write(c));
     this.spawn = opts.spawn;

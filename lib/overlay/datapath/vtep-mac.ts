@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CNI_NAME } from '../../paths';
 import { makeDirsAsync } from '../../sys/make-dirs';
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -25,7 +26,7 @@ export function randomVtepMac(random: (n: number) => Buffer = randomBytes): stri
 
 /** `<stateDir>/<network>.vtep-mac`. */
 export function vtepMacPath(stateDir: string, network: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) throw new TypeError(`invalid network name ${JSON.stringify(network)}`);
+  if (!CNI_NAME.test(network)) throw new TypeError(`invalid network name ${JSON.stringify(network)}`);
   return join(stateDir, `${network}.vtep-mac`);
 }
 
