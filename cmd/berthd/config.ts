@@ -3,7 +3,7 @@
  * into {@link DaemonOptions}. Flags win over the environment; every bad value is a {@link UsageError}
  * naming the flag and the value.
  */
-import { DEFAULT_PREFIX } from '../../lib/overlay/stores';
+import { DEFAULT_PREFIX } from '../../lib/overlay';
 import { CNI_NAME, DEFAULT_BERTHD_STATE_DIR, DEFAULT_RUN_DIR } from '../../lib/paths';
 
 /** Where the overlay's configs and leases live. */

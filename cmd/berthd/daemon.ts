@@ -1,6 +1,5 @@
 import type { Logger } from '../../lib/log';
-import type { SubnetStore } from '../../lib/overlay/store';
-import type { Lease, OverlayConfig } from '../../lib/overlay/types';
+import type { SubnetStore, Lease, OverlayConfig } from '../../lib/overlay';
 import type { Datapath } from './datapath';
 import { NetworkAgent, type AcquireLease, type NetworkStatus } from './network-agent';
 import type { Underlay } from './underlay';

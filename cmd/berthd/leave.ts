@@ -1,7 +1,6 @@
 import type { Logger } from '../../lib/log';
 import type { NetlinkHandle } from '../../lib/netlink';
-import { deleteVxlan, vxlanDeviceName } from '../../lib/overlay/datapath';
-import type { SubnetStore } from '../../lib/overlay/store';
+import { deleteVxlan, vxlanDeviceName, type SubnetStore } from '../../lib/overlay';
 import { readLeaseFile, removeLeaseFile } from './lease-file';
 
 /**

@@ -2,7 +2,7 @@
 // underlay go to the Daemon; the API serves it on <runDir>/berthd.sock; signals stop it gracefully.
 import { createLogger } from '../../lib/log';
 import { NetlinkHandle } from '../../lib/netlink';
-import { acquireLease } from '../../lib/overlay/allocate';
+import { acquireLease } from '../../lib/overlay';
 import { berthdSocketPath } from '../../lib/paths';
 import { startApiServer } from './api';
 import { apiRequest } from './api-client';

@@ -1,10 +1,9 @@
 import type { Logger } from '../../lib/log';
-import type { SubnetStore, UnreadableLease, Watch } from '../../lib/overlay/store';
-import type { Lease, LeaseAttrs, LeaseEvent, OverlayConfig } from '../../lib/overlay/types';
-import type { ReconcileResult } from '../../lib/overlay/datapath';
-import { DeviceGoneError, ensureVtepMac, vxlanDeviceName } from '../../lib/overlay/datapath';
+import {
+  validateConfig, DeviceGoneError, ensureVtepMac, vxlanDeviceName, type SubnetStore, type UnreadableLease, type Watch,
+  type Lease, type LeaseAttrs, type LeaseEvent, type OverlayConfig, type ReconcileResult,
+} from '../../lib/overlay';
 import type { Datapath, DeviceInfo } from './datapath';
-import { validateConfig } from '../../lib/overlay/allocate';
 import { bridgeName, readLeaseFile, removeLeaseFile, writeLeaseFile } from './lease-file';
 import type { Underlay } from './underlay';
 

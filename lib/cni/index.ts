@@ -1,6 +1,7 @@
 /**
  * The plugin side of the CNI protocol: the dispatcher a plugin's main.ts calls, config loading and
- * validation, CNI_* and CNI_ARGS parsing, results in every spec version, errors, and delegation.
+ * validation, CNI_* and CNI_ARGS parsing, results in every spec version, errors, and delegation. The
+ * runtime side is a package of its own, lib/cni/runtime, so that the plugins' bundles never carry it.
  */
 export { runPlugin, aboutText, type PluginInfo } from './dispatcher';
 export { processIO, type PluginIO } from './plugin-io';

@@ -6,7 +6,7 @@
  * keep each interface's rules apart, so removing one interface of a container leaves its others'
  * masquerading intact, and the last one's removal leaves nothing (no chain, no table).
  */
-import { CniCode, CniError } from '../cni/errors';
+import { CniCode, CniError } from '../cni';
 import { formatIP, parseCidr, type Cidr, type Family } from '../ip';
 import { BestEffort } from '../util';
 import { formatChainName, nftInstanceHash, parseNftComment } from './names';

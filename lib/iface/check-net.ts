@@ -3,7 +3,7 @@
  * shared by the plugins: each function returns what does not match (the reference's wording), or
  * undefined, and the plugin turns a mismatch into its own CHECK error code.
  */
-import type { IPConfig, Route as CniRoute } from '../cni/types';
+import type { IPConfig, Route as CniRoute } from '../cni';
 import { AF_INET, AF_INET6, addrList, routeList, type NetlinkHandle, type Route } from '../netlink';
 import { formatCidr, formatIP, networkOf, parseCidr, parseIP, type Cidr } from '../ip';
 

@@ -7,7 +7,7 @@ import {
   routeAdd, AF_INET6, RTM_DELADDR, RTM_NEWADDR, type NetlinkHandle,
 } from '../netlink';
 import type { Netns } from '../netns';
-import type { Result } from '../cni/types';
+import type { Result } from '../cni';
 import { formatIP, parseCidr, parseIP, type Family } from '../ip';
 import { NetlinkWatch, RTMGRP_IPV6_IFADDR, eventIndex } from './netlink-watch';
 import { writeSysctls, type SysctlWrite } from './sysctl';

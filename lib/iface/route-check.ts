@@ -3,7 +3,7 @@
  * applied: the kernel refuses a gateway outside every on-link subnet (ENETUNREACH), which would
  * otherwise surface as an unnamed failure after the links exist.
  */
-import type { Result, Route } from '../cni/types';
+import type { Result, Route } from '../cni';
 import { formatCidr, lastOf, networkOf, parseCidr, parseIP, type Cidr, type Family } from '../ip';
 
 /** A result's route whose gateway the interface cannot reach; `field` names it (`routes[1].gw`). */

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { CniCode, CniError } from '../cni/errors';
-import type { Route } from '../cni/types';
+import { CniCode, CniError, type Route } from '../cni';
 import { validateNetworkName } from './disk-store';
 import { configError, show } from './errors';
 import { parseExclude, type Interval } from './exclude';

@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CniCode, CniError } from '../cni/errors';
-import { hasErrno } from '../sys/errno';
-import { LockTimeoutError, withFileLock } from '../sys/file-lock';
-import { makeDirs } from '../sys/make-dirs';
+import { CniCode, CniError } from '../cni';
+import { hasErrno, LockTimeoutError, withFileLock, makeDirs } from '../sys';
 import { configError, dataDirError, ioError, show } from './errors';
 import { createExclusive, fsyncPath, readSmall, unlinkQuiet, writeFresh } from './disk-files';
 import { formatIP, parseIP, type IP } from '../ip';

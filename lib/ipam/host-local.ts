@@ -4,10 +4,10 @@
  * them in-process instead of exec'ing host-local: the store, its layout and its lock are the same,
  * so both ways interoperate with each other and with the reference binary.
  */
-import { CniCode, CniError } from '../cni/errors';
-import { validateContainerId, validateIfName } from '../cni/env';
-import type { Attachment, DNS, IPConfig, Result } from '../cni/types';
-import { CURRENT_VERSION } from '../cni/version';
+import {
+  CniCode, CniError, validateContainerId, validateIfName, CURRENT_VERSION, type Attachment, type DNS, type IPConfig,
+  type Result,
+} from '../cni';
 import { allocate, freeCount, leasesToRelease, ownedBy, type Allocation, type Owner } from './allocator';
 import type { HostLocalConfig, StoreRef } from './config';
 import { DiskStore } from './disk-store';

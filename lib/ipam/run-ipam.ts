@@ -6,10 +6,10 @@
  * Anything else (the reference host-local, dhcp, static, a third party's) is exec'd exactly as libcni
  * delegates, with our whole stdin and environment.
  */
-import { isBerthPlugin } from '../cni/berth-plugin';
-import { delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus } from '../cni/delegate';
-import { findPlugin } from '../cni/find-plugin';
-import type { CmdArgs, CommonArgs, GcArgs, Result } from '../cni/types';
+import {
+  isBerthPlugin, delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findPlugin, type CmdArgs,
+  type CommonArgs, type GcArgs, type Result,
+} from '../cni';
 import { hostLocalAdd, hostLocalCheck, hostLocalDel, hostLocalGc, hostLocalStatus } from './host-local-commands';
 
 /** What an attachment's IPAM verb needs of the main plugin's arguments. */

@@ -4,7 +4,7 @@
  */
 import { CniCode, CniError, formatValue } from '../../lib/cni';
 import { isRetryable } from '../../lib/util';
-import { isUnusablePath } from '../../lib/sys/unusable-path';
+import { isUnusablePath } from '../../lib/sys';
 
 /** Codes this plugin reports for conditions it can name. */
 export const OverlayCode = {

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NetConf } from '../../lib/cni';
-import { makeDirs } from '../../lib/sys/make-dirs';
+import { makeDirs } from '../../lib/sys';
 
 /** The directory under dataDir that holds the delegate configs. */
 export const SCRATCH_DIR = '.overlay-scratch';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CNI_NAME } from '../../paths';
-import { makeDirsAsync } from '../../sys/make-dirs';
+import { makeDirsAsync } from '../../sys';
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 

@@ -14,7 +14,7 @@ import { canonicalSubnet, checkNetworkName } from './keys';
 import { checkTtl, parseLeaseAttrs } from './lease-attrs';
 import { StoreError } from './store-error';
 import { writeFileAtomic } from './write-atomic';
-import { makeDirsAsync } from '../../sys/make-dirs';
+import { makeDirsAsync } from '../../sys';
 
 /** Options of a {@link FileStore}. */
 export interface FileStoreOptions {

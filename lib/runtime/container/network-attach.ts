@@ -4,7 +4,7 @@
  * Detaching is DEL then the netns removal; both are idempotent, so a teardown can always be retried.
  */
 import { join } from 'node:path';
-import type { Result } from '../../cni/types';
+import type { Result } from '../../cni';
 import { type NetworkConfigList, parseConfList } from '../../cni/runtime';
 import { NetlinkHandle, linkSetUp } from '../../netlink';
 import { createNamedNetns, deleteNamedNetns, openNetns } from '../../netns';

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { OverlayConfig } from '../../overlay/types';
+import type { OverlayConfig } from '../../overlay';
 import { NetworkError } from './types';
 
 /** The request body of `POST /v1/networks`. */

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NetworkConfigList } from '../../cni/runtime';
-import { LockTimeoutError, withFileLockSync } from '../../sys/file-lock';
+import { LockTimeoutError, withFileLockSync, makeDirs } from '../../sys';
 import { CNI_NAME as NETWORK_NAME, DEFAULT_CNI_DIR, DEFAULT_RUN_DIR, NAME_CHARS, berthdSocketPath } from '../../paths';
 import { postOverlayNetwork, type BerthdClientOptions } from './berthd-client';
 import { networkConfList } from './network-conflist';
@@ -18,7 +18,6 @@ import { overlayRecord, overlayRequest, storedCluster } from './overlay-network'
 import { assertNoOverlap, checkGateway, checkIpRange, firstHost, parseSubnet, pickSubnet, type Subnet } from './subnets';
 import { rfc3339Nano } from './timestamp';
 import { NetworkError, OPT_BRIDGE_NAME, OPT_MTU, type CreateNetworkRequest, type NetworkInfo, type NetworkStoreOptions } from './types';
-import { makeDirs } from '../../sys/make-dirs';
 
 /** Keeps `<net>-<64 hex id>-<ifname>` (libcni's cache file) under NAME_MAX. */
 const MAX_NAME_LENGTH = 128;

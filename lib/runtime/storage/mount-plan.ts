@@ -7,13 +7,11 @@
 import { closeSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED,
-  MS_SLAVE, MS_UNBINDABLE, mount, umount2,
-} from '../../sys/mount';
-import { hasErrno } from '../../sys/errno';
+  MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED, MS_SLAVE,
+  MS_UNBINDABLE, mount, umount2, hasErrno, makeDirs,
+} from '../../sys';
 import { MOUNT_OPTIONS } from './mount-options';
 import type { MountSpec } from './mount-spec';
-import { makeDirs } from '../../sys/make-dirs';
 import { BestEffort } from '../../util';
 
 /** Create a directory (and its parents) to mount on. */

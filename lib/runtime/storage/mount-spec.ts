@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { DOCKER_NAME, NAME_CHARS } from '../../paths';
-import { MS_RDONLY } from '../../sys/mount';
+import { MS_RDONLY } from '../../sys';
 import { parseMountOptions } from './mount-options';
 
 /** Bind propagation modes, as Docker spells them (`bind-propagation=`). */

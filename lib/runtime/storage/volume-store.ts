@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BERTH_ROOT } from '../../paths';
 import { VOLUME_NAME, invalidVolumeName } from './mount-spec';
-import { makeDirsAsync } from '../../sys/make-dirs';
+import { makeDirsAsync } from '../../sys';
 
 /** Docker's label marking a volume created for an anonymous mount (what `volume prune` collects). */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
