@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 # etcd-server: /usr/bin/etcd (3.4), the overlay's etcd store in tests (started by the tests themselves on
 # loopback with a throwaway data dir; the package's systemd unit is not used); iperf3: the overlay bench's
 # TCP throughput (run by the bench inside throwaway netns; its optional daemon is not enabled); curl: the
-# berthd tests ask its unix-socket API and etcd's health endpoint.
-PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server iperf3 curl)
+# berthd tests ask its unix-socket API and etcd's health endpoint. containerd (1.6, with its CRI
+# plugin): the kubelet-path test runs a private one (own root, socket and CNI dirs) against berth's
+# plugins; the package's systemd unit is not used.
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server iperf3 curl containerd)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,25 +1,9 @@
-import type { Logger } from '../../lib/log';
-import type { SubnetStore, Lease, OverlayConfig } from '../../lib/overlay';
-import type { Datapath } from './datapath';
-import { NetworkAgent, type AcquireLease, type NetworkStatus } from './network-agent';
-import type { Underlay } from './underlay';
+import type { Lease, OverlayConfig } from '../../lib/overlay';
+import type { DaemonDeps } from './deps';
+import { NetworkAgent, type NetworkStatus } from './network-agent';
 import { checkNetworkName } from './config';
 import { ConflictError } from './conflict-error';
 import { parseNetworkRequest } from './network-request';
-
-/** What a daemon runs on. */
-export interface DaemonDeps {
-  readonly store: SubnetStore;
-  readonly storeKind: 'file' | 'etcd';
-  readonly datapath: Datapath;
-  readonly acquire: AcquireLease;
-  readonly underlay: Underlay;
-  readonly stateDir: string;
-  readonly runDir: string;
-  readonly leaseTtlMs: number;
-  readonly resyncMs: number;
-  readonly log: Logger;
-}
 
 /** `GET /v1/status`. */
 export interface DaemonStatus {

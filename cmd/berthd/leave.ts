@@ -1,7 +1,9 @@
 import type { Logger } from '../../lib/log';
 import type { NetlinkHandle } from '../../lib/netlink';
-import { deleteVxlan, vxlanDeviceName, type SubnetStore } from '../../lib/overlay';
-import { readLeaseFile, removeLeaseFile } from './lease-file';
+import {
+  LeaseFileError, deleteVxlan, leaseFilePath, readLeaseFile, removeLeaseFile, vxlanDeviceName, type NodeLeaseFile,
+  type SubnetStore,
+} from '../../lib/overlay';
 
 /**
  * Leaves a network with no daemon running: deletes this node's lease (found by PublicIP), the VXLAN
@@ -14,7 +16,7 @@ export async function leaveOffline(
 ): Promise<{ lease?: string; device?: string }> {
   const { store, h, publicIP, runDir } = deps;
   const out: { lease?: string; device?: string } = {};
-  const file = await readLeaseFile(runDir, network).catch(() => undefined);
+  const file = leaseFileHint(runDir, network);
   const { leases } = await store.listLeases(network);
   for (const l of leases.filter((x) => x.attrs.PublicIP === publicIP)) {
     await store.deleteLease(network, l.subnet);
@@ -25,4 +27,14 @@ export async function leaveOffline(
   await removeLeaseFile(runDir, network);
   deps.log.info({ network, ...out }, 'left the network (no daemon running)');
   return out;
+}
+
+/** The lease file, for the VNI when the store has no config any more; a bad one is no hint. */
+function leaseFileHint(runDir: string, network: string): NodeLeaseFile | undefined {
+  try {
+    return readLeaseFile(leaseFilePath(runDir, network), network);
+  } catch (err) {
+    if (err instanceof LeaseFileError) return undefined;
+    throw err;
+  }
 }

@@ -22,6 +22,8 @@ export interface PluginInfo {
   name: string;
   version: string;
   supportedVersions?: readonly string[];
+  /** CNI_IFNAME may name the netns's `lo` (the loopback plugin). */
+  allowLoopbackIfName?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function runPlugin(funcs: PluginFuncs, info: PluginInfo, io: Plugin
       return 0;
     }
     const command = parseCommand(rawCommand);
-    const env = readCniEnv(io.env, command);
+    const env = readCniEnv(io.env, command, { allowLoopbackIfName: info.allowLoopbackIfName === true });
     if (command === 'VERSION') {
       // skel ignores stdin for VERSION; we read it only for the caller's cniVersion, so an unreadable
       // stdin is simply "not given".

@@ -14,7 +14,13 @@ export interface EnvVarSpec {
   /** Verbs that read it; its validator runs for these whenever it is set. */
   usedBy: readonly CniCommand[];
   /** Throws a CniError (code 4) for a bad value; `command` is the verb being run. */
-  validate?: (value: string, name: string, command: CniCommand) => void;
+  validate?: (value: string, name: string, command: CniCommand, opts: CniEnvOptions) => void;
+}
+
+/** What a plugin accepts beyond the common rules. */
+export interface CniEnvOptions {
+  /** CNI_IFNAME may be `lo`: the loopback plugin's whole job is that device (containerd passes `lo`). */
+  readonly allowLoopbackIfName?: boolean;
 }
 
 /** The verbs, in the order the spec lists them. */
@@ -72,7 +78,7 @@ export function parseCommand(value: string): CniCommand {
  * variable at once, then the values of those the verb reads.
  * @throws {CniError} code 4, naming the variables
  */
-export function readCniEnv(env: Env, command: CniCommand): CniEnv {
+export function readCniEnv(env: Env, command: CniCommand, opts: CniEnvOptions = {}): CniEnv {
   for (const spec of ENV_VARS) if (env[spec.name]?.includes('\0')) throw nulError(spec.name);
   const missing = ENV_VARS.filter((s) => s.requiredFor.includes(command) && !env[s.name]).map((s) => s.name);
   if (missing.length > 0) {
@@ -80,7 +86,7 @@ export function readCniEnv(env: Env, command: CniCommand): CniEnv {
   }
   for (const spec of ENV_VARS) {
     const value = env[spec.name];
-    if (value && spec.validate && spec.usedBy.includes(command)) spec.validate(value, spec.name, command);
+    if (value && spec.validate && spec.usedBy.includes(command)) spec.validate(value, spec.name, command, opts);
   }
   return {
     command,
@@ -115,12 +121,13 @@ export function validateIfName(ifName: string, name = 'CNI_IFNAME'): void {
 
 /**
  * CNI_IFNAME: for ADD and CHECK a name the plugin can create as given (validateNewIfName, and not the
- * netns's own `lo`); for DEL any name validateIfName allows, so that a DEL with a name ADD refused
- * still removes what is keyed by it (the lease, firewall rules) and finds no link.
+ * netns's own `lo`, unless the plugin is the one that manages `lo`); for DEL any name validateIfName
+ * allows, so that a DEL with a name ADD refused still removes what is keyed by it (the lease, firewall
+ * rules) and finds no link.
  */
-function validateEnvIfName(ifName: string, name: string, command: CniCommand): void {
+function validateEnvIfName(ifName: string, name: string, command: CniCommand, opts: CniEnvOptions): void {
   if (command === 'DEL') validateIfName(ifName, name);
-  else validateNewIfName(ifName, name);
+  else validateNewIfName(ifName, name, { allowLoopback: opts.allowLoopbackIfName === true });
 }
 
 /** Names the kernel reserves for the sysctl directories of every device (net/ipv4/conf/all, .../default). */

@@ -41,6 +41,10 @@ export {
   type VersionReply,
 } from './version';
 export { convertResult, type VersionedResult } from './result-convert';
+export {
+  formatResultAddresses, parseResultAddresses, resultCidrs, ResultAddressError,
+  type ParsedIPConfig, type ParsedResult, type ParsedRoute,
+} from './parsed-result';
 export { parseResult, type ParseResultContext } from './result-parse';
 export { resultFormatOf, ipFamily, type ResultFormat, type Result040, type Result020 } from './result-legacy';
 export { isOwnNetns, SELF_NETNS_PATH } from './netns-check';

@@ -1,5 +1,5 @@
 /**
- * Firewall state of container attachments: masquerade (iptables or nftables) and MAC spoof checks,
+ * Firewall state of container attachments: masquerade and host ports (iptables or nftables) and MAC spoof checks,
  * compatible with the reference plugins' rules and applied in one batch per change.
  */
 export {
@@ -12,4 +12,10 @@ export {
   type SpoofCheck, type SpoofCheckEntry,
 } from './spoofcheck';
 export { formatChainName, formatComment, parseComment, nftComment, nftInstanceHash, spoofCheckRefId } from './names';
+export { HOSTPORT_PROTOCOLS, type HostportProtocol, type HostportRequest, type PortMapping } from './hostport';
+export {
+  setupIptablesHostports, teardownIptablesHostports, checkIptablesHostports, listIptablesHostports, dnatChainName,
+  HOSTPORT_DNAT_CHAIN, HOSTPORT_SETMARK_CHAIN, HOSTPORT_MASQ_CHAIN,
+} from './hostport-iptables';
+export { setupNftHostports, teardownNftHostports, checkNftHostports, NFT_HOSTPORT_TABLE } from './hostport-nftables';
 export { FirewallError, type FirewallOptions, type NetnsRef } from './run';

@@ -6,7 +6,6 @@
  * keep each interface's rules apart, so removing one interface of a container leaves its others'
  * masquerading intact, and the last one's removal leaves nothing (no chain, no table).
  */
-import { CniCode, CniError } from '../cni';
 import { formatIP, parseCidr, type Cidr, type Family } from '../ip';
 import { BestEffort } from '../util';
 import { formatChainName, nftInstanceHash, parseNftComment } from './names';
@@ -26,11 +25,14 @@ export interface IpMasqAttachment {
   readonly ifname: string;
 }
 
-/** What to masquerade: the attachment's addresses as `ip/prefix` (a CNI result's `ips[].address`). */
+/** What to masquerade: the attachment's addresses (a CNI result's `ips[].address`, parsed). */
 export interface IpMasqRequest extends IpMasqAttachment {
-  readonly ips: readonly string[];
-  /** `ipMasqBackend` from the config; unset picks iptables unless only nftables is usable. */
-  readonly backend?: string | undefined;
+  readonly ips: readonly Cidr[];
+  /**
+   * `ipMasqBackend` from the config (its schema admits only these two names); unset picks iptables
+   * unless only nftables is usable.
+   */
+  readonly backend?: IpMasqBackend | undefined;
   /**
    * Further destinations (`net/prefix`) whose traffic keeps its source address, besides each
    * address's own subnet: the overlay's cluster CIDR, routed to the other hosts unNATed.
@@ -57,10 +59,9 @@ export interface IpMasqEntry {
  * Picks the backend like the reference: an explicit `iptables` or `nftables`; unset → iptables, unless
  * iptables is unusable and nftables is usable. (With neither usable the reference falls back to
  * iptables, and so does this: its error then names the missing command.)
- * @throws {CniError} code 7 for any other value
  */
-export function selectIpMasqBackend(requested: string | undefined, opts: FirewallOptions = {}): IpMasqBackend {
-  if (requested !== undefined) return checkBackend(requested);
+export function selectIpMasqBackend(requested: IpMasqBackend | undefined, opts: FirewallOptions = {}): IpMasqBackend {
+  if (requested !== undefined) return requested;
   return !iptablesUsable(opts) && nftUsable(opts) ? 'nftables' : 'iptables';
 }
 
@@ -72,9 +73,9 @@ export function selectIpMasqBackend(requested: string | undefined, opts: Firewal
  * @throws {FirewallError} a firewall command failed (retryable on lock contention)
  */
 export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpMasqBackend {
-  const cidrs = req.ips.map(toCidr);
+  const cidrs = req.ips;
   const exclude = (req.exclude ?? []).map(toCidr);
-  const backend = req.backend === undefined ? undefined : checkBackend(req.backend);
+  const backend = req.backend;
   if (backend === 'nftables') {
     setupNftMasq(req.network, req.ifname, req.containerId, cidrs, opts, exclude);
     return 'nftables';
@@ -95,16 +96,16 @@ export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpM
  * Removes the attachment's masquerade rules from both backends (the attachment may come from an older
  * configuration or from the reference plugin), IPv4 and IPv6; what the container's other interfaces
  * use stays. Missing rules, tables or tools are success; every backend is tried before the first
- * error is reported. `ips` (`ip/prefix`, e.g. from prevResult) narrows which of the reference's
+ * error is reported. `ips` (e.g. prevResult's addresses) narrows which of the reference's
  * iptables rules, which name no interface, are this attachment's; without them, they all are unless
  * the attachment has rules of its own.
  */
 export function teardownIpMasq(
-  att: IpMasqAttachment, opts: FirewallOptions & { backends?: readonly IpMasqBackend[]; ips?: readonly string[] } = {},
+  att: IpMasqAttachment, opts: FirewallOptions & { backends?: readonly IpMasqBackend[]; ips?: readonly Cidr[] } = {},
 ): void {
   const chain = formatChainName(att.network, att.containerId);
   const sources = (family: Family): MasqRemoval['legacy'] => {
-    const cidrs = (opts.ips ?? []).map(parseCidr).filter((c): c is Cidr => c !== undefined && c.ip.family === family);
+    const cidrs = (opts.ips ?? []).filter((c) => c.ip.family === family);
     return opts.ips === undefined ? 'unless-owned' : new Set(cidrs.map((c) => `${formatIP(c.ip)}/${family === 4 ? 32 : 128}`));
   };
   bestEffort(opts.backends ?? BACKENDS, opts, {
@@ -191,11 +192,6 @@ function bestEffort(backends: readonly IpMasqBackend[], opts: FirewallOptions, p
     (err instanceof FirewallError && err.notFound) || (backend === 'nftables' ? !nftUsable(opts) : !iptablesUsable(opts));
   for (const backend of backends) steps.attemptSync(parts[backend], unsupported(backend));
   steps.throwIfFailed((errors) => new AggregateError(errors, errors.map((e) => (e as Error).message).join('; ')));
-}
-
-function checkBackend(name: string): IpMasqBackend {
-  if ((BACKENDS as readonly string[]).includes(name)) return name as IpMasqBackend;
-  throw new CniError(CniCode.InvalidNetworkConfig, `invalid config: /ipMasqBackend: unknown ipmasq backend ${JSON.stringify(name)} (want "iptables" or "nftables")`);
 }
 
 function toCidr(text: string): Cidr {

@@ -23,7 +23,7 @@ const TABLE = 'nat';
 const POSTROUTING = 'POSTROUTING';
 
 /** The tools and multicast range of one address family. */
-const FAMILY = {
+export const FAMILY = {
   4: { save: 'iptables-save', restore: 'iptables-restore', multicast: '224.0.0.0/4' },
   6: { save: 'ip6tables-save', restore: 'ip6tables-restore', multicast: 'ff00::/8' },
 } as const;
@@ -35,7 +35,7 @@ const FAMILY = {
 const XT_MAX_COMMENT = 255;
 
 /** `-w 5`: legacy iptables waits up to 5 s for the xtables lock instead of failing at once. */
-const RESTORE_ARGS = ['-w', '5', '--noflush'];
+export const RESTORE_ARGS = ['-w', '5', '--noflush'];
 
 /** A chain found for a network: its name, the container it belongs to, and the family it is in. */
 export interface IptablesMasqChain {
@@ -56,7 +56,7 @@ export interface IptablesOwner {
 }
 
 /** xt_comment's limit, applied as iptables-nft would apply it. */
-function cutComment(comment: string): string {
+export function cutComment(comment: string): string {
   const bytes = Buffer.from(comment, 'utf8');
   return bytes.length <= XT_MAX_COMMENT ? comment : bytes.subarray(0, XT_MAX_COMMENT).toString('utf8');
 }
@@ -169,7 +169,8 @@ export function listIptablesMasq(family: Family, network: string, opts: Firewall
   return saved ? iptablesMasqChains(saved, family, network) : [];
 }
 
-function save(family: Family, opts: FirewallOptions): SavedTable {
+/** The nat table of `family` as iptables-save prints it. */
+export function save(family: Family, opts: FirewallOptions): SavedTable {
   return parseSave(runFirewall(FAMILY[family].save, ['-t', TABLE], '', opts), TABLE);
 }
 
@@ -177,7 +178,7 @@ function save(family: Family, opts: FirewallOptions): SavedTable {
  * The nat table, or undefined when this family's iptables cannot be used at all (not installed, no
  * kernel support): there can be no rules to find then. Other failures (permissions) are errors.
  */
-function saveIfUsable(family: Family, opts: FirewallOptions): SavedTable | undefined {
+export function saveIfUsable(family: Family, opts: FirewallOptions): SavedTable | undefined {
   try {
     return save(family, opts);
   } catch (err) {
@@ -186,6 +187,7 @@ function saveIfUsable(family: Family, opts: FirewallOptions): SavedTable | undef
   }
 }
 
-function batch(lines: string[]): string {
+/** An iptables-restore batch of `lines` for the nat table. */
+export function batch(lines: readonly string[]): string {
   return `*${TABLE}\n${lines.join('\n')}\nCOMMIT\n`;
 }

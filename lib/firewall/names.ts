@@ -17,12 +17,13 @@ function sha512Hex(text: string): string {
 }
 
 /**
- * The per-attachment iptables chain: `CNI-` + the first 24 hex digits of sha512(network + containerID).
+ * The per-attachment iptables chain: `CNI-` + the first 24 hex digits of sha512(network + containerID);
+ * with a `prefix` (portmap's `DN-`, `SN-`) the digits are cut to keep the name at 28 characters.
  * The reference ignores ifname here "for historical reasons", so every interface of one container on
  * one network shares the chain; berth must do the same to find the reference's chains.
  */
-export function formatChainName(network: string, containerId: string): string {
-  return (CHAIN_PREFIX + sha512Hex(network + containerId)).slice(0, MAX_CHAIN_LENGTH);
+export function formatChainName(network: string, containerId: string, prefix = ''): string {
+  return (CHAIN_PREFIX + prefix + sha512Hex(network + containerId)).slice(0, MAX_CHAIN_LENGTH);
 }
 
 /** The iptables rule comment: `name: "<network>" id: "<containerID>"`, quoted as Go's `%q` does. */

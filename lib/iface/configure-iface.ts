@@ -7,8 +7,8 @@ import {
   routeAdd, AF_INET6, RTM_DELADDR, RTM_NEWADDR, type NetlinkHandle,
 } from '../netlink';
 import type { Netns } from '../netns';
-import type { Result } from '../cni';
-import { formatIP, parseCidr, parseIP, type Family } from '../ip';
+import type { ParsedResult } from '../cni';
+import { formatCidr, formatIP, type Cidr, type Family, type IP } from '../ip';
 import { NetlinkWatch, RTMGRP_IPV6_IFADDR, eventIndex } from './netlink-watch';
 import { writeSysctls, type SysctlWrite } from './sysctl';
 import { IPV6_MIN_MTU, Ipv6MtuError, checkRouteGateways, maskedDst } from './route-check';
@@ -50,49 +50,47 @@ export class IfaceConfigError extends Error {
  * already present (EEXIST) is accepted.
  * @throws {IfaceConfigError} naming the address or route the kernel refused, with its error as cause
  */
-export async function configureIface(h: NetlinkHandle, ifName: string, result: Result, opts: ConfigureIfaceOptions): Promise<void> {
+export async function configureIface(h: NetlinkHandle, ifName: string, result: ParsedResult, opts: ConfigureIfaceOptions): Promise<void> {
   if (!result.interfaces?.length) throw new Error('no interfaces to configure');
   const link = opts.index !== undefined ? await linkByIndex(h, opts.index) : await linkByName(h, ifName);
-  const gateways = new Map<Family, string>();
-  const addrs: Array<{ cidr: string; family: Family }> = [];
+  const gateways = new Map<Family, IP>();
+  const addrs: Cidr[] = [];
   for (const ipc of result.ips ?? []) {
     if (ipc.interface === undefined) continue;
     if (result.interfaces[ipc.interface]?.name !== ifName) {
-      throw new Error(`failed to add IP addr ${ipc.address} to ${JSON.stringify(ifName)}: invalid interface index ${ipc.interface}`);
+      throw new Error(`failed to add IP addr ${formatCidr(ipc.address)} to ${JSON.stringify(ifName)}: invalid interface index ${ipc.interface}`);
     }
-    const cidr = parseCidr(ipc.address);
-    if (!cidr) throw new Error(`failed to add IP addr ${JSON.stringify(ipc.address)} to ${JSON.stringify(ifName)}: not an address with a prefix length`);
-    addrs.push({ cidr: ipc.address, family: cidr.ip.family });
-    const gw = ipc.gateway === undefined ? undefined : parseIP(ipc.gateway);
-    if (gw && !gateways.has(gw.family)) gateways.set(gw.family, formatIP(gw));
+    addrs.push(ipc.address);
+    const gw = ipc.gateway;
+    if (gw && !gateways.has(gw.family)) gateways.set(gw.family, gw);
   }
-  checkRouteGateways(result, addrs.map((a) => parseCidr(a.cidr)!), ifName);
-  const v6 = addrs.find((a) => a.family === 6);
-  if (v6 && link.mtu < IPV6_MIN_MTU) throw new Ipv6MtuError(ifName, link.mtu, v6.cidr);
-  if (addrs.some((a) => a.family === 6)) writeSysctls(opts.ns, ipv6Sysctls(ifName));
+  checkRouteGateways(result, addrs, ifName);
+  const v6 = addrs.find((a) => a.ip.family === 6);
+  if (v6 && link.mtu < IPV6_MIN_MTU) throw new Ipv6MtuError(ifName, link.mtu, formatCidr(v6));
+  if (v6) writeSysctls(opts.ns, ipv6Sysctls(ifName));
 
   for (const a of addrs) {
-    const flags = a.family === 6 && !opts.enableDad ? IFA_F_NODAD : 0;
+    const cidr = formatCidr(a);
+    const flags = a.ip.family === 6 && !opts.enableDad ? IFA_F_NODAD : 0;
     try {
-      await addrAdd(h, link.index, { cidr: a.cidr, flags });
+      await addrAdd(h, link.index, { cidr, flags });
     } catch (err) {
-      throw new IfaceConfigError(`failed to add IP addr ${a.cidr} to ${JSON.stringify(ifName)}: ${(err as Error).message}`, err);
+      throw new IfaceConfigError(`failed to add IP addr ${cidr} to ${JSON.stringify(ifName)}: ${(err as Error).message}`, err);
     }
   }
   await linkSetUp(h, link.index);
-  if (opts.enableDad && addrs.some((a) => a.family === 6)) await settleAddresses(h, opts.ns, link.index, ifName, opts.dadTimeoutMs);
+  if (opts.enableDad && v6) await settleAddresses(h, opts.ns, link.index, ifName, opts.dadTimeoutMs);
 
   for (const r of result.routes ?? []) {
-    const dst = parseCidr(r.dst);
-    if (!dst) throw new Error(`invalid route destination ${JSON.stringify(r.dst)}`);
-    const gw = r.gw ?? gateways.get(dst.ip.family);
+    const gwIp = r.gw ?? gateways.get(r.dst.ip.family);
+    const gw = gwIp === undefined ? undefined : formatIP(gwIp);
     try {
       // Host bits cleared: the kernel refuses 10.1.2.3/16 (EINVAL); a delegate's result may carry them.
-      await routeAdd(h, { dst: maskedDst(dst), gw, index: link.index, priority: r.priority, table: r.table, scope: r.scope });
+      await routeAdd(h, { dst: maskedDst(r.dst), gw, index: link.index, priority: r.priority, table: r.table, scope: r.scope });
     } catch (err) {
       if (err instanceof NetlinkError && err.code === 'EEXIST') continue;
       const via = gw === undefined ? '' : ` via ${gw}`;
-      throw new IfaceConfigError(`failed to add route '${r.dst}${via} dev ${ifName}': ${(err as Error).message}`, err);
+      throw new IfaceConfigError(`failed to add route '${formatCidr(r.dst)}${via} dev ${ifName}': ${(err as Error).message}`, err);
     }
   }
 }

@@ -23,7 +23,7 @@ export interface GatewayOutcome {
 }
 
 /**
- * Makes `cidr` (the gateway and the container subnet's prefix length, e.g. `10.1.0.1/24`) an address
+ * Makes `want` (the gateway and the container subnet's prefix length, e.g. `10.1.0.1/24`) an address
  * of `link`. Already there: nothing to do. Any other IPv4 address, or an IPv6 address whose subnet
  * overlaps, conflicts: with `forceAddress` it is removed, else the call fails. Non-overlapping IPv6
  * addresses coexist. EEXIST from the add is a parallel ADD that got there first, and is success.
@@ -32,9 +32,7 @@ export interface GatewayOutcome {
  * bridge without ports may have no MAC yet; it is pinned by the first ADD that finds one.)
  * @throws {AddressConflictError} a conflicting address and no forceAddress
  */
-export async function ensureGateway(h: NetlinkHandle, link: Link, cidr: string, opts: { forceAddress?: boolean } = {}): Promise<GatewayOutcome> {
-  const want = parseCidr(cidr);
-  if (!want) throw new TypeError(`gateway ${JSON.stringify(cidr)} is not an address with a prefix length`);
+export async function ensureGateway(h: NetlinkHandle, link: Link, want: Cidr, opts: { forceAddress?: boolean } = {}): Promise<GatewayOutcome> {
   const wanted = formatCidr(want);
   const family = want.ip.family === 4 ? AF_INET : AF_INET6;
   const removed: string[] = [];

@@ -3,8 +3,8 @@
  * applied: the kernel refuses a gateway outside every on-link subnet (ENETUNREACH), which would
  * otherwise surface as an unnamed failure after the links exist.
  */
-import type { Result, Route } from '../cni';
-import { formatCidr, lastOf, networkOf, parseCidr, parseIP, type Cidr, type Family } from '../ip';
+import type { ParsedResult } from '../cni';
+import { formatCidr, formatIP, lastOf, networkOf, type Cidr, type Family, type IP } from '../ip';
 
 /** A result's route whose gateway the interface cannot reach; `field` names it (`routes[1].gw`). */
 export class UnreachableGatewayError extends Error {
@@ -21,23 +21,20 @@ export class UnreachableGatewayError extends Error {
  * of its family, as configureIface picks it) lies in none of `subnets`, the interface's addresses.
  * @throws {UnreachableGatewayError}
  */
-export function checkRouteGateways(result: Pick<Result, 'ips' | 'routes'>, subnets: readonly Cidr[], ifName: string): void {
-  const implicit = new Map<Family, { gw: string; field: string }>();
+export function checkRouteGateways(result: Pick<ParsedResult, 'ips' | 'routes'>, subnets: readonly Cidr[], ifName: string): void {
+  const implicit = new Map<Family, { gw: IP; field: string }>();
   (result.ips ?? []).forEach((ipc, i) => {
-    const gw = ipc.gateway === undefined ? undefined : parseIP(ipc.gateway);
-    if (gw && !implicit.has(gw.family)) implicit.set(gw.family, { gw: ipc.gateway!, field: `ips[${i}].gateway` });
+    const gw = ipc.gateway;
+    if (gw && !implicit.has(gw.family)) implicit.set(gw.family, { gw, field: `ips[${i}].gateway` });
   });
-  (result.routes ?? []).forEach((r: Route, i) => {
-    const dst = parseCidr(r.dst);
-    if (!dst) return; // configureIface names a bad dst itself
-    const via = r.gw !== undefined ? { gw: r.gw, field: `routes[${i}].gw` } : implicit.get(dst.ip.family);
+  (result.routes ?? []).forEach((r, i) => {
+    const via = r.gw !== undefined ? { gw: r.gw, field: `routes[${i}].gw` } : implicit.get(r.dst.ip.family);
     if (!via) return; // a device route: nothing to reach
-    const gw = parseIP(via.gw);
-    if (!gw) throw new UnreachableGatewayError(via.field, `${JSON.stringify(via.gw)} is not an IP address`);
+    const gw = via.gw;
     const onLink = subnets.filter((c) => c.ip.family === gw.family);
     if (onLink.some((c) => gw.value >= networkOf(c) && gw.value <= lastOf(c))) return;
     const where = onLink.length === 0 ? `${ifName} gets no IPv${gw.family} address` : `it is in none of the subnets of ${ifName} (${onLink.map(maskedText).join(', ')})`;
-    throw new UnreachableGatewayError(via.field, `gateway ${via.gw} of route to ${r.dst} is unreachable: ${where}`);
+    throw new UnreachableGatewayError(via.field, `gateway ${formatIP(gw)} of route to ${formatCidr(r.dst)} is unreachable: ${where}`);
   });
 }
 

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { CniCode, CniError, type Route } from '../cni';
+import { CniCode, CniError, type ParsedRoute } from '../cni';
 import { validateNetworkName } from './disk-store';
 import { configError, show } from './errors';
 import { parseExclude, type Interval } from './exclude';
-import { formatCidr, formatIP, ipKey, lastOf, networkOf, parseCidr, parseIP, parseIPOrCidr, type IP } from '../ip';
+import { formatCidr, formatIP, ipKey, lastOf, networkOf, parseCidr, parseIP, parseIPOrCidr, type Cidr, type IP } from '../ip';
 import { DEFAULT_IPAM_DATA_DIR } from '../paths';
 import { canonicalizeRange, type RangeInput } from './range';
 import { canonicalizeRangeSet, checkDisjointSets, type RangeSet } from './range-set';
@@ -38,7 +38,8 @@ export interface HostLocalConfig extends StoreRef {
   cniVersion: string;
   /** runtimeConfig.ipRanges, then the legacy top-level range, then ipam.ranges (the reference's order). */
   rangeSets: RangeSet[];
-  routes: Route[];
+  /** `ipam.routes`, checked and parsed (the result carries them as they are). */
+  routes: ParsedRoute[];
   /** A resolv.conf to parse into the result's `dns` at ADD. */
   resolvConf: string | undefined;
   exclude: Interval[];
@@ -169,23 +170,23 @@ function cniArgsIPs(text: string): IP[] {
  * (one of which gives the interface its address). The kernel refuses an off-link gateway with
  * ENETUNREACH, after the links exist; refused here, before anything is made.
  */
-function checkRouteGateways(routes: Route[], sets: readonly RangeSet[]): Route[] {
+function checkRouteGateways(routes: ParsedRoute[], sets: readonly RangeSet[]): ParsedRoute[] {
   routes.forEach((r, i) => {
-    if (r.gw === undefined) return;
-    const gw = parseIP(r.gw)!;
+    const gw = r.gw;
+    if (gw === undefined) return;
     const subnets = sets.filter((s) => s.family === gw.family).flatMap((s) => s.ranges.map((x) => x.subnet));
     // No range of its family here: another plugin of the chain may give that address (configureIface
     // checks again against the addresses it really applies).
     if (subnets.length === 0) return;
     if (!subnets.some((c) => gw.value >= networkOf(c) && gw.value <= lastOf(c))) {
-      throw configError(`/ipam/routes/${i}/gw`, `gateway ${r.gw} is unreachable: it is in none of the interface's subnets (${subnets.map(formatCidr).join(', ')})`);
+      throw configError(`/ipam/routes/${i}/gw`, `gateway ${formatIP(gw)} is unreachable: it is in none of the interface's subnets (${subnets.map(formatCidr).join(', ')})`);
     }
   });
   return routes;
 }
 
-/** A route of `ipam.routes`: copied to the result, with dst and gw checked and in canonical form. */
-function parseRoute(value: unknown, field: string): Route {
+/** A route of `ipam.routes`: copied to the result, with dst and gw checked. */
+function parseRoute(value: unknown, field: string): ParsedRoute {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw configError(field, `must be an object, got ${show(value)}`);
   }
@@ -194,12 +195,13 @@ function parseRoute(value: unknown, field: string): Route {
   if (dst === undefined) throw configError(`${field}/dst`, `invalid CIDR address: ${show(r.dst)}`);
   // Host bits are cleared (10.1.2.3/16 is 10.1.0.0/16): the kernel refuses a route with them
   // (EINVAL), which the reference's bridge reports as 999 after the veth exists.
-  const out: Route = { dst: formatCidr({ ip: { family: dst.ip.family, value: networkOf(dst) }, prefix: dst.prefix }) };
+  const masked: Cidr = { ip: { family: dst.ip.family, value: networkOf(dst) }, prefix: dst.prefix };
+  const out: { -readonly [K in keyof ParsedRoute]: ParsedRoute[K] } = { dst: masked };
   if (r.gw !== undefined && r.gw !== null && r.gw !== '') {
     const gw = typeof r.gw === 'string' ? parseIP(r.gw) : undefined;
     if (gw === undefined) throw configError(`${field}/gw`, `invalid IP address: ${show(r.gw)}`);
-    if (gw.family !== dst.ip.family) throw configError(`${field}/gw`, `gateway ${formatIP(gw)} is not an IPv${dst.ip.family} address like dst ${out.dst}`);
-    out.gw = formatIP(gw);
+    if (gw.family !== dst.ip.family) throw configError(`${field}/gw`, `gateway ${formatIP(gw)} is not an IPv${dst.ip.family} address like dst ${formatCidr(masked)}`);
+    out.gw = gw;
   }
   // The 1.1 route attributes; Go's types.Route drops any other key, and so do we.
   for (const key of ROUTE_NUMBERS) {

@@ -1,5 +1,5 @@
 /**
- * The file primitives of the disk store: small reads, fresh 0600 files, fsync by path. Kept apart from
+ * The file primitives of the disk store: small reads, fresh 0600 files. Kept apart from
  * disk-store.ts, which decides the layout and the write order that make it crash-consistent.
  */
 import fs from 'node:fs';
@@ -67,16 +67,6 @@ export function createExclusive(file: string, content: string, durable: boolean)
     fs.closeSync(fd);
   }
   return true;
-}
-
-/** fsync(2) a file or directory by path. */
-export function fsyncPath(p: string): void {
-  const fd = fs.openSync(p, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** unlink(2), ignoring any failure: for scratch files nothing depends on. */

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CniCode, CniError } from '../cni';
-import { hasErrno, LockTimeoutError, withFileLock, makeDirs } from '../sys';
+import { fsyncDirectorySync, hasErrno, LockTimeoutError, withFileLock, makeDirs } from '../sys';
 import { configError, dataDirError, ioError, show } from './errors';
-import { createExclusive, fsyncPath, readSmall, unlinkQuiet, writeFresh } from './disk-files';
+import { createExclusive, readSmall, unlinkQuiet, writeFresh } from './disk-files';
 import { formatIP, parseIP, type IP } from '../ip';
 import { CNI_NAME, DEFAULT_IPAM_DATA_DIR } from '../paths';
 import type { Lease, Store, StoreSession } from './store';
@@ -103,8 +103,8 @@ export class DiskStore implements Store {
       const created = makeDirs(this.dir, 0o755);
       // A new directory's name lives in its parent: persist it, or its leases could vanish with it.
       if (created !== undefined && this.#durable) {
-        fsyncPath(path.dirname(created));
-        if (created !== this.dir) fsyncPath(path.dirname(this.dir));
+        fsyncDirectorySync(path.dirname(created));
+        if (created !== this.dir) fsyncDirectorySync(path.dirname(this.dir));
       }
     } catch (err) {
       throw dataDirError(this.#dataDir, `failed to create ${this.dir}`, err);
@@ -176,7 +176,7 @@ class DiskSession implements StoreSession {
       } finally {
         unlinkQuiet(tmp);
       }
-      if (this.#durable) fsyncPath(this.#dir);
+      if (this.#durable) fsyncDirectorySync(this.#dir);
       return true;
     } catch (err) {
       throw ioError(`failed to reserve ${formatIP(ip)} in ${this.#dir}`, err);

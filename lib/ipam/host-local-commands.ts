@@ -3,7 +3,7 @@
  * then lib/ipam/host-local. The host-local executable's main.ts wires these to the dispatcher, and
  * run-ipam.ts calls them in-process; the arguments are the few each verb reads, so both can pass theirs.
  */
-import type { CmdArgs, GcArgs, Result } from '../cni';
+import { formatResultAddresses, type CmdArgs, type GcArgs, type ParsedResult, type Result } from '../cni';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, type Owner } from './host-local';
 import { loadHostLocalConfig, loadStoreRef } from './load-config';
 
@@ -12,6 +12,11 @@ export type HostLocalArgs = Pick<CmdArgs, 'config' | 'args' | 'containerID' | 'i
 
 /** ADD: one address per range set; the dispatcher prints the result in the config's version. */
 export async function hostLocalAdd(args: HostLocalArgs): Promise<Result> {
+  return formatResultAddresses(await hostLocalLease(args));
+}
+
+/** ADD for an in-process caller (run-ipam): the result with its addresses as allocated. */
+export async function hostLocalLease(args: HostLocalArgs): Promise<ParsedResult> {
   return ipamAdd(loadHostLocalConfig(args.config, args.args), owner(args));
 }
 

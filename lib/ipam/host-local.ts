@@ -5,8 +5,8 @@
  * so both ways interoperate with each other and with the reference binary.
  */
 import {
-  CniCode, CniError, validateContainerId, validateIfName, CURRENT_VERSION, type Attachment, type DNS, type IPConfig,
-  type Result,
+  CniCode, CniError, validateContainerId, validateIfName, CURRENT_VERSION, type Attachment, type DNS,
+  type ParsedIPConfig, type ParsedResult, type Result,
 } from '../cni';
 import { allocate, freeCount, leasesToRelease, ownedBy, type Allocation, type Owner } from './allocator';
 import type { HostLocalConfig, StoreRef } from './config';
@@ -32,15 +32,16 @@ export interface IpamOptions {
 /**
  * ADD: one address per range set for `owner`, requested addresses first. Under one lock for the
  * whole call; on any failure the addresses reserved by this call (and only those) are released.
- * Returns an IPAM result (no interfaces) in the current shape; the caller converts its version.
+ * Returns an IPAM result (no interfaces) in the current shape, its addresses as allocated (no text to
+ * parse again: an in-process caller works on them, the executable formats them once to print).
  */
-export async function ipamAdd(conf: HostLocalConfig, owner: Owner, opts: IpamOptions = {}): Promise<Result> {
+export async function ipamAdd(conf: HostLocalConfig, owner: Owner, opts: IpamOptions = {}): Promise<ParsedResult> {
   validateOwner(owner);
   // Read before taking the lock: a bad resolvConf must fail without touching the store.
   const dns: DNS | undefined = conf.resolvConf === undefined ? undefined : readResolvConf(conf.resolvConf);
   const allocations = await openStore(conf, opts).withLock((s) => allocateAll(s, conf, owner));
   // Built in the current shape (so labelled); the dispatcher prints it in the config's version.
-  const result: Result = { cniVersion: CURRENT_VERSION, ips: allocations.map(toIPConfig) };
+  const result: ParsedResult = { cniVersion: CURRENT_VERSION, ips: allocations.map(toIPConfig) };
   if (conf.routes.length > 0) result.routes = conf.routes;
   if (dns !== undefined && Object.keys(dns).length > 0) result.dns = dns;
   return result;
@@ -156,6 +157,6 @@ function releaseEach(s: StoreSession, leases: readonly Lease[], verb: string): v
   if (!releases.ok) throw new CniError(CniCode.IoFailure, `${verb}: ${messages.join('; ')}`);
 }
 
-function toIPConfig(a: Allocation): IPConfig {
-  return { address: `${formatIP(a.ip)}/${a.range.subnet.prefix}`, gateway: formatIP(a.range.gateway) };
+function toIPConfig(a: Allocation): ParsedIPConfig {
+  return { address: { ip: a.ip, prefix: a.range.subnet.prefix }, gateway: a.range.gateway };
 }

@@ -7,10 +7,10 @@
  * delegates, with our whole stdin and environment.
  */
 import {
-  isBerthPlugin, delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findPlugin, type CmdArgs,
-  type CommonArgs, type GcArgs, type Result,
+  isBerthPlugin, delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findPlugin,
+  parseResultAddresses, type CmdArgs, type CommonArgs, type GcArgs, type ParsedResult,
 } from '../cni';
-import { hostLocalAdd, hostLocalCheck, hostLocalDel, hostLocalGc, hostLocalStatus } from './host-local-commands';
+import { hostLocalLease, hostLocalCheck, hostLocalDel, hostLocalGc, hostLocalStatus } from './host-local-commands';
 
 /** What an attachment's IPAM verb needs of the main plugin's arguments. */
 export type IpamArgs = Pick<CmdArgs, 'path' | 'stdinData' | 'env' | 'log' | 'config' | 'containerID' | 'ifName' | 'args'>;
@@ -24,10 +24,14 @@ export function isLocalHostLocal(type: string, path: readonly string[]): boolean
   return isBerthPlugin(findPlugin(type, path), 'host-local');
 }
 
-/** IPAM ADD: the delegate's result in the current shape (no interfaces; the caller assigns them). */
-export async function runIpamAdd(type: string, a: IpamArgs): Promise<Result> {
-  if (isLocalHostLocal(type, a.path)) return hostLocalAdd(a);
-  return delegateAdd(type, a.stdinData, a.env, a.path, { log: a.log });
+/**
+ * IPAM ADD: the delegate's result in the current shape (no interfaces; the caller assigns them), its
+ * addresses parsed: here, once, for the whole ADD (in-process host-local hands them over unformatted).
+ * @throws {ResultAddressError} a delegate's result with an address that does not parse
+ */
+export async function runIpamAdd(type: string, a: IpamArgs): Promise<ParsedResult> {
+  if (isLocalHostLocal(type, a.path)) return hostLocalLease(a);
+  return parseResultAddresses(await delegateAdd(type, a.stdinData, a.env, a.path, { log: a.log }));
 }
 
 /** IPAM DEL: releases the attachment's addresses (idempotent; in-process, reads only the store's location). */

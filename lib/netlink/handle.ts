@@ -35,9 +35,12 @@ export class NetlinkHandle {
     this.#transport = transport;
   }
 
-  /** A handle whose socket lives in `netns` (the caller's netns when omitted). */
-  static open(netns?: Netns): NetlinkHandle {
-    return new NetlinkHandle(netns ? withNetns(netns, () => new NetlinkSocket()) : new NetlinkSocket());
+  /**
+   * A handle whose socket lives in `netns` (the caller's netns when omitted), speaking rtnetlink or the
+   * netlink `protocol` given (NETLINK_NETFILTER for conntrack).
+   */
+  static open(netns?: Netns, protocol?: number): NetlinkHandle {
+    return new NetlinkHandle(netns ? withNetns(netns, () => new NetlinkSocket(protocol)) : new NetlinkSocket(protocol));
   }
 
   /**

@@ -10,7 +10,8 @@ const RECEIVE_BUFFER = 64 * 1024; // the kernel sends dump chunks of at most 32 
 const RECEIVE_TIMEOUT_S = 10; // a reply that never comes becomes an error, not a hang
 
 /**
- * An AF_NETLINK/NETLINK_ROUTE socket through koffi. It belongs to the netns of the thread that created
+ * An AF_NETLINK socket through koffi, NETLINK_ROUTE unless another protocol is asked for (conntrack
+ * speaks NETLINK_NETFILTER). It belongs to the netns of the thread that created
  * it, for its whole life, whichever thread uses it later: that is how a handle is bound to a netns.
  */
 export class NetlinkSocket implements NetlinkTransport {
@@ -19,8 +20,8 @@ export class NetlinkSocket implements NetlinkTransport {
   #rx = Buffer.alloc(RECEIVE_BUFFER);
   #open = true;
 
-  constructor() {
-    this.fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+  constructor(protocol = NETLINK_ROUTE) {
+    this.fd = socket(AF_NETLINK, SOCK_RAW, protocol);
     try {
       const sa = Buffer.alloc(12); // sockaddr_nl { family, pad, pid = 0: the kernel picks, groups = 0 }
       sa.writeUInt16LE(AF_NETLINK, 0);

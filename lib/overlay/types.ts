@@ -50,7 +50,8 @@ export type LeaseEvent =
 
 /**
  * What berthd writes for the overlay CNI plugin, at `<runDir>/overlay/<network>.json` (flannel's
- * subnet.env, as JSON). Written by temp file + rename; removed when the node leaves the network.
+ * subnet.env, as JSON), through lib/overlay/lease-file (which also checks it); removed when the node
+ * leaves the network.
  */
 export interface NodeLeaseFile {
   /** The overlay network's name. */

@@ -1,5 +1,5 @@
 /** ADD: bridge, veth pair, addresses, gateway and masquerade, undone as a whole when any step fails. */
-import { CniError, CURRENT_VERSION, type CmdArgs, type Result } from '../../lib/cni';
+import { CniError, CURRENT_VERSION, formatResultAddresses, type CmdArgs, type ParsedResult, type Result } from '../../lib/cni';
 import { UndoStack } from '../../lib/util';
 import { linkByIndex, linkSetUp, type Link } from '../../lib/netlink';
 import { openSandbox, waitPortReady, type Sandbox } from '../../lib/iface';
@@ -22,7 +22,8 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
   const undo = new UndoStack(args.log);
   const sb = openSandbox(args);
   try {
-    return await add(args, conf, sb, undo);
+    // The addresses were parsed once, from the IPAM result; they become text again only here.
+    return formatResultAddresses(await add(args, conf, sb, undo));
   } catch (err) {
     await undo.unwind();
     throw toBridgeError(err, conf);
@@ -33,10 +34,10 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
   }
 }
 
-async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoStack): Promise<Result> {
+async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoStack): Promise<ParsedResult> {
   const att = { containerID: args.containerID, ifName: args.ifName };
   const l3 = conf.ipamType !== '';
-  let lease: Promise<Result> | undefined;
+  let lease: Promise<ParsedResult> | undefined;
   if (l3) {
     lease = runIpamAdd(conf.ipamType, args);
     // Observed now, so that a failure while the links are being made is not an unhandled rejection.
@@ -47,7 +48,7 @@ async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoSta
   }
 
   const links = await attachL2(sb, conf, att, undo);
-  let result: Result = {
+  let result: ParsedResult = {
     cniVersion: CURRENT_VERSION,
     interfaces: [
       { name: links.bridge.name, mac: links.bridge.hardwareAddr ?? '' },

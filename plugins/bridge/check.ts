@@ -4,7 +4,8 @@
  * masquerade and spoof-check rules (the spec asks CHECK to cover untracked state such as firewall
  * rules). The IPAM CHECK runs only in L3 mode, so CHECK works in L2 mode (the reference's fails).
  */
-import { CniCode, CniError, type CmdArgs, type Interface, type Result } from '../../lib/cni';
+import { CniCode, CniError, parseResultAddresses, type CmdArgs, type Interface, type Result } from '../../lib/cni';
+import { formatCidr } from '../../lib/ip';
 import { NetlinkHandle, addrList, isLinkNotFound, linkByName, type Link } from '../../lib/netlink';
 import { IFF_PROMISC } from '../../lib/netlink';
 import { addressMismatch, canonicalCidr, openCniNetns, routeMismatch, subnetRouteMismatch } from '../../lib/iface';
@@ -92,8 +93,9 @@ async function checkHostVeth(h: NetlinkHandle, ifaces: Interface[], brEntry: Int
 async function checkHostState(h: NetlinkHandle, conf: BridgeConfig, args: CmdArgs, bridge: Link, prev: Result): Promise<void> {
   if (conf.isGateway && conf.vlan === 0) {
     const onBridge = new Set((await addrList(h, { index: bridge.index })).map((a) => canonicalCidr(a.cidr)));
-    for (const gw of calcGateways({ cniVersion: prev.cniVersion, ips: prev.ips ?? [] }, conf).gateways) {
-      if (!onBridge.has(canonicalCidr(gw.cidr))) throw checkFailed(`Bridge ${conf.bridge} does not have its gateway address ${gw.cidr}`);
+    for (const gw of calcGateways(parseResultAddresses({ cniVersion: prev.cniVersion, ips: prev.ips ?? [] }), conf).gateways) {
+      const cidr = formatCidr(gw.cidr);
+      if (!onBridge.has(cidr)) throw checkFailed(`Bridge ${conf.bridge} does not have its gateway address ${cidr}`);
     }
   }
   if (conf.ipMasq) {

@@ -1,4 +1,5 @@
 import { CniCode, CniError, assertValid, dropInvalid, formatValue, parseMac, pickCniArgs, validateNewIfName, type DNS, type NetConf } from '../../lib/cni';
+import type { IpMasqBackend } from '../../lib/firewall';
 import validate from './config.validate.cjs';
 
 /** The reference's `defaultBrName`. */
@@ -19,7 +20,8 @@ export interface BridgeConfig {
   readonly isDefaultGateway: boolean;
   readonly forceAddress: boolean;
   readonly ipMasq: boolean;
-  readonly ipMasqBackend: 'iptables' | 'nftables' | undefined;
+  /** Checked by the schema (config.schema.json's enum), so lib/firewall takes it as given. */
+  readonly ipMasqBackend: IpMasqBackend | undefined;
   /** 0: the kernel's default. */
   readonly mtu: number;
   readonly hairpinMode: boolean;
@@ -43,8 +45,10 @@ export interface BridgeConfig {
   readonly dns: DNS | undefined;
 }
 
+/** The config as config.schema.json has validated it (the keys whose types this file relies on). */
 interface RawBridgeConf extends NetConf {
   bridge?: string | null;
+  ipMasqBackend?: IpMasqBackend | null;
   mtu?: number | null;
   vlan?: number | null;
   vlanTrunk?: Array<{ id?: number | null; minID?: number | null; maxID?: number | null }> | null;
@@ -88,7 +92,7 @@ export function loadBridgeConfig(config: NetConf, cniArgs: string, verb: ConfigV
     isDefaultGateway: bool('isDefaultGateway'),
     forceAddress: bool('forceAddress'),
     ipMasq: bool('ipMasq'),
-    ipMasqBackend: (raw.ipMasqBackend ?? undefined) as BridgeConfig['ipMasqBackend'],
+    ipMasqBackend: raw.ipMasqBackend ?? undefined,
     mtu,
     hairpinMode: bool('hairpinMode'),
     promiscMode: bool('promiscMode'),

@@ -3,7 +3,7 @@
  * the reference it needs neither CNI_NETNS nor prevResult: the host veth is found by its alias and the
  * firewall rules by their names, so a DEL with an empty or vanished netns leaks nothing.
  */
-import { isCniError, type CmdArgs } from '../../lib/cni';
+import { isCniError, resultCidrs, type CmdArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName, linkDel } from '../../lib/netlink';
 import { openNetnsIfEnterable } from '../../lib/netns';
 import { runIpamDel } from '../../lib/ipam/run-ipam';
@@ -31,7 +31,7 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
     const keys = { network: conf.network, containerId: args.containerID, ifname: args.ifName };
     // prevResult's addresses, when given, tell which of the reference's masquerade rules (which name
     // no interface) are this attachment's; ours name it.
-    const ips = args.config.prevResult?.ips?.map((i) => i.address);
+    const ips = resultCidrs(args.config.prevResult);
     if (conf.ipMasq && conf.ipamType !== '') await steps.attempt(() => firewall().teardownIpMasq(keys, ips ? { ips } : {}));
     if (conf.macspoofchk) await steps.attempt(() => firewall().teardownSpoofCheck(keys));
     if (conf.ipamType !== '') await steps.attempt(() => runIpamDel(conf.ipamType, args));

@@ -1,46 +1,40 @@
 /** The reference's `calcGateways`: gateways and default routes derived from an IPAM result. */
-import type { Result, Route } from '../../lib/cni';
-import { formatIP, networkOf, parseCidr, type Family } from '../../lib/ip';
+import type { ParsedResult, ParsedRoute } from '../../lib/cni';
+import { networkOf, type Cidr, type Family } from '../../lib/ip';
 import type { BridgeConfig } from './config';
 
 /** A gateway address to put on the bridge: `gw/prefix` of the container's subnet. */
 export interface GatewayAddr {
   readonly family: Family;
-  readonly cidr: string;
+  readonly cidr: Cidr;
 }
 
-const DEFAULT_DST: Record<Family, string> = { 4: '0.0.0.0/0', 6: '::/0' };
+const DEFAULT_DST: Record<Family, Cidr> = { 4: { ip: { family: 4, value: 0n }, prefix: 0 }, 6: { ip: { family: 6, value: 0n }, prefix: 0 } };
 
 /**
  * Completes an IPAM result for the container interface (index 2 in the bridge's result): each address
  * gets `interface: 2`; with isGateway, an address without a gateway gets its subnet's first address;
  * with isDefaultGateway, each family gets a default route via its gateway unless IPAM already gave one
  * with a `gw`. Returns the new result and the gateway addresses the bridge must carry (isGateway).
- * @throws {Error} an address that is not `ip/prefix`
  */
-export function calcGateways(ipam: Result, conf: Pick<BridgeConfig, 'isGateway' | 'isDefaultGateway'>): { result: Result; gateways: GatewayAddr[] } {
-  const routes: Route[] = [...(ipam.routes ?? [])];
+export function calcGateways(ipam: ParsedResult, conf: Pick<BridgeConfig, 'isGateway' | 'isDefaultGateway'>): { result: ParsedResult; gateways: GatewayAddr[] } {
+  const routes: ParsedRoute[] = [...(ipam.routes ?? [])];
   const defaultDone = new Set<Family>();
   const gateways: GatewayAddr[] = [];
   const ips = (ipam.ips ?? []).map((orig) => {
-    const ipc = { ...orig, interface: 2 };
-    const cidr = parseCidr(ipc.address);
-    if (!cidr) throw new Error(`Unknown IP object: ${JSON.stringify(ipc.address)}`);
-    const family = cidr.ip.family;
-    if (ipc.gateway === undefined && conf.isGateway) ipc.gateway = formatIP({ family, value: networkOf(cidr) + 1n });
+    const { address } = orig;
+    const family = address.ip.family;
+    const gateway = orig.gateway ?? (conf.isGateway ? { family, value: networkOf(address) + 1n } : undefined);
     if (conf.isDefaultGateway && !defaultDone.has(family)) {
-      if (!routes.some((r) => r.gw !== undefined && isDefault(r.dst, family))) routes.push({ dst: DEFAULT_DST[family], gw: ipc.gateway });
+      if (!routes.some((r) => r.gw !== undefined && r.dst.ip.family === family && r.dst.prefix === 0)) {
+        routes.push(gateway === undefined ? { dst: DEFAULT_DST[family] } : { dst: DEFAULT_DST[family], gw: gateway });
+      }
       defaultDone.add(family);
     }
-    if (conf.isGateway && ipc.gateway !== undefined) gateways.push({ family, cidr: `${ipc.gateway}/${cidr.prefix}` });
-    return ipc;
+    if (conf.isGateway && gateway !== undefined) gateways.push({ family, cidr: { ip: gateway, prefix: address.prefix } });
+    return gateway === undefined ? { ...orig, interface: 2 } : { ...orig, interface: 2, gateway };
   });
-  const result: Result = { ...ipam, ips };
+  const result: ParsedResult = { ...ipam, ips };
   if (routes.length > 0) result.routes = routes;
   return { result, gateways };
-}
-
-function isDefault(dst: string, family: Family): boolean {
-  const c = parseCidr(dst);
-  return c !== undefined && c.ip.family === family && c.prefix === 0;
 }

@@ -1,5 +1,5 @@
 /** ADD's layer-3 part: the container's addresses and routes, the bridge gateway, forwarding, masquerade. */
-import type { Result } from '../../lib/cni';
+import type { ParsedResult } from '../../lib/cni';
 import type { UndoStack } from '../../lib/util';
 import type { Link } from '../../lib/netlink';
 import { configureIface, enableIpForward, ensureGateway, writeSysctls, type Sandbox } from '../../lib/iface';
@@ -17,10 +17,10 @@ import { ensureVlanGateway } from './vlan-gateway';
  * dns, and any interface added for a VLAN gateway.
  */
 export async function configureL3(
-  sb: Sandbox, conf: BridgeConfig, att: Attachment, links: L2Links, ipam: Result, base: Result, undo: UndoStack,
-): Promise<Result> {
+  sb: Sandbox, conf: BridgeConfig, att: Attachment, links: L2Links, ipam: ParsedResult, base: ParsedResult, undo: UndoStack,
+): Promise<ParsedResult> {
   const { result: completed, gateways } = calcGateways(ipam, conf);
-  const result: Result = { ...base, ips: completed.ips };
+  const result: ParsedResult = { ...base, ips: completed.ips };
   if (completed.routes) result.routes = completed.routes;
   if (completed.dns) result.dns = completed.dns;
 

@@ -1,5 +1,5 @@
 /** ADD: the macvlan in the container, its addresses and routes, undone as a whole when any step fails. */
-import { CniError, CURRENT_VERSION, type CmdArgs, type Result } from '../../lib/cni';
+import { CniError, CURRENT_VERSION, formatResultAddresses, type CmdArgs, type ParsedResult, type Result } from '../../lib/cni';
 import { UndoStack } from '../../lib/util';
 import { NetlinkError, linkByIndex, linkSetUp, type Link, type MacvlanLink } from '../../lib/netlink';
 import { configureIface, openSandbox, writeSysctls, type Sandbox } from '../../lib/iface';
@@ -20,7 +20,8 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
   const sb = openSandbox(args);
   const undo = new UndoStack(args.log);
   try {
-    return await add(args, conf, sb, undo);
+    // The addresses were parsed once, from the IPAM result; they become text again only here.
+    return formatResultAddresses(await add(args, conf, sb, undo));
   } catch (err) {
     await undo.unwind();
     throw toMacvlanError(err, 'ADD');
@@ -31,11 +32,11 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
   }
 }
 
-async function add(args: CmdArgs, conf: MacvlanConfig, sb: Sandbox, undo: UndoStack): Promise<Result> {
+async function add(args: CmdArgs, conf: MacvlanConfig, sb: Sandbox, undo: UndoStack): Promise<ParsedResult> {
   const master = await findMaster(masterHandle(sb, conf), conf);
   checkMtu(conf, master);
 
-  let lease: Promise<Result> | undefined;
+  let lease: Promise<ParsedResult> | undefined;
   if (conf.ipamType !== '') {
     lease = runIpamAdd(conf.ipamType, args);
     // Observed now, so that a failure while the link is being made is not an unhandled rejection.
@@ -46,7 +47,7 @@ async function add(args: CmdArgs, conf: MacvlanConfig, sb: Sandbox, undo: UndoSt
   }
 
   const link = await createMacvlan(sb, conf, master, { containerID: args.containerID, ifName: args.ifName }, undo);
-  let result: Result = {
+  let result: ParsedResult = {
     cniVersion: CURRENT_VERSION,
     interfaces: [{ name: args.ifName, mac: link.hardwareAddr ?? '', sandbox: args.netns }],
   };

@@ -7,7 +7,7 @@
  * a repeated ADD would otherwise overwrite a live attachment's config, and its undo delete it), and a
  * failed ADD keeps its own when the delegate's DEL failed: the runtime's DEL then retries it.
  */
-import { delegateAdd, delegateDel, type CmdArgs, type Result } from '../../lib/cni';
+import { delegateAdd, delegateDel, parseResultAddresses, type CmdArgs, type Result } from '../../lib/cni';
 import { UndoStack } from '../../lib/util';
 import { loadOverlayConfig } from './config';
 import { bridgeConfFor, delegateStdin, DELEGATE_TYPE } from './delegate-conf';
@@ -54,7 +54,7 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
     failPoint(args.env, 'overlay-delegate');
     if (conf.ipMasq) {
       const att = { network: conf.network, containerId: args.containerID, ifname: args.ifName };
-      const ips = (result.ips ?? []).map((ip) => ip.address);
+      const ips = (parseResultAddresses(result).ips ?? []).map((ip) => ip.address);
       // Pushed first: the IPv4 batch may apply and the IPv6 one fail (see the bridge's l3.ts).
       undo.push('ipmasq', () => firewall().teardownIpMasq(att, { ips }));
       firewall().setupIpMasq({ ...att, ips, exclude: [lease.network] });

@@ -1,6 +1,7 @@
 /** The overlay plugin's configuration: where berthd's lease file is, and how containers are attached. */
 import path from 'node:path';
 import { CniCode, CniError, assertValid, dropInvalid, formatValue, type NetConf } from '../../lib/cni';
+import { leaseFilePath } from '../../lib/overlay';
 import { DEFAULT_IPAM_DATA_DIR, DEFAULT_RUN_DIR } from '../../lib/paths';
 import validate from './config.validate.cjs';
 
@@ -54,7 +55,7 @@ export function loadOverlayConfig(config: NetConf, verb: 'ADD' | 'CHECK' | 'STAT
     }
   };
   const runDir = leasePath(raw.runDir, '/runDir') ?? DEFAULT_RUN_DIR;
-  const leaseFile = leasePath(raw.leaseFile, '/leaseFile') ?? path.join(runDir, 'overlay', `${config.name}.json`);
+  const leaseFile = leasePath(raw.leaseFile, '/leaseFile') ?? leaseFilePath(runDir, config.name);
   return {
     network: config.name,
     cniVersion: config.cniVersion,

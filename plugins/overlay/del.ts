@@ -5,7 +5,7 @@
  * The stored config goes last, once everything else is gone, so a failed DEL can be repeated. A config
  * at the old location (`<dataDir>/overlay/`, an earlier version's ADD) is used and removed the same way.
  */
-import { delegateDel, type CmdArgs } from '../../lib/cni';
+import { delegateDel, resultCidrs, type CmdArgs } from '../../lib/cni';
 import { BestEffort } from '../../lib/util';
 import { loadOverlayConfig } from './config';
 import { delegateStdin, DELEGATE_TYPE } from './delegate-conf';
@@ -19,7 +19,7 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
   const steps = new BestEffort();
   // No stored config: ADD never reached the delegate (or a DEL already finished), as flannel decides.
   if (stored) await steps.attempt(() => delegateDel(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, { log: args.log }));
-  const ips = args.config.prevResult?.ips?.map((i) => i.address);
+  const ips = resultCidrs(args.config.prevResult);
   if (conf.ipMasq) await steps.attempt(() => firewall().teardownIpMasq({ network: conf.network, containerId: args.containerID, ifname: args.ifName }, ips ? { ips } : {}));
   if (steps.ok) await steps.attempt(() => removeScratch(scratch));
   steps.throwIfFailed((errors) => new AggregateError(errors, (errors[0] as Error).message));

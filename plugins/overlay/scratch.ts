@@ -4,18 +4,19 @@
  * container ID or interface name, so the name is unambiguous; one flat directory, as a host-local store
  * is, for the tools that walk dataDir): DEL, CHECK and GC use what ADD
  * really did even when the lease file has changed or is gone. Written to a temp name and then linked
- * into place, so a reader never sees half a file and two ADDs of one attachment cannot both win.
+ * into place (lib/sys/durable-file), so a reader never sees half a file and two ADDs of one
+ * attachment cannot both win. The temp file of a plugin killed before its link is left (no lock
+ * covers the directory, so none can be swept safely); listings skip it, as its name starts with a dot.
  *
  * The directory starts with a dot, which no CNI network name can, so it never collides with the
  * host-local store of a network (`<dataDir>/<network>/`): the old location, `<dataDir>/overlay/`, was
  * the store of a network named "overlay", and removing that network removed the configs. Files at the
  * old location (written by an earlier version) are still read by DEL, CHECK and GC, and removed by DEL.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NetConf } from '../../lib/cni';
-import { makeDirs } from '../../lib/sys';
+import { makeDirs, readTextIfExists, writeFileDurableSync } from '../../lib/sys';
 
 /** The directory under dataDir that holds the delegate configs. */
 export const SCRATCH_DIR = '.overlay-scratch';
@@ -43,28 +44,17 @@ export function legacyScratchPath(dataDir: string, containerID: string, ifName: 
  */
 export function writeScratch(file: string, conf: NetConf, exclusive = false): void {
   makeDirs(path.dirname(file), 0o755);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    fs.writeFileSync(tmp, `${JSON.stringify(conf)}\n`, { mode: 0o600, flag: 'wx' });
-    // link(2) refuses an existing target, atomically: of two racing ADDs exactly one stores its config.
-    if (exclusive) fs.linkSync(tmp, file);
-    else fs.renameSync(tmp, file);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+  // Exclusive is link(2), which refuses an existing target atomically: of two racing ADDs exactly one
+  // stores its config. Not fsynced, as the host-local leases it records are not (lib/ipam's disk
+  // store): a power cut ends the attachment anyway, and an fsync would cost every ADD milliseconds.
+  writeFileDurableSync(file, `${JSON.stringify(conf)}\n`, { mode: 0o600, exclusive, sync: false });
 }
 
 /** The delegate config ADD stored, or undefined when there is none (or it is not a config). */
 export function readScratch(file: string): NetConf | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    // ENOTDIR: a file where a directory of the path belongs holds no config (ADD reports the path).
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
+  // ENOTDIR is none too: a file where a directory of the path belongs holds no config (ADD reports the path).
+  const text = readTextIfExists(file);
+  if (text === undefined) return undefined;
   try {
     const conf = JSON.parse(text) as NetConf | null;
     return typeof conf === 'object' && conf !== null && typeof conf.name === 'string' ? conf : undefined;

@@ -184,7 +184,8 @@ export class BerthSandbox {
       leases,
       cache: readdir(path.join(this.cniDir, 'results')),
       chains,
-      containers: readdir(path.join(this.root, 'containers')),
+      // The staging gate is the store's lock file, like the IPAM `lock`: it stays, as locks do.
+      containers: readdir(path.join(this.root, 'containers')).filter((f) => f !== '.staging.lock'),
       processes: this.processes().map((p) => `${p.pid} ${p.cmd}`),
     };
   }

@@ -2,6 +2,7 @@
  * Errors the berth CLI expects and prints without a stack trace. A handler throws them; the dispatcher
  * turns them into Docker's text on stderr and an exit status (cli/exit-codes.ts).
  */
+import { RuntimeError, type RuntimeErrorKind } from '../../../lib/runtime/errors';
 import { EXIT_BERTH_ERROR, EXIT_FAILURE } from './exit-codes';
 
 /** A failure with a message meant for the user and the exit status to end with. */
@@ -46,8 +47,37 @@ export class DaemonError extends CliError {
   }
 }
 
-/** Error classes of lib/ that stand for what Docker reports as `Error response from daemon: ...`. */
-const DAEMON_ERRORS = new Set(['VolumeError', 'ContainerError', 'ImageError', 'NetworkError', 'MountSpecError']);
+/**
+ * How each kind of runtime error is printed: `daemon`, what Docker reports as `Error response from
+ * daemon: ...` (its daemon's refusals); `berth`, a limit the command line or this host cannot have,
+ * which berth reports itself. Both end with the command's failure status (125 for run, 1 else).
+ */
+const RUNTIME_REPORT: Readonly<Record<RuntimeErrorKind, 'daemon' | 'berth'>> = {
+  'not-found': 'daemon',
+  conflict: 'daemon',
+  invalid: 'daemon',
+  forbidden: 'daemon',
+  'in-use': 'daemon',
+  unavailable: 'daemon',
+  io: 'daemon',
+  'invalid-limit': 'berth',
+  unsupported: 'berth',
+};
+
+/**
+ * The `Error response from daemon: ...` line for a refusal Docker's daemon would make (a DaemonError,
+ * or a runtime error of a daemon kind); undefined for anything else. Commands that go on past a failed
+ * argument (`rm a b`, `inspect a b`) print it and continue.
+ */
+export function daemonRefusalText(err: unknown): string | undefined {
+  const daemon = err instanceof DaemonError || runtimeReport(err) === 'daemon';
+  return daemon ? `Error response from daemon: ${(err as Error).message}\n` : undefined;
+}
+
+/** How a runtime error is reported; undefined for any other error. */
+function runtimeReport(err: unknown): 'daemon' | 'berth' | undefined {
+  return err instanceof RuntimeError ? RUNTIME_REPORT[(err as RuntimeError).kind] : undefined;
+}
 
 /** What the dispatcher prints for an error thrown by a handler, and the exit status. */
 export interface ErrorReport {
@@ -71,11 +101,10 @@ export function reportError(err: unknown, command: string, failureExit: number, 
   if (err instanceof CliError) {
     return { text: `berth: ${err.message}${err.seeHelp ? `\n${see}` : ''}\n`, exitCode: err.exitCode };
   }
-  if (err instanceof Error && DAEMON_ERRORS.has(err.name)) {
-    return { text: `Error response from daemon: ${err.message}\n`, exitCode: failureExit };
-  }
-  if (err instanceof Error && (err.name === 'ResourceError' || err.name === 'CgroupUnsupportedError')) {
-    return { text: `berth: ${err.message}\n`, exitCode: failureExit };
+  const report = runtimeReport(err);
+  if (report !== undefined) {
+    const prefix = report === 'daemon' ? 'Error response from daemon: ' : 'berth: ';
+    return { text: `${prefix}${(err as Error).message}\n`, exitCode: failureExit };
   }
   const message = err instanceof Error ? err.message : String(err);
   const detail = debug && err instanceof Error && err.stack ? `\n${err.stack}` : '\n(set BERTH_DEBUG=1 for the stack trace)';

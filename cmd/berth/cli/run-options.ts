@@ -9,6 +9,7 @@ import type { IdMap, NetworkMode } from '../../../lib/runtime/container';
 import { type MountSpec, checkDuplicateTargets, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../../lib/runtime/storage/mount-spec';
 import { type FlagSpec, type ParsedArgs, invalidArgument, parseArgs } from './args';
 import { EnvOptionError, parseEnvFile, readEnvFile, resolveEnvEntry } from './env-options';
+import { ResourceError } from '../../../lib/runtime/cgroups/errors';
 import { CliError } from './errors';
 import { ramInBytes } from './ram-in-bytes';
 import { RUN_FLAGS, RUN_SPEC } from './run-flags';
@@ -58,7 +59,7 @@ function value<T>(command: string, name: string, text: string, parse: (t: string
     return parse(text);
   } catch (err) {
     if (err instanceof CliError) throw err;
-    if (err instanceof Error && err.name === 'ResourceError') throw new CliError(err.message, { seeHelp: true });
+    if (err instanceof ResourceError) throw new CliError(err.message, { seeHelp: true });
     throw invalidArgument(command, flag(name), text, (err as Error).message);
   }
 }
@@ -131,7 +132,7 @@ function resourcesFrom(args: ParsedArgs, deps: RunOptionsDeps): Resources {
   try {
     validateResources(r);
   } catch (err) {
-    if (err instanceof Error && err.name === 'ResourceError') throw new CliError(err.message, { seeHelp: true });
+    if (err instanceof ResourceError) throw new CliError(err.message, { seeHelp: true });
     throw err;
   }
   return r;

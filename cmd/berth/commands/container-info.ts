@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import {
   type ContainerRecord, type RuntimeDeps, containerStats, followLog, isUnattended, logPathOf, readLog,
 } from '../../../lib/runtime/container';
-import { endpointId } from '../../../lib/runtime/network';
+import { endpointId, NetworkError } from '../../../lib/runtime/network';
 import type { ParsedArgs } from '../cli/args';
 import { CliError } from '../cli/errors';
 import { EXIT_FAILURE } from '../cli/exit-codes';
@@ -34,11 +34,26 @@ async function logs(ctx: CliContext, args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+/**
+ * The id of network `name` the container is attached to: as create recorded it, else the store's; ''
+ * once the network is gone (Docker shows an endpoint of a removed network without one).
+ */
+function networkIdOf(deps: RuntimeDeps, rec: ContainerRecord, name: string): string {
+  const mode = rec.config.network;
+  if (mode.kind === 'network' && mode.name === name && mode.id !== undefined) return mode.id;
+  try {
+    return deps.networks.get(name).id;
+  } catch (err) {
+    if (err instanceof NetworkError && err.kind === 'not-found') return '';
+    throw err;
+  }
+}
+
 function inspectOne(deps: RuntimeDeps, rec: ContainerRecord): unknown {
   const dir = deps.containers.containerDir(rec.config.id);
   const networks: Record<string, InspectEndpoint> = {};
   for (const a of rec.state.attachments) {
-    const netId = (() => { try { return deps.networks.get(a.network).id; } catch { return ''; } })();
+    const netId = networkIdOf(deps, rec, a.network);
     const [ip = '', prefix = '0'] = (a.ipv4 ?? '').split('/');
     networks[a.network] = {
       NetworkID: netId,

@@ -9,7 +9,7 @@ import { formatInspect } from '../cli/container-inspect';
 import { createdColumn, shortId } from '../cli/format/container-columns';
 import { renderFormat } from '../cli/format/template';
 import { humanSize } from '../cli/format/units';
-import { CliError } from '../cli/errors';
+import { CliError, daemonRefusalText } from '../cli/errors';
 import type { CliContext } from '../context';
 import type { CommandDef, GroupDef } from '../registry';
 import { applyChanges } from './image-change';
@@ -183,8 +183,9 @@ const inspect: CommandDef = {
         const image = await images.resolve(ref);
         found.push(dockerImageInspect(image, images.rootfs(image.id)));
       } catch (err) {
-        if ((err as Error).name !== 'ImageError') throw err;
-        errors.push(`Error response from daemon: ${(err as Error).message}\n`);
+        const text = daemonRefusalText(err);
+        if (text === undefined) throw err;
+        errors.push(text);
       }
     }
     ctx.out(formatInspect(found));

@@ -4,6 +4,7 @@ import { NetlinkHandle, isLinkNotFound, linkDel } from '../../../lib/netlink';
 import { NetworkStore, bridgeNameOf, dockerNetworkInspect, type NetworkInfo } from '../../../lib/runtime/network';
 import type { ContainerRecord } from '../../../lib/runtime/container';
 import { formatInspect } from '../cli/container-inspect';
+import { daemonRefusalText } from '../cli/errors';
 import { shortId } from '../cli/format/container-columns';
 import { renderFormat } from '../cli/format/template';
 import type { CliContext } from '../context';
@@ -90,8 +91,9 @@ const inspect: CommandDef = {
       try {
         net = networks.get(ref);
       } catch (err) {
-        if ((err as Error).name !== 'NetworkError') throw err;
-        errors.push(`Error response from daemon: ${(err as Error).message}\n`);
+        const text = daemonRefusalText(err);
+        if (text === undefined) throw err;
+        errors.push(text);
         continue;
       }
       const attachments = net.builtin && net.driver !== 'bridge' ? [] : await cni.listCachedAttachments(net.name);

@@ -5,11 +5,9 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerStore, type ContainerRecord } from '../../../lib/runtime/container';
-import { CliError, DaemonError } from '../cli/errors';
+import { CliError, DaemonError, daemonRefusalText } from '../cli/errors';
 import { EXIT_FAILURE } from '../cli/exit-codes';
 import type { CliContext } from '../context';
-
-const DAEMON_ERRORS = new Set(['VolumeError', 'ImageError', 'NetworkError', 'ContainerError', 'DaemonError']);
 
 /** `-f key=value` flags grouped by key; values of one key are OR'd, keys are AND'd (Docker's rule). */
 export type Filters = ReadonlyMap<string, readonly string[]>;
@@ -116,10 +114,10 @@ export async function forEachArg(ctx: CliContext, args: readonly string[], each:
     try {
       await each(arg);
     } catch (err) {
-      if (err instanceof CliError && !(err instanceof DaemonError)) throw err;
-      if (!(err instanceof Error) || !DAEMON_ERRORS.has(err.name)) throw err;
+      const text = daemonRefusalText(err);
+      if (text === undefined) throw err;
       failed = true;
-      ctx.err(`Error response from daemon: ${err.message}\n`);
+      ctx.err(text);
     }
   }
   return failed ? EXIT_FAILURE : 0;

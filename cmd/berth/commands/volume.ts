@@ -2,7 +2,7 @@
 import { VolumeStore, type VolumeInfo } from '../../../lib/runtime/storage/volume-store';
 import type { ParsedArgs } from '../cli/args';
 import { formatInspect } from '../cli/container-inspect';
-import { DaemonError } from '../cli/errors';
+import { DaemonError, daemonRefusalText } from '../cli/errors';
 import { humanSize } from '../cli/format/units';
 import { renderFormat } from '../cli/format/template';
 import type { CliContext } from '../context';
@@ -97,8 +97,9 @@ const inspect: CommandDef = {
       try {
         found.push(await store.inspect(name));
       } catch (err) {
-        if ((err as Error).name !== 'VolumeError') throw err;
-        errors.push(`Error response from daemon: ${(err as Error).message}\n`);
+        const text = daemonRefusalText(err);
+        if (text === undefined) throw err;
+        errors.push(text);
       }
     }
     const format = args.string('format');

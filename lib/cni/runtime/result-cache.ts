@@ -4,7 +4,6 @@
  * libcni's `cachedInfo` (kind `cniCacheV1`, config as base64), so containerd, podman, cnitool and berth
  * can DEL and GC each other's attachments.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { convertResult } from '../result-convert';
@@ -13,7 +12,7 @@ import type { Result } from '../types';
 import { CURRENT_VERSION, DEFAULT_CONFIG_VERSION } from '../version';
 import { CniRuntimeError } from './errors';
 import { marshalStructGo } from './go-json';
-import { makeDirsAsync } from '../../sys';
+import { makeDirsAsync, writeFileDurable } from '../../sys';
 
 /** The `kind` of libcni's current cache format. */
 export const CNI_CACHE_V1 = 'cniCacheV1';
@@ -90,7 +89,13 @@ export function decodeCacheFile(
   return att;
 }
 
-/** The cache directory of one runtime. Files are written atomically (temp file, fsync, rename). */
+/**
+ * The cache directory of one runtime. Files are written by lib/sys/durable-file (temp file, fsync,
+ * rename), whose temp names start with a dot: listings (ours and libcni's, which skips undecodable
+ * files) never take one for an entry. The cache has no lock of its own (other runtimes share the
+ * directory), so the temp file of a write killed before its rename is swept by berth's container
+ * reconcile, under that container's lock.
+ */
 export class ResultCache {
   /** `<cacheDir>/results`. */
   readonly dir: string;
@@ -108,21 +113,7 @@ export class ResultCache {
   async write(att: CachedAttachment, cniVersion: string): Promise<void> {
     const target = this.file(att.networkName, att.containerId, att.ifName);
     await makeDirsAsync(this.dir, 0o700);
-    // A dot name: listings (ours and libcni's, which skips undecodable files) never take it for an entry.
-    const temp = path.join(this.dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      const fh = await fs.open(temp, 'wx', 0o600);
-      try {
-        await fh.writeFile(encodeCacheFile(att, cniVersion));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(temp, target);
-    } catch (err) {
-      await fs.rm(temp, { force: true });
-      throw err;
-    }
+    await writeFileDurable(target, encodeCacheFile(att, cniVersion), { mode: 0o600 });
   }
 
   /**

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CNI_NAME } from '../../paths';
-import { makeDirsAsync } from '../../sys';
+import { makeDirsAsync, writeFileDurable } from '../../sys';
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
@@ -43,14 +43,16 @@ export async function loadVtepMac(stateDir: string, network: string): Promise<st
   return isUnicastMac(mac) ? mac : undefined;
 }
 
-/** Persists `mac` for `network` (temp file + rename: a crash leaves the old MAC or the new, never half). */
+/**
+ * Persists `mac` for `network` (lib/sys/durable-file: a crash leaves the old MAC or the new, never
+ * half). fsynced: the file exists to outlive restarts, and it is written once per node and network.
+ * Temp files of a killed write are not swept (no lock covers the state directory, and one is a few
+ * bytes that nothing lists); neither were the `<file>.<pid>.tmp` ones of earlier versions.
+ */
 export async function saveVtepMac(stateDir: string, network: string, mac: string): Promise<void> {
   if (!isUnicastMac(mac)) throw new TypeError(`invalid VTEP MAC ${JSON.stringify(mac)}`);
-  const path = vtepMacPath(stateDir, network);
   await makeDirsAsync(stateDir, 0o755);
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${mac.toLowerCase()}\n`, { mode: 0o644 });
-  await rename(tmp, path);
+  await writeFileDurable(vtepMacPath(stateDir, network), `${mac.toLowerCase()}\n`, { mode: 0o644 });
 }
 
 /**

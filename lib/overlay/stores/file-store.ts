@@ -13,8 +13,7 @@ import { FileWatch } from './file-watch';
 import { canonicalSubnet, checkNetworkName } from './keys';
 import { checkTtl, parseLeaseAttrs } from './lease-attrs';
 import { StoreError } from './store-error';
-import { writeFileAtomic } from './write-atomic';
-import { makeDirsAsync } from '../../sys';
+import { makeDirsAsync, sweepTempFiles, writeFileDurable } from '../../sys';
 
 /** Options of a {@link FileStore}. */
 export interface FileStoreOptions {
@@ -44,6 +43,8 @@ export class FileStore implements SubnetStore {
   readonly #maxEvents: number;
   readonly #lockTimeoutMs: number;
   readonly #watches = new Set<FileWatch>();
+  /** Whether this store swept the temp files of earlier versions yet (see sweepLegacyTempFiles). */
+  #legacySwept = false;
 
   constructor(opts: FileStoreOptions) {
     if (typeof opts?.path !== 'string' || opts.path === '' || opts.path.includes('\0')) {
@@ -175,7 +176,13 @@ export class FileStore implements SubnetStore {
       const result = fn(doc, now);
       if (doc.revision !== before) {
         try {
-          await writeFileAtomic(this.path, formatDocument(doc));
+          // Under the lock every other temp file is a dead writer's (writers hold it), so it may go.
+          await sweepTempFiles(this.path);
+          if (!this.#legacySwept) {
+            await sweepLegacyTempFiles(this.path);
+            this.#legacySwept = true;
+          }
+          await writeFileDurable(this.path, formatDocument(doc));
         } catch (err) {
           throw new StoreError(op, 'cannot write the store file', { network, where: this.path, cause: err });
         }
@@ -190,6 +197,19 @@ export class FileStore implements SubnetStore {
     } catch (err) {
       throw new StoreError(op, 'cannot create the store directory', { network, where: path.dirname(this.path), cause: err });
     }
+  }
+}
+
+/**
+ * Removes the temp files that writers of versions before lib/sys/durable-file left when killed
+ * mid-write: `<name>.tmp-<pid>-<n>`, without the leading dot. Call it holding the lock. Once per
+ * store is enough: this version never makes such names, and an older writer sweeps its own.
+ */
+async function sweepLegacyTempFiles(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.tmp-`;
+  for (const name of await fs.promises.readdir(dir)) {
+    if (name.startsWith(prefix)) await fs.promises.rm(path.join(dir, name), { force: true });
   }
 }
 

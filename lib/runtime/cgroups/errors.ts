@@ -2,22 +2,23 @@
  * Errors of the cgroup managers. They carry the flag, file and cause so the CLI boundary can print a
  * Docker-like message without parsing strings.
  */
+import { RuntimeError } from '../errors';
 
 /** A resource value the user asked for is invalid; `flag` is the `berth run` flag that set it. */
-export class ResourceError extends Error {
+export class ResourceError extends RuntimeError<'invalid-limit'> {
   readonly flag: string;
   constructor(flag: string, message: string) {
-    super(`invalid ${flag}: ${message}`);
+    super(`invalid ${flag}: ${message}`, 'invalid-limit');
     this.name = 'ResourceError';
     this.flag = flag;
   }
 }
 
 /** A resource this host's cgroup hierarchy cannot enforce (controller not mounted, v2 without eBPF). */
-export class CgroupUnsupportedError extends Error {
+export class CgroupUnsupportedError extends RuntimeError<'unsupported'> {
   readonly flag: string;
   constructor(flag: string, why: string) {
-    super(`${flag} is not supported on this host: ${why}`);
+    super(`${flag} is not supported on this host: ${why}`, 'unsupported');
     this.name = 'CgroupUnsupportedError';
     this.flag = flag;
   }

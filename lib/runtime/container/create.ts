@@ -71,7 +71,13 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     throw new ContainerError('--userns maps are not supported by this runtime yet (a Node process cannot enter a new user namespace)', 'invalid');
   }
   const image = await deps.images.resolve(req.image);
-  if (req.network.kind === 'network') deps.networks.get(req.network.name);
+  let network = req.network;
+  if (network.kind === 'network') {
+    // Resolved once, here: the record names the network as every later step (attach, teardown, the
+    // result cache, `network rm`'s count of users) looks it up, whatever the user typed.
+    const net = deps.networks.get(network.name);
+    network = { kind: 'network', name: net.name, id: net.id };
+  }
   if (req.network.kind === 'container') {
     const other = await deps.containers.resolve(req.network.container);
     if (other.state.status !== 'running') throw new ContainerError(`cannot join network of a non running container: ${other.config.id}`, 'invalid');
@@ -96,7 +102,7 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     env: containerEnv(image.config.Env, hostname, req.env),
     workingDir,
     hostname,
-    network: req.network,
+    network,
     mounts,
     resources: req.resources,
     autoRemove: req.autoRemove,

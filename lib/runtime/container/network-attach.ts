@@ -5,9 +5,10 @@
  */
 import { join } from 'node:path';
 import type { Result } from '../../cni';
-import { type NetworkConfigList, parseConfList } from '../../cni/runtime';
+import { type CachedAttachment, CniRuntimeError, type NetworkConfigList, parseConfList } from '../../cni/runtime';
 import { NetlinkHandle, linkSetUp } from '../../netlink';
 import { createNamedNetns, deleteNamedNetns, openNetns } from '../../netns';
+import { NetworkError } from '../network/types';
 import type { RuntimeDeps } from './deps';
 import { netnsDir } from './paths';
 import type { ContainerConfig, NetworkAttachment } from './types';
@@ -77,18 +78,34 @@ export async function attachNetwork(deps: RuntimeDeps, id: string, name: string,
 }
 
 /**
+ * The container's cached ADD on network `name`, or undefined when there is none. A file that is no
+ * cache entry at all (torn, not JSON, of another kind) counts as none, as libcni's DEL discards such
+ * an entry and goes on; anything else (a result in it that does not parse, a bad name) is thrown.
+ */
+export async function cachedAttachment(deps: RuntimeDeps, id: string, name: string): Promise<CachedAttachment | undefined> {
+  try {
+    return await deps.cni.getCachedResult(name, id, CONTAINER_IFNAME);
+  } catch (err) {
+    if (err instanceof CniRuntimeError) return undefined;
+    throw err;
+  }
+}
+
+/**
  * DELs the container from network `name`. The cached config is preferred (libcni's rule: DEL with
  * what ADD used, even if the network was changed or removed since).
  */
 export async function detachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string): Promise<void> {
-  const cached = await deps.cni.getCachedResult(name, id, CONTAINER_IFNAME).catch(() => undefined);
+  const cached = await cachedAttachment(deps, id, name);
   let list: NetworkConfigList;
   if (cached) list = parseConfList(cached.config);
   else {
     try {
       list = deps.networks.conflist(deps.networks.get(name));
-    } catch {
-      return; // neither a cache entry nor the network: nothing was ever attached
+    } catch (err) {
+      // Neither a cache entry nor the network: nothing was ever attached.
+      if (err instanceof NetworkError && err.kind === 'not-found') return;
+      throw err;
     }
   }
   // A netns path that no longer exists is passed empty: DEL must work without it.

@@ -7,16 +7,18 @@
  *
  * Every destructive step is decided per container at the moment it is taken, under that container's
  * lock: a container created by another berth while this one runs is never mistaken for an orphan.
- * And nothing is swept when the records cannot be read: a partial view must not look like "no
- * containers".
+ * And nothing is swept from a view that could not be read: only a directory that does not exist
+ * lists as empty; any other failure to read the records or a listing is thrown, never taken for
+ * "no containers" or "no leftovers".
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfList } from '../../cni/runtime';
 import { createCgroupManager, detectCgroupLayout } from '../cgroups';
+import { isNotFound } from '../errors';
 import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
-import { BERTH_ROOT_CAPABILITY, CONTAINER_IFNAME, deleteContainerNetns } from './network-attach';
+import { BERTH_ROOT_CAPABILITY, CONTAINER_IFNAME, cachedAttachment, deleteContainerNetns } from './network-attach';
 import { cgroupPathOf, netnsDir } from './paths';
 import { removeContainer } from './remove';
 import { killAll, releaseResources } from './teardown';
@@ -34,28 +36,28 @@ export interface ReconcileReport {
   readonly orphans: string[];
 }
 
+/** The entries of `dir` matching `pattern` (container ids by default); none when `dir` does not exist. */
+function listMatching(dir: string, pattern = ID): string[] {
+  try {
+    return readdirSync(dir).filter((n) => pattern.test(n));
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
 /** The container ids with a cgroup under the parent, in any hierarchy (a partial create may leave one). */
 function listCgroups(deps: RuntimeDeps): string[] {
   const layout = detectCgroupLayout();
   const bases = layout.mode === 'v2' ? [layout.unified] : [...new Set(Object.values(layout.v1))];
   const ids = new Set<string>();
-  for (const base of bases) {
-    if (base === undefined) continue;
-    try {
-      for (const n of readdirSync(join(base, deps.paths.cgroupParent))) if (ID.test(n)) ids.add(n);
-    } catch {
-      // no parent in this hierarchy
-    }
-  }
+  // A hierarchy without the parent has no container of ours.
+  for (const base of bases) if (base !== undefined) for (const id of listMatching(join(base, deps.paths.cgroupParent))) ids.add(id);
   return [...ids];
 }
 
 function listNetns(deps: RuntimeDeps): string[] {
-  try {
-    return readdirSync(netnsDir(deps.paths)).filter((n) => ID.test(n));
-  } catch {
-    return [];
-  }
+  return listMatching(netnsDir(deps.paths));
 }
 
 /**
@@ -73,7 +75,7 @@ async function holdsResources(deps: RuntimeDeps, rec: ContainerRecord): Promise<
   const id = rec.config.id;
   if (existsSync(join(netnsDir(deps.paths), id)) || listCgroups(deps).includes(id)) return true;
   if (rec.config.network.kind !== 'network') return false;
-  return (await deps.cni.getCachedResult(rec.config.network.name, id, CONTAINER_IFNAME).catch(() => undefined)) !== undefined;
+  return (await cachedAttachment(deps, id, rec.config.network.name)) !== undefined;
 }
 
 /** Releases a container nobody looks after; `lock` is held. */
@@ -102,16 +104,14 @@ async function recover(deps: RuntimeDeps, rec: ContainerRecord): Promise<boolean
   return true;
 }
 
-/** Runs the clean-up; never throws (a step that fails is retried by the next command). */
+/**
+ * Runs the clean-up. A step that fails on one container or leftover is retried by the next command;
+ * a listing that cannot be read throws (before anything is swept from it).
+ */
 export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
   const recovered: string[] = [];
   const orphans: string[] = [];
-  let records: ContainerRecord[];
-  try {
-    records = await deps.containers.list();
-  } catch {
-    return { recovered, orphans }; // fail closed: never sweep from a view we could not read
-  }
+  const records = await deps.containers.list();
   for (const rec of records) {
     if (!running(rec) && rec.state.status !== 'created') continue;
     const lock = tryLock(deps.containers.containerDir(rec.config.id));
@@ -124,7 +124,7 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
       lock.release();
     }
   }
-  for (const id of await deps.containers.listIncomplete().catch(() => [] as string[])) {
+  for (const id of await deps.containers.listIncomplete()) {
     const lock = tryLock(deps.containers.containerDir(id));
     if (lock === undefined) continue; // its creator is still writing it
     try {
@@ -134,10 +134,8 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
       lock.release();
     }
   }
-  try {
-    for (const staging of deps.containers.sweepStaging()) orphans.push(`staging ${staging}`);
-  } catch { /* next time */ }
-  for (const name of await deps.containers.releaseOrphanNames().catch(() => [] as string[])) orphans.push(`name ${name}`);
+  for (const staging of deps.containers.sweepStaging()) orphans.push(`staging ${staging}`);
+  for (const name of await deps.containers.releaseOrphanNames()) orphans.push(`name ${name}`);
 
   // Leftovers of containers that no longer have a (live) record. A container with a directory is
   // only touched under its lock, so one that another berth is creating or running is left alone.
@@ -166,7 +164,7 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
       await cg.destroy();
     });
   }
-  const cached = await deps.cni.listCachedAttachments().catch(() => []);
+  const cached = await deps.cni.listCachedAttachments();
   for (const att of cached) {
     // Only attachments berth made under this root: other runtimes share /var/lib/cni/results.
     if (att.capabilityArgs?.[BERTH_ROOT_CAPABILITY] !== deps.paths.root || !ID.test(att.containerId) || att.ifName !== CONTAINER_IFNAME) continue;
@@ -180,14 +178,11 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
   return { recovered, orphans };
 }
 
-/** libcni-format cache temp files (`.<net>-<id>-<ifname>.<random>.tmp`) of berth-shaped ids. */
+/**
+ * Cache temp files of berth-shaped ids: lib/sys/durable-file's `.<net>-<id>-<ifname>.tmp-<random>`,
+ * and `.<net>-<id>-<ifname>.<random>.tmp` of versions before it.
+ */
 function listCacheTemps(deps: RuntimeDeps): [string, string][] {
-  try {
-    return readdirSync(join(deps.paths.cniDir, 'results')).flatMap((f) => {
-      const m = /^\..*-([0-9a-f]{64})-[^/]+\.[0-9a-f]+\.tmp$/.exec(f);
-      return m ? [[f, m[1]!] as [string, string]] : [];
-    });
-  } catch {
-    return [];
-  }
+  const temp = /^\..*-([0-9a-f]{64})-[^/]+\.(?:tmp-[0-9a-f]+|[0-9a-f]+\.tmp)$/;
+  return listMatching(join(deps.paths.cniDir, 'results'), temp).map((f) => [f, temp.exec(f)![1]!]);
 }

@@ -1,14 +1,15 @@
 /**
  * Containers on disk: `<root>/containers/<id>/{config.json,state.json}` plus `<root>/names/<name>`
  * (holding the id), created with O_EXCL so two `berth run --name x` at once can never both win the
- * name. Every write is a temp file renamed into place: a berth killed at any instant leaves the old
- * or the new JSON, never half of one.
+ * name. Every write is a temp file renamed into place (lib/sys/durable-file): a berth killed at any
+ * instant, or a power cut, leaves the old or the new JSON, never half of one.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, promises as fs, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKER_NAME, NAME_CHARS } from '../../paths';
-import { makeDirsAsync, tryExclusive, withFileLock } from '../../sys';
+import { makeDirsAsync, tryExclusive, withFileLock, writeFileDurable } from '../../sys';
+import { RuntimeError, errCode, isNotFound } from '../errors';
 import { tryLock } from './lock';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './types';
 
@@ -27,28 +28,32 @@ const STAGING_GATE = '.staging.lock';
 const GATE_TIMEOUT_MS = 10_000;
 
 /** A container that does not exist, a name taken, or an ambiguous prefix; the message is Docker's. */
-export class ContainerError extends Error {
-  readonly kind: 'not-found' | 'conflict' | 'invalid';
+export class ContainerError extends RuntimeError<'not-found' | 'conflict' | 'invalid'> {
   constructor(message: string, kind: ContainerError['kind']) {
-    super(message);
+    super(message, kind);
     this.name = 'ContainerError';
-    this.kind = kind;
   }
 }
 
-/** Writes `data` to `path` through a temp file and rename(2). */
+/**
+ * Writes `data` as JSON to `path` through lib/sys/durable-file. fsynced: a record left empty by a
+ * power cut would read as incomplete, and the next clean-up would delete the container. A killed
+ * write's temp file stays in the container's directory, which nothing lists, and goes with it.
+ */
 export async function writeJsonAtomic(path: string, data: unknown): Promise<void> {
-  const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  try {
-    await fs.writeFile(temp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-    await fs.rename(temp, path);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileDurable(path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
 }
 
-const missing = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
+const missing = isNotFound;
+
+/**
+ * A catch handler for a read whose target may be absent: ENOENT gives `absent`; any other failure is
+ * rethrown, never taken for "not there".
+ */
+const orIfMissing = <T>(absent: T) => (err: unknown): T => {
+  if (missing(err)) return absent;
+  throw err;
+};
 
 function isRecordShape(config: unknown, state: unknown, id: string): boolean {
   const c = config as Partial<ContainerConfig> | null;
@@ -127,7 +132,8 @@ export class ContainerStore {
     const staging = (() => {
       try {
         return readdirSync(this.dir).filter((n) => n.startsWith(STAGING_PREFIX) && ID.test(n.slice(STAGING_PREFIX.length)));
-      } catch {
+      } catch (err) {
+        if (!missing(err)) throw err;
         return [];
       }
     })();
@@ -175,7 +181,7 @@ export class ContainerStore {
 
   /** Every container, newest first (as `docker ps`). */
   async list(): Promise<ContainerRecord[]> {
-    const ids = await fs.readdir(this.dir).catch((err: unknown) => (missing(err) ? [] : Promise.reject(err)));
+    const ids = await fs.readdir(this.dir).catch(orIfMissing<string[]>([]));
     const records: ContainerRecord[] = [];
     for (const id of ids.filter((n) => ID.test(n))) {
       const rec = await this.load(id);
@@ -190,7 +196,7 @@ export class ContainerStore {
    */
   async resolve(ref: string): Promise<ContainerRecord> {
     if (CONTAINER_NAME.test(ref)) {
-      const id = (await fs.readFile(join(this.namesDir, ref), 'utf8').catch(() => '')).trim();
+      const id = (await fs.readFile(join(this.namesDir, ref), 'utf8').catch(orIfMissing(''))).trim();
       const rec = ID.test(id) ? await this.load(id) : undefined;
       if (rec) return rec;
     }
@@ -207,7 +213,7 @@ export class ContainerStore {
    * directory and writing its JSON. The caller removes those nobody holds the lock of.
    */
   async listIncomplete(): Promise<string[]> {
-    const ids = await fs.readdir(this.dir).catch((err: unknown) => (missing(err) ? [] : Promise.reject(err)));
+    const ids = await fs.readdir(this.dir).catch(orIfMissing<string[]>([]));
     const incomplete: string[] = [];
     for (const id of ids.filter((n) => ID.test(n))) if ((await this.load(id)) === undefined) incomplete.push(id);
     return incomplete;
@@ -219,11 +225,11 @@ export class ContainerStore {
    * directory microseconds later.
    */
   async releaseOrphanNames(minAgeMs = 30_000): Promise<string[]> {
-    const names = await fs.readdir(this.namesDir).catch(() => [] as string[]);
+    const names = await fs.readdir(this.namesDir).catch(orIfMissing<string[]>([]));
     const released: string[] = [];
     for (const name of names) {
       const path = join(this.namesDir, name);
-      const [id, st] = await Promise.all([fs.readFile(path, 'utf8').catch(() => ''), fs.stat(path).catch(() => undefined)]);
+      const [id, st] = await Promise.all([fs.readFile(path, 'utf8').catch(orIfMissing('')), fs.stat(path).catch(orIfMissing(undefined))]);
       if (st === undefined || Date.now() - st.mtimeMs < minAgeMs) continue;
       if (!CONTAINER_NAME.test(name)) {
         // A tombstone of a reaper killed half-way; never a name.
@@ -231,19 +237,22 @@ export class ContainerStore {
         continue;
       }
       const owner = id.trim();
-      const exists = ID.test(owner) && (await fs.stat(join(this.dir, owner)).then(() => true, () => false));
+      const exists = ID.test(owner) && (await fs.stat(join(this.dir, owner)).then(() => true, orIfMissing(false)));
       if (exists) continue;
       // Move the name aside before deciding: between our read and a plain rm, another berth could
       // free the name and a `run --name` claim it anew, and we would delete the new owner's file.
       const tomb = join(this.namesDir, `.reap-${randomBytes(6).toString('hex')}`);
-      if (!(await fs.rename(path, tomb).then(() => true, () => false))) continue;
-      const moved = (await fs.readFile(tomb, 'utf8').catch(() => '')).trim();
+      // ENOENT: another berth freed or reaped the name first.
+      if (!(await fs.rename(path, tomb).then(() => true, orIfMissing(false)))) continue;
+      const moved = (await fs.readFile(tomb, 'utf8').catch(orIfMissing(''))).trim();
       if (moved === owner) {
         await fs.rm(tomb, { force: true });
         released.push(name);
       } else {
         // We moved a fresh owner's name: put it back (link fails only if yet another claim won).
-        await fs.link(tomb, path).catch(() => {});
+        await fs.link(tomb, path).catch((err: unknown) => {
+          if (errCode(err) !== 'EEXIST') throw err;
+        });
         await fs.rm(tomb, { force: true });
       }
     }
@@ -253,8 +262,8 @@ export class ContainerStore {
   /** Deletes an incomplete record's directory and any name that points at it. */
   async removeIncomplete(id: string): Promise<void> {
     await fs.rm(this.containerDir(id), { recursive: true, force: true });
-    for (const name of await fs.readdir(this.namesDir).catch(() => [] as string[])) {
-      const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(() => '')).trim();
+    for (const name of await fs.readdir(this.namesDir).catch(orIfMissing<string[]>([]))) {
+      const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(orIfMissing(''))).trim();
       if (owner === id) await fs.rm(join(this.namesDir, name), { force: true });
     }
   }
@@ -262,7 +271,7 @@ export class ContainerStore {
   /** Deletes the record and frees the name (idempotent). The caller has torn down the rest. */
   async remove(id: string, name: string): Promise<void> {
     await fs.rm(this.containerDir(id), { recursive: true, force: true });
-    const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(() => '')).trim();
+    const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(orIfMissing(''))).trim();
     if (owner === id) await fs.rm(join(this.namesDir, name), { force: true });
   }
 }

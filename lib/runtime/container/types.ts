@@ -6,12 +6,16 @@
 import type { Resources } from '../cgroups';
 import type { MountSpec } from '../storage/mount-spec';
 
-/** `--network`: Docker's modes. `network` names a berth network (`bridge` is the default one). */
+/**
+ * `--network`: Docker's modes. `network` names a berth network (`bridge` is the default one): as typed
+ * in a create request (a name, an id or an id prefix), and in a container's record as create resolved
+ * it, the network's name and its id (records of older berths hold the name alone).
+ */
 export type NetworkMode =
   | { readonly kind: 'none' }
   | { readonly kind: 'host' }
   | { readonly kind: 'container'; readonly container: string }
-  | { readonly kind: 'network'; readonly name: string };
+  | { readonly kind: 'network'; readonly name: string; readonly id?: string };
 
 /** One line of a uid or gid map (`--userns`), as /proc/<pid>/uid_map spells it. */
 export interface IdMap {

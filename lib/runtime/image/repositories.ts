@@ -1,11 +1,11 @@
 /**
  * `<root>/images/repositories.json`: every tag, `{"busybox:latest": "<id>"}`. Only ever replaced
- * whole (temp file, fsync, rename(2)) while the store lock is held, so readers need no lock and
- * never see half a file, and two concurrent tag updates cannot lose one another.
+ * whole (lib/sys/durable-file: temp file, fsync, rename(2)) while the store lock is held, so readers
+ * need no lock and never see half a file, and two concurrent tag updates cannot lose one another.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { sweepTempFiles, writeFileDurable } from '../../sys/durable-file';
 import { ImageError, errCode } from './image-error';
 
 /** `name:tag` → image id. */
@@ -14,8 +14,10 @@ export type Repositories = Record<string, string>;
 /** The file's name inside the images directory. */
 export const REPOSITORIES_FILE = 'repositories.json';
 /**
- * Prefix of every scratch entry in the images directory (temp rootfs dirs, images being deleted,
- * repositories.json being written). A dot can start neither an id nor the file's name.
+ * Prefix of the scratch directories in the images directory (temp rootfs dirs, images being
+ * deleted), and of repositories.json's temp files before lib/sys/durable-file (whose own are
+ * `.repositories.json.tmp-`): claimTempDir still sweeps those. A dot can start neither an id nor
+ * the file's name.
  */
 export const TEMP_PREFIX = '.tmp-';
 
@@ -46,23 +48,17 @@ export async function readRepositories(imagesDir: string): Promise<Repositories>
   return repos;
 }
 
-/** Replaces the file atomically; the caller holds the store lock. */
+/**
+ * Replaces the file durably (lib/sys/durable-file); the caller holds the store lock, under which any
+ * temp file of it is a dead writer's and goes first.
+ */
 export async function writeRepositories(imagesDir: string, repos: Repositories): Promise<void> {
   const path = join(imagesDir, REPOSITORIES_FILE);
-  const temp = join(imagesDir, `${TEMP_PREFIX}${REPOSITORIES_FILE}-${randomBytes(6).toString('hex')}`);
   const sorted = Object.fromEntries(Object.entries(repos).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   try {
-    const file = await fs.open(temp, 'wx', 0o644);
-    try {
-      await file.writeFile(`${JSON.stringify(sorted, null, 2)}\n`);
-      // Without the fsync a power cut after the rename can leave an empty file under the real name.
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await fs.rename(temp, path);
+    await sweepTempFiles(path);
+    await writeFileDurable(path, `${JSON.stringify(sorted, null, 2)}\n`, { mode: 0o644 });
   } catch (err) {
-    await fs.rm(temp, { force: true });
     throw new ImageError(`writing ${path}: ${(err as Error).message}`, 'io', { cause: err });
   }
 }

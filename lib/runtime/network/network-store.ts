@@ -1,15 +1,16 @@
 /**
  * berth's networks on disk: `<root>/networks/<name>.json`, one file per network, the built-ins
  * included (so their ids and creation times never change). A file is written whole to a temp name,
- * fsynced, and hard-linked into place: link(2) fails if the name exists, so two `berth network create`
- * of one name can never both win, and a crash leaves either no network or a complete one. Creation
- * also holds an flock on `<root>/networks/.lock`, so that two creates cannot both take one subnet.
+ * fsynced, and hard-linked into place (lib/sys/durable-file, exclusive): link(2) fails if the name
+ * exists, so two `berth network create` of one name can never both win, and a crash leaves either no
+ * network or a complete one. Creation also holds an flock on `<root>/networks/.lock`, so that two
+ * creates cannot both take one subnet.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NetworkConfigList } from '../../cni/runtime';
-import { LockTimeoutError, withFileLockSync, makeDirs } from '../../sys';
+import { LockTimeoutError, withFileLockSync, makeDirs, writeFileDurableSync } from '../../sys';
 import { CNI_NAME as NETWORK_NAME, DEFAULT_CNI_DIR, DEFAULT_RUN_DIR, NAME_CHARS, berthdSocketPath } from '../../paths';
 import { postOverlayNetwork, type BerthdClientOptions } from './berthd-client';
 import { networkConfList } from './network-conflist';
@@ -216,25 +217,19 @@ export class NetworkStore {
     };
   }
 
-  /** Writes `net` under its name unless the name is taken; false when it was. */
+  /**
+   * Writes `net` under its name unless the name is taken; false when it was. The temp file of a
+   * publish killed before its link is never swept: it is small, and listings skip it (it does not
+   * end in `.json`); the built-ins are published without the lock, so no sweep could be safe.
+   */
   private publish(net: NetworkInfo): boolean {
     makeDirs(this.dir, 0o700);
-    const temp = path.join(this.dir, `.${net.name}.${randomBytes(6).toString('hex')}.tmp`);
-    const fd = fs.openSync(temp, 'wx', 0o600);
     try {
-      fs.writeSync(fd, `${JSON.stringify(net, null, 2)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    try {
-      fs.linkSync(temp, this.file(net.name));
+      writeFileDurableSync(this.file(net.name), `${JSON.stringify(net, null, 2)}\n`, { exclusive: true });
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
-    } finally {
-      fs.rmSync(temp, { force: true });
     }
   }
 

@@ -2,6 +2,7 @@
  * berth's networks as Docker shows them (`network ls`, `network inspect`): the three built-ins
  * (bridge, host, none) and user networks made with `berth network create`.
  */
+import { RuntimeError } from '../errors';
 
 /**
  * Docker's network drivers that berth has: bridge, macvlan and overlay run CNI plugins; host and null
@@ -79,15 +80,14 @@ export interface CreateNetworkRequest {
   labels?: Record<string, string>;
 }
 
-/** A network operation refused, with Docker's message. */
-export class NetworkError extends Error {
-  /** Which refusal, so that the CLI picks an exit status without matching text. */
-  readonly kind: 'not-found' | 'conflict' | 'invalid' | 'forbidden' | 'in-use' | 'unavailable';
+/** Which refusal a network operation made. */
+export type NetworkErrorKind = 'not-found' | 'conflict' | 'invalid' | 'forbidden' | 'in-use' | 'unavailable';
 
-  constructor(message: string, kind: NetworkError['kind']) {
-    super(message);
+/** A network operation refused, with Docker's message. */
+export class NetworkError extends RuntimeError<NetworkErrorKind> {
+  constructor(message: string, kind: NetworkErrorKind) {
+    super(message, kind);
     this.name = 'NetworkError';
-    this.kind = kind;
   }
 }
 

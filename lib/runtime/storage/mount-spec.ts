@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { DOCKER_NAME, NAME_CHARS } from '../../paths';
 import { MS_RDONLY } from '../../sys';
+import { RuntimeError } from '../errors';
 import { parseMountOptions } from './mount-options';
 
 /** Bind propagation modes, as Docker spells them (`bind-propagation=`). */
@@ -54,9 +55,9 @@ export interface TmpfsMountSpec {
 export type MountSpec = BindMountSpec | VolumeMountSpec | TmpfsMountSpec;
 
 /** A mount request Docker would refuse; the message is Docker's. */
-export class MountSpecError extends Error {
+export class MountSpecError extends RuntimeError<'invalid'> {
   constructor(message: string) {
-    super(message);
+    super(message, 'invalid');
     this.name = 'MountSpecError';
   }
 }

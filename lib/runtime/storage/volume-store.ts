@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BERTH_ROOT } from '../../paths';
+import { RuntimeError } from '../errors';
 import { VOLUME_NAME, invalidVolumeName } from './mount-spec';
 import { makeDirsAsync } from '../../sys';
 
@@ -26,13 +27,9 @@ export interface VolumeInfo {
 }
 
 /** A volume operation refused, with Docker's message. */
-export class VolumeError extends Error {
-  /** Which refusal: lets the CLI pick an exit status without matching text. */
-  readonly code: 'invalid' | 'not-found' | 'in-use';
-
-  constructor(message: string, code: 'invalid' | 'not-found' | 'in-use') {
-    super(message);
-    this.code = code;
+export class VolumeError extends RuntimeError<'invalid' | 'not-found' | 'in-use'> {
+  constructor(message: string, kind: VolumeError['kind']) {
+    super(message, kind);
     this.name = 'VolumeError';
   }
 }

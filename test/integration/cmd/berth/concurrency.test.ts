@@ -62,13 +62,16 @@ describe('berth CLI: concurrent commands and the crash clean-up', function () {
   it('a cache temp file left by a write killed before its rename is removed; a live one is kept', async () => {
     const results = path.join(b.cniDir, 'results');
     fs.mkdirSync(results, { recursive: true });
-    const dead = `.bridge-${'d'.repeat(64)}-eth0.0123456789ab.tmp`;
+    const dead = `.bridge-${'d'.repeat(64)}-eth0.tmp-0123456789ab`;
     fs.writeFileSync(path.join(results, dead), '{');
+    const deadOld = `.bridge-${'e'.repeat(64)}-eth0.0123456789ab.tmp`; // an earlier version's temp name
+    fs.writeFileSync(path.join(results, deadOld), '{');
     const id = await b.ok(['run', '-d', '--name', 'cachelive', 'busybox', 'sleep', '300']);
-    const live = `.bridge-${id}-eth0.0123456789ab.tmp`;
+    const live = `.bridge-${id}-eth0.tmp-0123456789ab`;
     fs.writeFileSync(path.join(results, live), '{');
     await b.berth(['rm', 'nosuch']);
     assert.equal(fs.existsSync(path.join(results, dead)), false, 'the orphan temp file is gone');
+    assert.equal(fs.existsSync(path.join(results, deadOld)), false, 'so is one of the old naming');
     assert.equal(fs.existsSync(path.join(results, live)), true, 'a running container keeps its files');
     fs.rmSync(path.join(results, live));
   });

@@ -82,4 +82,21 @@ describe('berth CLI: networks', function () {
     assert.doesNotMatch(await b.ok(['network', 'ls']), /mynet/);
     assert.deepEqual(b.residue().leases, []);
   });
+
+  it('a container run with --network <id prefix> is on that network: rm refused while it runs, its attachment is the network\'s', async () => {
+    const netId = await b.ok(['network', 'create', '--subnet', '10.98.0.0/24', 'prefixnet']);
+    const id = await b.ok(['run', '-d', '--network', netId.slice(0, 8), 'busybox', 'sleep', '1000']);
+    assert.match(await b.ok(['exec', id, 'ip', '-o', '-4', 'addr', 'show', 'eth0']), /inet 10\.98\.0\.\d+\/24/);
+    const [ctr] = JSON.parse(await b.ok(['inspect', id])) as any[];
+    assert.equal(ctr.HostConfig.NetworkMode, 'prefixnet');
+    assert.equal(ctr.NetworkSettings.Networks.prefixnet.NetworkID, netId);
+    assert.ok(fs.readdirSync(path.join(b.cniDir, 'results')).includes(`prefixnet-${id}-eth0`), 'cached under the network\'s name');
+    const rm = await b.berth(['network', 'rm', 'prefixnet']);
+    assert.notEqual(rm.code, 0);
+    assert.match(rm.stderr, new RegExp(`network prefixnet id ${netId} has active endpoints`));
+    await b.ok(['rm', '-f', id]);
+    assert.deepEqual(b.residue().cache, []);
+    assert.equal(await b.ok(['network', 'rm', 'prefixnet']), 'prefixnet');
+    assert.deepEqual(b.residue().leases, []);
+  });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { CliError } from '../../../../cmd/berth/cli/errors';
 import { EXIT_BERTH_ERROR, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND } from '../../../../cmd/berth/cli/exit-codes';
 import { BERTH_VERSION } from '../../../../cmd/berth/dispatch';
+import { VolumeError } from '../../../../lib/runtime/storage/volume-store';
 import { BerthHarness } from './harness';
 
 describe('cmd/berth/dispatch', () => {
@@ -17,7 +18,7 @@ describe('cmd/berth/dispatch', () => {
       failureExit: EXIT_BERTH_ERROR,
       run: async (_ctx, args) => {
         if (args.positionals[0] === 'fail') throw new CliError('no such image', { seeHelp: true });
-        if (args.positionals[0] === 'volume') throw Object.assign(new Error('get x: no such volume'), { name: 'VolumeError' });
+        if (args.positionals[0] === 'volume') throw new VolumeError('get x: no such volume', 'not-found');
         return 3;
       },
     });

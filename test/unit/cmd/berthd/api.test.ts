@@ -5,7 +5,7 @@ import path from 'node:path';
 import { handleApi } from '../../../../cmd/berthd/api';
 import { Daemon } from '../../../../cmd/berthd/daemon';
 import { parseNetworkRequest } from '../../../../cmd/berthd/network-request';
-import { renewDelay } from '../../../../cmd/berthd/network-agent';
+import { renewDelay } from '../../../../cmd/berthd/lease-keeper';
 import { createLogger } from '../../../../lib/log';
 import { FakeDatapath, MemoryStore, fakeAcquire } from './fakes';
 

@@ -3,7 +3,7 @@
 import type { LeaseSnapshot, SubnetStore, Watch, WatchHandlers } from '../../../../lib/overlay/store';
 import type { Lease, LeaseAttrs, OverlayConfig } from '../../../../lib/overlay/types';
 import type { Datapath, DeviceInfo } from '../../../../cmd/berthd/datapath';
-import type { AcquireLease } from '../../../../cmd/berthd/network-agent';
+import type { AcquireLease } from '../../../../cmd/berthd/deps';
 import { DeviceGoneError, type ReconcileResult } from '../../../../lib/overlay/datapath';
 
 /** A SubnetStore in memory; `down = true` makes every call fail as an unreachable etcd would. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { handleApi } from '../../../../cmd/berthd/api';
 import { Daemon } from '../../../../cmd/berthd/daemon';
-import type { AcquireLease } from '../../../../cmd/berthd/network-agent';
+import type { AcquireLease } from '../../../../cmd/berthd/deps';
 import { createLogger } from '../../../../lib/log';
 import { acquireLease } from '../../../../lib/overlay/allocate';
 import type { LeaseAttrs, OverlayConfig } from '../../../../lib/overlay/types';

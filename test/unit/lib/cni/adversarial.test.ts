@@ -39,6 +39,14 @@ describe('lib/cni adversarial inputs (table)', () => {
       }
       for (const verb of passes) it(`${verb} ${name}=${shown}: accepted`, () => assert.doesNotThrow(() => readCniEnv({ ...ENV, CNI_COMMAND: verb, ...env }, verb)));
     }
+    for (const verb of ['ADD', 'CHECK', 'DEL'] as const) {
+      it(`${verb} CNI_IFNAME=lo: accepted for the plugin that manages lo (loopback), still checked otherwise`, () => {
+        assert.equal(readCniEnv({ ...ENV, CNI_COMMAND: verb, CNI_IFNAME: 'lo' }, verb, { allowLoopbackIfName: true }).ifName, 'lo');
+        const template = () => readCniEnv({ ...ENV, CNI_COMMAND: verb, CNI_IFNAME: 'eth%d' }, verb, { allowLoopbackIfName: true });
+        if (verb === 'DEL') assert.doesNotThrow(template);
+        else assert.throws(template, /CNI_IFNAME/);
+      });
+    }
   });
 
   describe('tolerant validation (DEL, GC)', () => {

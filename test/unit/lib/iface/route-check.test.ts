@@ -1,7 +1,12 @@
 // The result's routes against the interface's addresses, before anything is applied (pure).
 import assert from 'node:assert/strict';
-import { UnreachableGatewayError, checkRouteGateways, maskedDst } from '../../../../lib/iface/route-check';
-import { parseCidr } from '../../../../lib/ip';
+import { parseResultAddresses, type Result } from '../../../../lib/cni';
+import { UnreachableGatewayError, checkRouteGateways as checkParsed, maskedDst } from '../../../../lib/iface/route-check';
+import { parseCidr, type Cidr } from '../../../../lib/ip';
+
+/** checkRouteGateways over a result in its wire (text) form. */
+const checkRouteGateways = (r: Pick<Result, 'ips' | 'routes'>, on: readonly Cidr[], ifName: string) =>
+  checkParsed(parseResultAddresses({ cniVersion: '1.0.0', ...r }), on, ifName);
 
 const subnets = ['10.7.0.2/24', '2001:db8::2/64'].map((c) => parseCidr(c)!);
 const throwsAt = (fn: () => void, field: string) =>

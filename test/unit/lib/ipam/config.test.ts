@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { formatResultAddresses } from '../../../../lib/cni/parsed-result';
 import type { NetConf } from '../../../../lib/cni/types';
 import { resolveHostLocalConfig, resolveStoreRef, type HostLocalNetConf } from '../../../../lib/ipam/config';
 import { formatIP } from '../../../../lib/ip';
@@ -41,7 +42,7 @@ describe('lib/ipam/config', () => {
       subnet: '10.1.0.0/24',
       routes: [{ dst: '0.0.0.0/0' }, { dst: '2001:DB8::/32', gw: '2001:db8::1', mtu: 1400, table: 0, bogus: 1 }],
     }));
-    assert.deepEqual(conf.routes, [{ dst: '0.0.0.0/0' }, { dst: '2001:db8::/32', gw: '2001:db8::1', mtu: 1400, table: 0 }]);
+    assert.deepEqual(formatResultAddresses({ cniVersion: '1.1.0', routes: conf.routes }).routes, [{ dst: '0.0.0.0/0' }, { dst: '2001:db8::/32', gw: '2001:db8::1', mtu: 1400, table: 0 }]);
   });
 
   describe('errors', () => {

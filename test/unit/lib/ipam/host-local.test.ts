@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { formatResultAddresses } from '../../../../lib/cni/parsed-result';
 import {
-  ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, resolveHostLocalConfig,
+  ipamAdd as ipamAddParsed, ipamCheck, ipamDel, ipamGc, ipamStatus, resolveHostLocalConfig,
   type HostLocalConfig, type HostLocalNetConf, type Owner,
 } from '../../../../lib/ipam/host-local';
 import { expectCniAsync } from './expect-cni';
 import { FakeStore } from './fake-store';
 
+/** ADD with the result in its wire form, as the host-local executable prints it. */
+const ipamAdd = async (...args: Parameters<typeof ipamAddParsed>) => formatResultAddresses(await ipamAddParsed(...args));
 const eth0 = (id: string): Owner => ({ containerID: id, ifname: 'eth0' });
 
 describe('lib/ipam/host-local (in-process API over a disk store)', () => {

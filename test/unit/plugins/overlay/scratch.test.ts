@@ -41,6 +41,9 @@ describe('plugins/overlay/scratch', () => {
     writeScratch(legacyScratchPath(dir, 'c3', 'eth0'), conf('ov'));
     writeScratch(legacyScratchPath(dir, 'c4', 'eth0'), conf('other'));
     fs.writeFileSync(path.join(dir, 'overlay', '10.244.3.2'), 'c9\r\neth0'); // a host-local lease of a network named "overlay"
+    // Temp files of ADDs killed before their link, named as now and as by earlier versions.
+    fs.writeFileSync(path.join(dir, '.overlay-scratch', '.ov:c5-eth0.json.tmp-0123456789ab'), JSON.stringify(conf('ov')));
+    fs.writeFileSync(path.join(dir, '.overlay-scratch', '.ov:c6-eth0.json.01234567.tmp'), JSON.stringify(conf('ov')));
     assert.deepEqual(listScratch(dir, 'ov').map((e) => [e.key, e.conf.name]), [['c1-eth0', 'ov'], ['c3-eth0', 'ov']]);
     assert.deepEqual(listScratch(path.join(dir, 'none'), 'ov'), []);
   });

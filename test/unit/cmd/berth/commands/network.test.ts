@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeBerthd, type FakeBerthd } from '../../../lib/runtime/network/fake-berthd';
 import { BerthHarness } from '../harness';
@@ -44,6 +45,24 @@ describe('cmd/berth/commands/network', () => {
     const prompt = 'WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ';
     assert.deepEqual(await h.berth(['network', 'prune'], { stdin: ['N'] }), { code: 0, out: prompt, err: '' });
     assert.deepEqual(await h.berth(['network', 'prune', '-f']), { code: 0, out: 'Deleted Networks:\na1\n', err: '' });
+  });
+
+  it('counts a container created with --network <id prefix> as a user of the network', async () => {
+    const rootfs = join(h.root, 'rootfs');
+    mkdirSync(join(rootfs, 'bin'), { recursive: true });
+    writeFileSync(join(rootfs, 'bin', 'hello'), '');
+    assert.equal((await h.berth(['image', 'import', '--dir', rootfs, '-c', 'CMD ["/bin/hello"]', 'demo:v1'])).code, 0);
+    const netId = (await h.berth(['network', 'create', 'backend'])).out.trim();
+    // create reconciles first: BERTH_RUN and the cgroup parent are this test's own, so that sweep
+    // touches nothing of the machine's.
+    const env = { BERTH_RUN: join(h.root, 'run'), BERTH_CGROUP_PARENT: `berth-unit-${netId.slice(0, 8)}` };
+    const created = await h.berth(['create', '--network', netId.slice(0, 6), 'demo:v1'], { env });
+    assert.equal(created.code, 0, created.err);
+    const [ctr] = JSON.parse((await h.berth(['inspect', created.out.trim()], { env })).out);
+    assert.equal(ctr.HostConfig.NetworkMode, 'backend', 'the record names the network, not the prefix typed');
+    assert.deepEqual(await h.berth(['network', 'rm', 'backend']), {
+      code: 1, out: '', err: `Error response from daemon: error while removing network: network backend id ${netId} has active endpoints\n`,
+    });
   });
 
   describe('network create -d overlay (a fake berthd on BERTH_RUN/berthd.sock)', () => {

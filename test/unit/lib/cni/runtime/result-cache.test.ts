@@ -86,6 +86,7 @@ describe('lib/cni/runtime/result-cache', () => {
     fs.mkdirSync(cache.dir, { recursive: true });
     fs.writeFileSync(path.join(cache.dir, 'junk'), 'not json');
     fs.writeFileSync(path.join(cache.dir, '.net1-c9-eth0.abc.tmp'), GOLDEN);
+    fs.writeFileSync(path.join(cache.dir, '.net1-c8-eth0.tmp-abc'), GOLDEN);
     fs.writeFileSync(path.join(cache.dir, 'n-c3-'), '{"kind":"cniCacheV1","containerId":"c3","networkName":"n"}');
     fs.writeFileSync(path.join(cache.dir, 'n-c4-eth0'), '{"kind":"cniCacheV1","containerId":"c4","ifName":"eth0","networkName":"n","result":{"ips":7}}');
     const all = await cache.list();

@@ -23,6 +23,8 @@ describe('overlay datapath: VTEP MAC', () => {
     const first = await ensureVtepMac(path.join(dir, 'state'), 'ov');
     assert.equal(await ensureVtepMac(path.join(dir, 'state'), 'ov'), first);
     assert.equal(fs.readFileSync(vtepMacPath(path.join(dir, 'state'), 'ov'), 'utf8'), `${first}\n`);
+    assert.equal(fs.statSync(vtepMacPath(path.join(dir, 'state'), 'ov')).mode & 0o777, 0o644);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'state')), ['ov.vtep-mac'], 'no temp file is left');
   });
 
   it('adopts the MAC of an existing device when none is persisted, and keeps the persisted one over it', async () => {

@@ -293,6 +293,14 @@ describe('lib/overlay/stores/file-store', () => {
     await assert.rejects(s.listLeases('blue'), (err: Error) => err instanceof StoreError && err.message.includes(file) && /corrupt/.test(err.message));
   });
 
+  it("the next write removes dead writers' temp files, of this version and of earlier ones, and nobody else's", async () => {
+    const sub = path.dirname(file);
+    fs.mkdirSync(sub);
+    for (const name of ['.overlay.json.tmp-dead01', 'overlay.json.tmp-4242-1', '.other.json.tmp-dead02']) fs.writeFileSync(path.join(sub, name), '{');
+    assert.equal(await open().createLease('blue', '10.250.9.0/24', attrs('192.0.2.1'), 60_000), true);
+    assert.deepEqual(fs.readdirSync(sub).sort(), ['.other.json.tmp-dead02', 'overlay.json', 'overlay.json.lock']);
+  });
+
   it('stays valid JSON while a writer is SIGKILLed over and over; the lock is never left stuck', async function () {
     this.timeout(60_000);
     const s = open();

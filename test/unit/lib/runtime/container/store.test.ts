@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initialState } from '../../../../../lib/runtime/container/create';
@@ -32,6 +32,14 @@ describe('lib/runtime/container/store', () => {
     assert.equal((await store.resolve('ab')).config.id, b);
     await assert.rejects(store.resolve('a'), /multiple IDs found with provided prefix: a/);
     await assert.rejects(store.resolve('nope'), (e: unknown) => e instanceof ContainerError && e.kind === 'not-found' && e.message === 'No such container: nope');
+  });
+  it('writes config and state whole, 0600, leaving no temp file beside them', async () => {
+    await store.create(config(a, 'one', '2026-01-01T00:00:00Z'), initialState());
+    await store.saveState(a, { ...initialState(), status: 'exited' });
+    const dir = store.containerDir(a);
+    assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'state.json']);
+    assert.equal(statSync(join(dir, 'state.json')).mode & 0o777, 0o600);
+    assert.equal((await store.load(a))?.state.status, 'exited');
   });
   it("refuses a taken name with Docker's message and keeps the first", async () => {
     await store.create(config(a, 'web', '2026-01-01T00:00:00Z'), initialState());
@@ -122,7 +130,7 @@ describe('lib/runtime/container/store crash leftovers', () => {
     const dead = join(store.dir, `.new-${a}`);
     const live = join(store.dir, `.new-${'d'.repeat(64)}`);
     mkdirSync(dead);
-    writeFileSync(join(dead, 'config.json.tmp-0'), '{');
+    writeFileSync(join(dead, '.config.json.tmp-0'), '{');
     mkdirSync(live);
     const creator = tryLock(live);
     try {

@@ -237,7 +237,8 @@ describe('lib/runtime/image/image-store', () => {
       writeFileSync(join(dead, 'rootfs/sub/file'), 'x');
       const deadRm = join(root, 'images', `.tmp-rm-${'0'.repeat(64)}-1234`);
       mkdirSync(join(deadRm, 'rootfs'), { recursive: true });
-      writeFileSync(join(root, 'images/.tmp-repositories.json-abc'), '{"half":');
+      writeFileSync(join(root, 'images/.tmp-repositories.json-abc'), '{"half":'); // an earlier version's temp name
+      writeFileSync(join(root, 'images/.repositories.json.tmp-abc'), '{"half":');
       const live = join(root, 'images/.tmp-live');
       mkdirSync(live);
       const fd = tryLockDir(live)!;

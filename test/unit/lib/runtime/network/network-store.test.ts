@@ -121,6 +121,15 @@ describe('lib/runtime/network/network-store', () => {
     assert.deepEqual([other.id, other.created, other.subnet, other.options['com.docker.network.bridge.name']], [before.id, before.created, '10.200.0.0/16', 'br9']);
   });
 
+  it("takes no killed publish's temp file (this version's or an earlier one's) for a network, nor for an unreadable one", () => {
+    store.list();
+    const dir = path.join(root, 'networks');
+    fs.writeFileSync(path.join(dir, '.web.json.tmp-0123456789ab'), '{"name": "web"');
+    fs.writeFileSync(path.join(dir, '.web.0123456789ab.tmp'), '{"name": "web"');
+    assert.equal(store.create({ name: 'web' }).subnet, '10.88.0.0/16');
+    assert.deepEqual(store.list().map((n) => n.name), ['bridge', 'host', 'none', 'web']);
+  });
+
   it('never hands out the subnet of a network whose file cannot be read: create refuses, naming the file', () => {
     const held = store.create({ name: 'held' });
     assert.equal(held.subnet, '10.88.0.0/16');

@@ -41,7 +41,7 @@ describe('lib/runtime/storage/volume-store', () => {
 
   for (const name of ['..', '.hidden', 'a/b', 'x', '-dash', '../../etc', 'a b']) {
     it(`refuses the name '${name}'`, async () => {
-      await assert.rejects(store.create(name), { name: 'VolumeError', code: 'invalid', message: new RegExp(`^create ${name.replace(/[.]/g, '\\.')}: .* includes invalid characters for a local volume name`) });
+      await assert.rejects(store.create(name), { name: 'VolumeError', kind: 'invalid', message: new RegExp(`^create ${name.replace(/[.]/g, '\\.')}: .* includes invalid characters for a local volume name`) });
     });
   }
 
@@ -57,10 +57,10 @@ describe('lib/runtime/storage/volume-store', () => {
     await store.create('keep');
     await store.create('gone');
     inUse.set('keep', ['c1', 'c2']);
-    await assert.rejects(store.remove('keep'), { code: 'in-use', message: 'remove keep: volume is in use - [c1, c2]' });
+    await assert.rejects(store.remove('keep'), { kind: 'in-use', message: 'remove keep: volume is in use - [c1, c2]' });
     await store.remove('gone');
     assert.deepEqual(readdirSync(join(root, 'volumes')), ['keep']);
-    await assert.rejects(store.remove('gone'), { code: 'not-found', message: 'get gone: no such volume' });
+    await assert.rejects(store.remove('gone'), { kind: 'not-found', message: 'get gone: no such volume' });
     await store.remove('gone', { force: true });
     await assert.rejects(store.inspect('nope'), { message: 'get nope: no such volume' });
   });
