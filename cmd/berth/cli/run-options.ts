@@ -3,13 +3,12 @@
  * network mode, resources (validated as Docker's daemon does) and user-namespace maps. Every error
  * names its flag, uses Docker's text where Docker has one, and exits 125.
  */
-import { cpusToQuota, validateResources, type Resources, type ThrottleDevice } from '../../../lib/runtime/cgroups';
+import { ResourceError, cpusToQuota, validateResources, type Resources, type ThrottleDevice } from '../../../lib/runtime/cgroups';
 import { DOCKER_NAME as CONTAINER_NAME, NAME_CHARS } from '../../../lib/paths';
 import type { IdMap, NetworkMode } from '../../../lib/runtime/container';
 import { type MountSpec, checkDuplicateTargets, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../../lib/runtime/storage/mount-spec';
 import { type FlagSpec, type ParsedArgs, invalidArgument, parseArgs } from './args';
 import { EnvOptionError, parseEnvFile, readEnvFile, resolveEnvEntry } from './env-options';
-import { ResourceError } from '../../../lib/runtime/cgroups/errors';
 import { CliError } from './errors';
 import { ramInBytes } from './ram-in-bytes';
 import { RUN_FLAGS, RUN_SPEC } from './run-flags';

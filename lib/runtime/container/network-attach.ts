@@ -8,7 +8,7 @@ import type { Result } from '../../cni';
 import { type CachedAttachment, CniRuntimeError, type NetworkConfigList, parseConfList } from '../../cni/runtime';
 import { NetlinkHandle, linkSetUp } from '../../netlink';
 import { createNamedNetns, deleteNamedNetns, openNetns } from '../../netns';
-import { NetworkError } from '../network/types';
+import { NetworkError } from '../network';
 import type { RuntimeDeps } from './deps';
 import { netnsDir } from './paths';
 import type { ContainerConfig, NetworkAttachment } from './types';
