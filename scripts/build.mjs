@@ -108,6 +108,9 @@ entries.forEach(({ name }, i) => {
   install(name, `#!/usr/bin/env node\n// berth-plugin ${name}\n${launcher.replaceAll('NAME', name)}`, 0o755);
 });
 for (const { main, name } of entries) {
+  // The old cache goes first: V8 checks a cache against its source only by length, so a new bundle of
+  // the same length would accept the old one and run stale functions ("Unexpected identifier").
+  fs.rmSync(path.join(outDir, 'lib', `${name}.cache`), { force: true });
   // A plugin answers VERSION; a cmd entry is started with `--help` (it may exit non-zero, e.g.
   // berth-init without its sync socket): either way the run compiles its start-up path.
   const plugin = main.startsWith(path.join(root, 'plugins'));

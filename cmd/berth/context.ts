@@ -4,16 +4,17 @@
  * handler never touches `process` and unit tests capture everything it prints.
  */
 import { posix } from 'node:path';
+import { DEFAULT_BERTH_ROOT, DEFAULT_CNI_DIR, DEFAULT_CNI_PATH, DEFAULT_RUN_DIR } from '../../lib/paths';
 import { CliError } from './cli/errors';
 
 /** The defaults of every path berth uses (DESIGN: "Where state lives"). */
 export const DEFAULTS = {
-  root: '/var/lib/berth',
-  run: '/run/berth',
-  cniDir: '/var/lib/cni',
+  root: DEFAULT_BERTH_ROOT,
+  run: DEFAULT_RUN_DIR,
+  cniDir: DEFAULT_CNI_DIR,
   cgroupParent: 'berth',
   /** Searched after the directory of the berth executable. */
-  cniPath: ['/opt/cni/bin', '/usr/lib/cni'],
+  cniPath: DEFAULT_CNI_PATH,
 } as const;
 
 /** The process boundary of one command. */

@@ -7,7 +7,7 @@ import { parseArgs } from './cli/args';
 import { reportError } from './cli/errors';
 import { EXIT_FAILURE } from './cli/exit-codes';
 import { formatCommandHelp, twoColumns } from './cli/help';
-import { type CliContextOptions, createCliContext } from './context';
+import { type CliContextOptions, DEFAULTS, createCliContext } from './context';
 import type { CommandRegistry, GroupDef } from './registry';
 import { version as VERSION } from '../../package.json';
 
@@ -32,11 +32,11 @@ function topHelp(registry: CommandRegistry): string {
     '',
     'Environment:',
     twoColumns([
-      ['BERTH_ROOT', 'State directory (default "/var/lib/berth")'],
-      ['BERTH_RUN', 'Runtime directory (default "/run/berth")'],
-      ['BERTH_CNI_DIR', 'CNI leases and result cache (default "/var/lib/cni")'],
-      ['BERTH_CNI_PATH', 'Colon list of plugin directories (default: berth\'s own, /opt/cni/bin, /usr/lib/cni)'],
-      ['BERTH_CGROUP_PARENT', 'Parent cgroup of the containers (default "berth")'],
+      ['BERTH_ROOT', `State directory (default "${DEFAULTS.root}")`],
+      ['BERTH_RUN', `Runtime directory (default "${DEFAULTS.run}")`],
+      ['BERTH_CNI_DIR', `CNI leases and result cache (default "${DEFAULTS.cniDir}")`],
+      ['BERTH_CNI_PATH', `Colon list of plugin directories (default: berth's own, ${DEFAULTS.cniPath.join(', ')})`],
+      ['BERTH_CGROUP_PARENT', `Parent cgroup of the containers (default "${DEFAULTS.cgroupParent}")`],
       ['BERTH_DEBUG', 'Set to 1 to print stack traces of unexpected errors'],
     ]),
     '',

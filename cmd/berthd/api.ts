@@ -18,7 +18,7 @@ import type { Logger } from '../../lib/log';
 import { UsageError } from './config';
 import { ConflictError } from './conflict-error';
 import { NotFoundError, type Daemon } from './daemon';
-import { makeDirsAsync } from '../../lib/sys/make-dirs';
+import { makeDirsAsync } from '../../lib/sys';
 
 /** An API answer. */
 export interface ApiResponse {

@@ -3,6 +3,8 @@
  * into {@link DaemonOptions}. Flags win over the environment; every bad value is a {@link UsageError}
  * naming the flag and the value.
  */
+import { DEFAULT_PREFIX } from '../../lib/overlay';
+import { CNI_NAME, DEFAULT_BERTHD_STATE_DIR, DEFAULT_RUN_DIR } from '../../lib/paths';
 
 /** Where the overlay's configs and leases live. */
 export type StoreSpec =
@@ -37,9 +39,6 @@ export class UsageError extends Error {
   }
 }
 
-export const DEFAULT_PREFIX = '/berth/overlay';
-export const DEFAULT_STATE_DIR = '/var/lib/berth/berthd';
-export const DEFAULT_RUN_DIR = '/run/berth';
 const HOUR = 3_600_000;
 /** The etcd server's minimum lease TTL (research B): a shorter one is silently raised. */
 const MIN_TTL_MS = 2_000;
@@ -71,7 +70,7 @@ flags (environment variable in brackets):
   --network NAME        serve this overlay network; repeatable [BERTHD_NETWORKS, comma-separated]
   --iface LINK          underlay link [BERTHD_IFACE] default: the default route's link
   --public-ip IP        underlay address [BERTHD_PUBLIC_IP] default: the first IPv4 address of the link
-  --state-dir DIR       [BERTHD_STATE_DIR] default ${DEFAULT_STATE_DIR}
+  --state-dir DIR       [BERTHD_STATE_DIR] default ${DEFAULT_BERTHD_STATE_DIR}
   --run-dir DIR         [BERTHD_RUN_DIR] default ${DEFAULT_RUN_DIR}
   --lease-ttl DURATION  [BERTHD_LEASE_TTL] default 24h (etcd), 1h (file); e.g. 10s, 1h
   --resync DURATION     full reconcile period [BERTHD_RESYNC] default 30s
@@ -108,7 +107,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
   }
   const one = (name: string): string | undefined => values.get(name)?.[0];
 
-  const stateDir = one('state-dir') ?? DEFAULT_STATE_DIR;
+  const stateDir = one('state-dir') ?? DEFAULT_BERTHD_STATE_DIR;
   const store = parseStore(one('store') ?? `file:${stateDir}/store.json`);
   const networks = [...new Set(values.get('network') ?? [])];
   for (const n of networks) checkNetworkName(n, '--network');
@@ -162,7 +161,7 @@ export function parseDuration(text: string, what: string): number {
 
 /** Network names become file names (lease file, VTEP MAC) and store keys. */
 export function checkNetworkName(name: string, what: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
+  if (name.length > 64 || !CNI_NAME.test(name)) {
     throw new UsageError(`${what} ${JSON.stringify(name)}: a network name is 1-64 letters, digits, "_", "." or "-", starting with a letter or digit`);
   }
 }

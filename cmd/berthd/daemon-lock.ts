@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { tryExclusive } from '../../lib/sys/file-lock';
-import { makeDirs } from '../../lib/sys/make-dirs';
+import { tryExclusive, makeDirs } from '../../lib/sys';
 
 /** Raised when another berthd holds the run directory: the second one must not start. */
 export class DaemonRunningError extends Error {

@@ -1,4 +1,4 @@
-import type { Lease, OverlayConfig } from '../../lib/overlay/types';
+import type { Lease, OverlayConfig } from '../../lib/overlay';
 import type { DaemonDeps } from './deps';
 import { NetworkAgent, type NetworkStatus } from './network-agent';
 import { checkNetworkName } from './config';

@@ -1,10 +1,8 @@
-import type { NetlinkHandle } from '../../lib/netlink/handle';
-import { isLinkNotFound, linkByName } from '../../lib/netlink';
+import { isLinkNotFound, linkByName, type NetlinkHandle } from '../../lib/netlink';
 import {
-  deleteVxlan, ensureVtepAddress, ensureVxlan, readPeerState, reconcilePeers,
-  type PeerState, type ReconcileResult, type VxlanDeviceSpec,
-} from '../../lib/overlay/datapath';
-import type { Lease } from '../../lib/overlay/types';
+  deleteVxlan, ensureVtepAddress, ensureVxlan, readPeerState, reconcilePeers, type PeerState, type ReconcileResult,
+  type VxlanDeviceSpec, type Lease,
+} from '../../lib/overlay';
 
 /** The device as berthd reports it. */
 export interface DeviceInfo {

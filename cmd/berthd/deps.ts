@@ -1,6 +1,5 @@
 import type { Logger } from '../../lib/log';
-import type { SubnetStore, UnreadableLease } from '../../lib/overlay/store';
-import type { Lease, LeaseAttrs } from '../../lib/overlay/types';
+import type { Lease, LeaseAttrs, SubnetStore, UnreadableLease } from '../../lib/overlay';
 import type { Datapath } from './datapath';
 import type { Underlay } from './underlay';
 

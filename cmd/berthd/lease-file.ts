@@ -1,4 +1,4 @@
-import type { Lease, NodeLeaseFile, OverlayConfig } from '../../lib/overlay/types';
+import type { Lease, NodeLeaseFile, OverlayConfig } from '../../lib/overlay';
 
 /** The node's bridge for a network's containers: `berth-ov<vni>`, hex past 7 digits (IFNAMSIZ is 16). */
 export function bridgeName(vni: number): string {

@@ -1,6 +1,5 @@
 import type { Logger } from '../../lib/log';
-import type { UnreadableLease } from '../../lib/overlay/store';
-import type { Lease, LeaseAttrs } from '../../lib/overlay/types';
+import type { Lease, LeaseAttrs, UnreadableLease } from '../../lib/overlay';
 import type { AgentTimers } from './agent-timers';
 import type { DaemonDeps } from './deps';
 import { retryUntilStopped } from './retry';

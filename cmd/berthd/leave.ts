@@ -1,9 +1,9 @@
 import type { Logger } from '../../lib/log';
-import type { NetlinkHandle } from '../../lib/netlink/handle';
-import { deleteVxlan, vxlanDeviceName } from '../../lib/overlay/datapath';
-import { LeaseFileError, leaseFilePath, readLeaseFile, removeLeaseFile } from '../../lib/overlay/lease-file';
-import type { SubnetStore } from '../../lib/overlay/store';
-import type { NodeLeaseFile } from '../../lib/overlay/types';
+import type { NetlinkHandle } from '../../lib/netlink';
+import {
+  LeaseFileError, deleteVxlan, leaseFilePath, readLeaseFile, removeLeaseFile, vxlanDeviceName, type NodeLeaseFile,
+  type SubnetStore,
+} from '../../lib/overlay';
 
 /**
  * Leaves a network with no daemon running: deletes this node's lease (found by PublicIP), the VXLAN

@@ -1,9 +1,9 @@
 // `berthd`: the node daemon of the overlay (issue 7). Wiring only: options, store, netlink handle and
 // underlay go to the Daemon; the API serves it on <runDir>/berthd.sock; signals stop it gracefully.
-import { join } from 'node:path';
 import { createLogger } from '../../lib/log';
 import { NetlinkHandle } from '../../lib/netlink';
-import { acquireLease } from '../../lib/overlay/allocate';
+import { acquireLease } from '../../lib/overlay';
+import { berthdSocketPath } from '../../lib/paths';
 import { startApiServer } from './api';
 import { apiRequest } from './api-client';
 import { parseOptions, USAGE, UsageError, type DaemonOptions } from './config';
@@ -29,7 +29,7 @@ async function run(opts: DaemonOptions): Promise<number> {
     store, storeKind: opts.store.kind, datapath: netlinkDatapath(h), acquire: acquireLease, underlay,
     stateDir: opts.stateDir, runDir: opts.runDir, leaseTtlMs: opts.leaseTtlMs, resyncMs: opts.resyncMs, log,
   });
-  const socket = join(opts.runDir, 'berthd.sock');
+  const socket = berthdSocketPath(opts.runDir);
   const server = await startApiServer(daemon, socket, log);
   for (const n of opts.networks) daemon.serve(n);
   log.info({ underlay: underlay.name, publicIP: underlay.publicIP, store: opts.store, networks: opts.networks, socket }, 'berthd started');
@@ -48,7 +48,7 @@ async function run(opts: DaemonOptions): Promise<number> {
 }
 
 async function leave(opts: DaemonOptions): Promise<number> {
-  const socket = join(opts.runDir, 'berthd.sock');
+  const socket = berthdSocketPath(opts.runDir);
   let code = 0;
   for (const n of opts.networks) {
     try {

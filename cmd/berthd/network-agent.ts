@@ -1,8 +1,8 @@
 import type { Logger } from '../../lib/log';
-import type { Lease, LeaseAttrs, OverlayConfig } from '../../lib/overlay/types';
-import { ensureVtepMac, vxlanDeviceName } from '../../lib/overlay/datapath';
-import { validateConfig } from '../../lib/overlay/allocate';
-import { leaseFilePath, readLeaseFile, removeLeaseFile, writeLeaseFile } from '../../lib/overlay/lease-file';
+import {
+  ensureVtepMac, leaseFilePath, readLeaseFile, removeLeaseFile, validateConfig, vxlanDeviceName, writeLeaseFile,
+  type Lease, type LeaseAttrs, type OverlayConfig,
+} from '../../lib/overlay';
 import { AgentTimers } from './agent-timers';
 import type { DeviceInfo } from './datapath';
 import type { DaemonDeps, StoreHealth } from './deps';

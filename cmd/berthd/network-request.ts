@@ -1,5 +1,4 @@
-import type { OverlayConfig } from '../../lib/overlay/types';
-import { defaultSubnetLen } from '../../lib/overlay/allocate';
+import { defaultSubnetLen, type OverlayConfig } from '../../lib/overlay';
 import { checkNetworkName, UsageError } from './config';
 
 /** `POST /v1/networks` body: `{name, network, subnetLen?, vni?, port?}`. */

@@ -1,5 +1,4 @@
-import type { SubnetStore } from '../../lib/overlay/store';
-import { EtcdStore, FileStore } from '../../lib/overlay/stores';
+import { EtcdStore, FileStore, type SubnetStore } from '../../lib/overlay';
 import type { StoreSpec } from './config';
 
 /** Opens the store named by `--store`; `prefix` applies to etcd (the file store has no keys). */

@@ -1,7 +1,5 @@
 import type { Logger } from '../../lib/log';
-import { DeviceGoneError, type ReconcileResult } from '../../lib/overlay/datapath';
-import type { Watch } from '../../lib/overlay/store';
-import type { Lease, LeaseEvent } from '../../lib/overlay/types';
+import { DeviceGoneError, type Lease, type LeaseEvent, type ReconcileResult, type Watch } from '../../lib/overlay';
 import type { AgentTimers } from './agent-timers';
 import type { DeviceInfo } from './datapath';
 import type { DaemonDeps } from './deps';

@@ -1,6 +1,4 @@
-import type { NetlinkHandle } from '../../lib/netlink/handle';
-import { addrList, isLinkNotFound, linkByIndex, linkByName, routeList, type Link } from '../../lib/netlink';
-import { AF_INET } from '../../lib/netlink/nl/constants';
+import { AF_INET, addrList, isLinkNotFound, linkByIndex, linkByName, routeList, type Link, type NetlinkHandle } from '../../lib/netlink';
 
 /** The node's underlay: where VXLAN packets leave, and the address peers send them to. */
 export interface Underlay {

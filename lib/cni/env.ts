@@ -1,3 +1,4 @@
+import { CNI_NAME } from '../paths';
 import { CniError, CniCode } from './errors';
 import { formatValue } from './validation';
 import type { CniCommand } from './version';
@@ -24,9 +25,6 @@ export interface CniEnvOptions {
 
 /** The verbs, in the order the spec lists them. */
 export const CNI_COMMANDS: readonly CniCommand[] = ['ADD', 'DEL', 'CHECK', 'GC', 'STATUS', 'VERSION'];
-
-/** Network names and container IDs: `cni:pkg/utils/utils.go` `cniValidNameChars`. */
-export const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /** IFNAMSIZ (16) less the terminating NUL. */
 export const MAX_IFNAME_BYTES = 15;
@@ -106,8 +104,8 @@ export function readCniEnv(env: Env, command: CniCommand, opts: CniEnvOptions = 
  * @throws {CniError} code 4 `invalid characters in containerID: ...`
  */
 export function validateContainerId(id: string, name = 'CNI_CONTAINERID'): void {
-  if (!VALID_NAME.test(id)) {
-    throw new CniError(CniCode.InvalidEnvironmentVariables, `invalid characters in containerID: ${name} ${JSON.stringify(id)} must match ${VALID_NAME.source}`);
+  if (!CNI_NAME.test(id)) {
+    throw new CniError(CniCode.InvalidEnvironmentVariables, `invalid characters in containerID: ${name} ${JSON.stringify(id)} must match ${CNI_NAME.source}`);
   }
 }
 

@@ -1,19 +1,18 @@
 /**
  * The plugin side of the CNI protocol: the dispatcher a plugin's main.ts calls, config loading and
- * validation, CNI_* and CNI_ARGS parsing, results in every spec version, errors, and delegation.
+ * validation, CNI_* and CNI_ARGS parsing, results in every spec version, errors, and delegation. The
+ * runtime side is a package of its own, lib/cni/runtime, so that the plugins' bundles never carry it.
  */
 export { runPlugin, aboutText, type PluginInfo } from './dispatcher';
 export { processIO, type PluginIO } from './plugin-io';
 export { CniError, CniCode, isCniError, type CniErrorJson } from './errors';
 export { toCniError, ERROR_RULE_NAMES } from './to-cni-error';
-export { kRetryable, markRetryable, isRetryable } from './retryable';
 export { decodeConfig, loadConfig, LOCATING_KEYS, type LoadConfigOptions } from './config';
 export { dropInvalid } from './tolerant-validation';
 export { validationMessage, validationError, assertValid, formatValue, type ValidationContext } from './validation';
 export {
   ENV_VARS,
   CNI_COMMANDS,
-  VALID_NAME,
   MAX_IFNAME_BYTES,
   parseCommand,
   readCniEnv,
@@ -63,4 +62,4 @@ export {
 export type * from './types';
 export { isBerthPlugin } from './berth-plugin';
 export { parseMac } from './parse-mac';
-export { UndoStack, FAIL_AFTER_ENV, failPointFor, type FailPoint } from './undo-stack';
+export { FAIL_AFTER_ENV, failPointFor, type FailPoint } from './fail-point';

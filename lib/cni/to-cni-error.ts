@@ -1,5 +1,5 @@
 import { CniError, CniCode, isCniError } from './errors';
-import { isRetryable } from './retryable';
+import { isRetryable } from '../util';
 
 /** One row of the table: which errors it takes, and the CniError it makes of them. */
 interface ErrorRule {

@@ -7,6 +7,7 @@
  * masquerading intact, and the last one's removal leaves nothing (no chain, no table).
  */
 import { formatIP, parseCidr, type Cidr, type Family } from '../ip';
+import { BestEffort } from '../util';
 import { formatChainName, nftInstanceHash, parseNftComment } from './names';
 import { listIptablesMasq, removeIptablesMasq, setupIptablesMasq } from './iptables';
 import type { MasqRemoval } from './iptables-remove';
@@ -186,18 +187,11 @@ export function iptablesUsable(opts: FirewallOptions = {}): boolean {
  * clean up, as in the reference.
  */
 function bestEffort(backends: readonly IpMasqBackend[], opts: FirewallOptions, parts: Record<IpMasqBackend, () => void>): void {
-  const errors: unknown[] = [];
-  for (const backend of backends) {
-    try {
-      parts[backend]();
-    } catch (err) {
-      if (err instanceof FirewallError && err.notFound) continue;
-      if (backend === 'nftables' ? !nftUsable(opts) : !iptablesUsable(opts)) continue;
-      errors.push(err);
-    }
-  }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => (e as Error).message).join('; '));
+  const steps = new BestEffort();
+  const unsupported = (backend: IpMasqBackend) => (err: unknown): boolean =>
+    (err instanceof FirewallError && err.notFound) || (backend === 'nftables' ? !nftUsable(opts) : !iptablesUsable(opts));
+  for (const backend of backends) steps.attemptSync(parts[backend], unsupported(backend));
+  steps.throwIfFailed((errors) => new AggregateError(errors, errors.map((e) => (e as Error).message).join('; ')));
 }
 
 function toCidr(text: string): Cidr {

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { openNetns, withNetns, type Netns } from '../netns';
-import { markRetryable } from '../cni/retryable';
+import { markRetryable } from '../util';
 
 /** Where a command runs: an open netns, a netns path (`/run/netns/x`), or the caller's own netns. */
 export type NetnsRef = Netns | string;

@@ -3,9 +3,8 @@
  * shared by the plugins: each function returns what does not match (the reference's wording), or
  * undefined, and the plugin turns a mismatch into its own CHECK error code.
  */
-import type { IPConfig, Route as CniRoute } from '../cni/types';
-import { addrList, routeList, type NetlinkHandle, type Route } from '../netlink';
-import { AF_INET, AF_INET6 } from '../netlink/nl/constants';
+import type { IPConfig, Route as CniRoute } from '../cni';
+import { AF_INET, AF_INET6, addrList, routeList, type NetlinkHandle, type Route } from '../netlink';
 import { formatCidr, formatIP, networkOf, parseCidr, parseIP, type Cidr } from '../ip';
 
 /** Every address of `ips` is on link `index` (`ifName` for messages), with its prefix length. */

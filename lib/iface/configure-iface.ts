@@ -4,11 +4,10 @@
  */
 import {
   IFA_F_DADFAILED, IFA_F_NODAD, IFA_F_TENTATIVE, NetlinkError, addrAdd, addrList, linkByIndex, linkByName, linkSetUp,
-  routeAdd, type NetlinkHandle,
+  routeAdd, AF_INET6, RTM_DELADDR, RTM_NEWADDR, type NetlinkHandle,
 } from '../netlink';
-import { AF_INET6, RTM_DELADDR, RTM_NEWADDR } from '../netlink/nl/constants';
 import type { Netns } from '../netns';
-import type { ParsedResult } from '../cni/parsed-result';
+import type { ParsedResult } from '../cni';
 import { formatCidr, formatIP, type Cidr, type Family, type IP } from '../ip';
 import { NetlinkWatch, RTMGRP_IPV6_IFADDR, eventIndex } from './netlink-watch';
 import { writeSysctls, type SysctlWrite } from './sysctl';

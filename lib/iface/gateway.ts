@@ -1,6 +1,5 @@
 /** The gateway address of a bridge (the reference's `ensureAddr`), safe against parallel ADDs. */
-import { NetlinkError, addrAdd, addrDel, addrList, linkByIndex, linkSetHardwareAddr, type Link, type NetlinkHandle } from '../netlink';
-import { AF_INET, AF_INET6 } from '../netlink/nl/constants';
+import { AF_INET, AF_INET6, NetlinkError, addrAdd, addrDel, addrList, linkByIndex, linkSetHardwareAddr, type Link, type NetlinkHandle } from '../netlink';
 import { formatCidr, networkOf, parseCidr, type Cidr } from '../ip';
 
 /** The bridge has another address where the gateway should go. The message is the reference's. */

@@ -11,7 +11,7 @@ export { ensureBridge, NotABridgeError, type BridgeOptions } from './ensure-brid
 export { ensureGateway, AddressConflictError, type GatewayOutcome } from './gateway';
 export { waitPortReady, portReady, PortDownError, PORT_UP_TIMEOUT_MS } from './link-state';
 export { NetlinkWatch, eventIndex, RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, type WatchOptions } from './netlink-watch';
-export { attachmentAlias, linkSetAlias } from './link-alias';
+export { attachmentAlias } from './link-alias';
 export { attachmentVethName } from './veth-name';
 export { openCniNetns, openSandbox, type Sandbox } from './sandbox';
 export { addressMismatch, subnetRouteMismatch, routeMismatch, canonicalCidr } from './check-net';

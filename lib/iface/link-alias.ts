@@ -1,14 +1,10 @@
 /**
- * Tagging a host-side link with the attachment it belongs to (IFLA_IFALIAS, `ip link set alias`), so
- * that DEL and GC can find and verify a container's host veth with no netns and no prevResult.
+ * The alias that tags a host-side link with the attachment it belongs to (set with lib/netlink's
+ * `linkSetAlias`), so that DEL and GC can find and verify a container's host veth with no netns and
+ * no prevResult.
  */
-import type { LinkRef, NetlinkHandle } from '../netlink';
-import { IFLA_IFALIAS } from '../netlink/link/constants';
-import { linkSetMessage } from '../netlink/link/link-set';
-import { describeRef, linkRequest } from '../netlink/link/request';
+import { MAX_ALIAS_BYTES } from '../netlink';
 
-/** IFALIASZ less the terminating NUL. */
-const MAX_ALIAS_BYTES = 255;
 const PREFIX = 'cni ';
 
 /**
@@ -22,13 +18,4 @@ export function attachmentAlias(network: string, containerId: string, ifName: st
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return `${PREFIX}sha256 ${createHash('sha256').update(full).digest('hex')}`;
-}
-
-/** Sets a link's alias. iproute2: `ip link set dev LINK alias ALIAS`. @throws {LinkNotFoundError} */
-export async function linkSetAlias(h: NetlinkHandle, link: LinkRef, alias: string): Promise<void> {
-  if (Buffer.byteLength(alias, 'utf8') > MAX_ALIAS_BYTES || alias.includes('\0')) {
-    throw new TypeError(`link alias must be at most ${MAX_ALIAS_BYTES} bytes without NUL (got ${JSON.stringify(alias.slice(0, 40))}...)`);
-  }
-  const msg = linkSetMessage(link, {}, (m) => m.str(IFLA_IFALIAS, alias));
-  await linkRequest(h, msg, link, `${describeRef(link)} alias`);
 }

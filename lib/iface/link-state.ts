@@ -1,6 +1,5 @@
 /** Waiting, event-driven, until a bridge port carries traffic. */
-import { linkByIndex, type Link, type NetlinkHandle } from '../netlink';
-import { RTM_DELLINK, RTM_NEWLINK } from '../netlink/nl/constants';
+import { RTM_DELLINK, RTM_NEWLINK, linkByIndex, type Link, type NetlinkHandle } from '../netlink';
 import type { Netns } from '../netns';
 import { NetlinkWatch, RTMGRP_LINK, eventIndex } from './netlink-watch';
 

@@ -5,8 +5,7 @@
  */
 import { AF_NETLINK, MSG_DONTWAIT, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVTIMEO, bind, close, hasErrno, recv, setsockoptInt, setsockoptRaw, socket } from '../sys';
 import { withNetns, type Netns } from '../netns';
-import { NETLINK_ROUTE } from '../netlink/nl/constants';
-import { splitMessages, type NlReply } from '../netlink/nl/reply';
+import { NETLINK_ROUTE, splitMessages, type NlReply } from '../netlink';
 
 /** RTMGRP_LINK, a bit of sockaddr_nl.nl_groups (<linux/rtnetlink.h>): link changes. */
 export const RTMGRP_LINK = 0x1;

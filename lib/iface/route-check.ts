@@ -3,7 +3,7 @@
  * applied: the kernel refuses a gateway outside every on-link subnet (ENETUNREACH), which would
  * otherwise surface as an unnamed failure after the links exist.
  */
-import type { ParsedResult } from '../cni/parsed-result';
+import type { ParsedResult } from '../cni';
 import { formatCidr, formatIP, lastOf, networkOf, type Cidr, type Family, type IP } from '../ip';
 
 /** A result's route whose gateway the interface cannot reach; `field` names it (`routes[1].gw`). */

@@ -1,8 +1,6 @@
-import { CniCode, CniError } from '../cni/errors';
-import type { CmdArgs } from '../cni/types';
+import { CniCode, CniError, type CmdArgs } from '../cni';
 import { NetlinkHandle } from '../netlink';
-import { openNetns, type Netns } from '../netns';
-import { shortPath } from '../netns/errors';
+import { openNetns, shortPath, type Netns } from '../netns';
 
 /** The namespaces and handles one ADD or CHECK of an attaching plugin works with. */
 export interface Sandbox {

@@ -1,4 +1,4 @@
-import { CniError } from '../cni/errors';
+import { CniError } from '../cni';
 import { IpamCode } from './errors';
 import { isExcluded, mergeIntervals, subtractIntervals, type Interval } from './exclude';
 import { formatIP, ipEqual, ipKey, type IP } from '../ip';

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { CniCode, CniError } from '../cni/errors';
-import type { ParsedRoute } from '../cni/parsed-result';
-import { DEFAULT_DATA_DIR, validateNetworkName } from './disk-store';
+import { CniCode, CniError, type ParsedRoute } from '../cni';
+import { validateNetworkName } from './disk-store';
 import { configError, show } from './errors';
 import { parseExclude, type Interval } from './exclude';
 import { formatCidr, formatIP, ipKey, lastOf, networkOf, parseCidr, parseIP, parseIPOrCidr, type Cidr, type IP } from '../ip';
+import { DEFAULT_IPAM_DATA_DIR } from '../paths';
 import { canonicalizeRange, type RangeInput } from './range';
 import { canonicalizeRangeSet, checkDisjointSets, type RangeSet } from './range-set';
 
@@ -59,7 +59,7 @@ export function resolveStoreRef(conf: HostLocalNetConf): StoreRef {
   // say where it is without `..` (a DEL must never release files somewhere the name hides).
   if (dataDir !== '' && !path.isAbsolute(dataDir)) throw configError('/ipam/dataDir', `must be an absolute path, got ${show(dataDir)}`);
   if (dataDir.split('/').includes('..')) throw configError('/ipam/dataDir', `must not contain ".." components, got ${show(dataDir)}`);
-  return { name: conf.name, dataDir: dataDir === '' ? DEFAULT_DATA_DIR : dataDir };
+  return { name: conf.name, dataDir: dataDir === '' ? DEFAULT_IPAM_DATA_DIR : dataDir };
 }
 
 /**

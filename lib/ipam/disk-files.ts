@@ -3,7 +3,7 @@
  * disk-store.ts, which decides the layout and the write order that make it crash-consistent.
  */
 import fs from 'node:fs';
-import { hasErrno } from '../sys/errno';
+import { hasErrno } from '../sys';
 
 const scratch = Buffer.allocUnsafe(4096);
 

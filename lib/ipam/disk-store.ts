@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CniCode, CniError } from '../cni/errors';
-import { fsyncDirectorySync } from '../sys/durable-file';
-import { hasErrno } from '../sys/errno';
-import { LockTimeoutError, withFileLock } from '../sys/file-lock';
-import { makeDirs } from '../sys/make-dirs';
+import { CniCode, CniError } from '../cni';
+import { fsyncDirectorySync, hasErrno, LockTimeoutError, withFileLock, makeDirs } from '../sys';
 import { configError, dataDirError, ioError, show } from './errors';
 import { createExclusive, readSmall, unlinkQuiet, writeFresh } from './disk-files';
 import { formatIP, parseIP, type IP } from '../ip';
+import { CNI_NAME, DEFAULT_IPAM_DATA_DIR } from '../paths';
 import type { Lease, Store, StoreSession } from './store';
-
-/** Where the reference keeps its leases; overridden by `ipam.dataDir`. */
-export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
 
 /** The reference's separator between container ID and ifname inside a lease file. */
 const LINE_BREAK = '\r\n';
@@ -22,8 +17,6 @@ const LAST_IP_PREFIX = 'last_reserved_ip.';
  * lock holder was left by a killed process and is removed.
  */
 const TMP_PREFIX = '.berth-tmp.';
-/** CNI's rule for network names and container IDs (libcni `utils.ValidateNetworkName`). */
-const SAFE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /** Options of a DiskStore. */
 export interface DiskStoreOptions {
@@ -66,7 +59,7 @@ export class DiskStore implements Store {
 
   constructor(opts: DiskStoreOptions) {
     validateNetworkName(opts.network, '/name');
-    const dataDir = opts.dataDir === undefined || opts.dataDir === '' ? DEFAULT_DATA_DIR : opts.dataDir;
+    const dataDir = opts.dataDir === undefined || opts.dataDir === '' ? DEFAULT_IPAM_DATA_DIR : opts.dataDir;
     if (typeof dataDir !== 'string' || dataDir.includes('\0')) {
       throw configError('/ipam/dataDir', `must be a path without NUL bytes, got ${show(dataDir)}`);
     }
@@ -121,8 +114,8 @@ export class DiskStore implements Store {
 
 /** Throws code 7 unless `name` is a valid CNI network name (so it cannot leave dataDir). */
 export function validateNetworkName(name: unknown, field: string): asserts name is string {
-  if (typeof name !== 'string' || !SAFE_NAME.test(name)) {
-    throw configError(field, `invalid network name ${show(name)}: must match ${SAFE_NAME.source}`);
+  if (typeof name !== 'string' || !CNI_NAME.test(name)) {
+    throw configError(field, `invalid network name ${show(name)}: must match ${CNI_NAME.source}`);
   }
 }
 

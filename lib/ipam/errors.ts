@@ -1,6 +1,5 @@
-import { CniError, CniCode } from '../cni/errors';
-import { isUnusablePath } from '../sys/unusable-path';
-import { formatValue } from '../cni/validation';
+import { CniError, CniCode, formatValue } from '../cni';
+import { isUnusablePath } from '../sys';
 
 /**
  * host-local's own error codes (>= 100, documented in plugins/host-local-ipam/README.md). A plugin
@@ -44,4 +43,4 @@ export function dataDirError(dataDir: string, what: string, cause: unknown): Cni
 }
 
 /** A rejected value as messages show it: JSON, escaped (a NUL is `\u0000`), cut when long. */
-export { formatValue as show } from '../cni/validation';
+export { formatValue as show } from '../cni';

@@ -3,8 +3,7 @@
  * then lib/ipam/host-local. The host-local executable's main.ts wires these to the dispatcher, and
  * run-ipam.ts calls them in-process; the arguments are the few each verb reads, so both can pass theirs.
  */
-import { formatResultAddresses, type ParsedResult } from '../cni/parsed-result';
-import type { CmdArgs, GcArgs, Result } from '../cni/types';
+import { formatResultAddresses, type CmdArgs, type GcArgs, type ParsedResult, type Result } from '../cni';
 import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus, type Owner } from './host-local';
 import { loadHostLocalConfig, loadStoreRef } from './load-config';
 

@@ -4,16 +4,16 @@
  * them in-process instead of exec'ing host-local: the store, its layout and its lock are the same,
  * so both ways interoperate with each other and with the reference binary.
  */
-import { CniCode, CniError } from '../cni/errors';
-import { validateContainerId, validateIfName } from '../cni/env';
-import type { ParsedIPConfig, ParsedResult } from '../cni/parsed-result';
-import type { Attachment, DNS, Result } from '../cni/types';
-import { CURRENT_VERSION } from '../cni/version';
+import {
+  CniCode, CniError, validateContainerId, validateIfName, CURRENT_VERSION, type Attachment, type DNS,
+  type ParsedIPConfig, type ParsedResult, type Result,
+} from '../cni';
 import { allocate, freeCount, leasesToRelease, ownedBy, type Allocation, type Owner } from './allocator';
 import type { HostLocalConfig, StoreRef } from './config';
 import { DiskStore } from './disk-store';
 import { IpamCode } from './errors';
 import { formatIP, parseCidr } from '../ip';
+import { BestEffort } from '../util';
 import { rangeSetContains, rangeSetToString } from './range-set';
 import { readResolvConf } from './resolv-conf';
 import type { Lease, Store, StoreSession } from './store';
@@ -151,15 +151,10 @@ function allocateAll(s: StoreSession, conf: HostLocalConfig, owner: Owner): Allo
 }
 
 function releaseEach(s: StoreSession, leases: readonly Lease[], verb: string): void {
-  const errors: string[] = [];
-  for (const l of leases) {
-    try {
-      s.release(l.ip);
-    } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
-    }
-  }
-  if (errors.length > 0) throw new CniError(CniCode.IoFailure, `${verb}: ${errors.join('; ')}`);
+  const releases = new BestEffort();
+  for (const l of leases) releases.attemptSync(() => s.release(l.ip));
+  const messages = releases.errors.map((err) => (err instanceof Error ? err.message : String(err)));
+  if (!releases.ok) throw new CniError(CniCode.IoFailure, `${verb}: ${messages.join('; ')}`);
 }
 
 function toIPConfig(a: Allocation): ParsedIPConfig {

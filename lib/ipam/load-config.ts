@@ -3,9 +3,7 @@
  * The executable and the in-process runner (run-ipam.ts) both load it here, so a config that the
  * host-local executable refuses is refused the same way when it runs inside bridge or macvlan.
  */
-import { assertValid } from '../cni/validation';
-import { pickCniArgs } from '../cni/args';
-import type { NetConf } from '../cni/types';
+import { assertValid, pickCniArgs, type NetConf } from '../cni';
 import { resolveHostLocalConfig, resolveStoreRef, type HostLocalConfig, type HostLocalNetConf, type StoreRef } from './config';
 import validate from './host-local-conf.validate.cjs';
 

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import type { DNS } from '../cni/types';
-import { CniCode, CniError } from '../cni/errors';
+import { CniCode, CniError, type DNS } from '../cni';
 
 /**
  * Parses a resolv.conf into the result's `dns`, as the reference's dns.go does: `nameserver` adds one

@@ -6,11 +6,10 @@
  * Anything else (the reference host-local, dhcp, static, a third party's) is exec'd exactly as libcni
  * delegates, with our whole stdin and environment.
  */
-import { isBerthPlugin } from '../cni/berth-plugin';
-import { delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus } from '../cni/delegate';
-import { findPlugin } from '../cni/find-plugin';
-import { parseResultAddresses, type ParsedResult } from '../cni/parsed-result';
-import type { CmdArgs, CommonArgs, GcArgs } from '../cni/types';
+import {
+  isBerthPlugin, delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus, findPlugin,
+  parseResultAddresses, type CmdArgs, type CommonArgs, type GcArgs, type ParsedResult,
+} from '../cni';
 import { hostLocalLease, hostLocalCheck, hostLocalDel, hostLocalGc, hostLocalStatus } from './host-local-commands';
 
 /** What an attachment's IPAM verb needs of the main plugin's arguments. */

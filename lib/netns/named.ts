@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MNT_DETACH, MS_BIND, MS_REC, MS_SHARED, hasErrno, mount, umount2 } from '../sys';
+import { MNT_DETACH, MS_BIND, MS_REC, MS_SHARED, hasErrno, mount, umount2, makeDirs } from '../sys';
 import { openNetns, type Netns } from './netns';
 import { withNewNetns } from './with-netns';
-import { makeDirs } from '../sys/make-dirs';
 
 /** Where named network namespaces live; `ip netns` uses the same directory. */
 export const NETNS_RUN_DIR = '/run/netns';

@@ -6,12 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { validateIfName } from '../cni/env';
-import { formatValue } from '../cni/validation';
+import { formatValue, validateIfName } from '../cni';
 import { lastOf, networkOf, parseCidr, type Cidr } from '../ip';
-import { sweepTempFiles, writeFileDurable } from '../sys/durable-file';
-import { makeDirsAsync } from '../sys/make-dirs';
-import { readTextIfExists } from '../sys/read-if-exists';
+import { makeDirsAsync, readTextIfExists, sweepTempFiles, writeFileDurable } from '../sys';
 import type { NodeLeaseFile } from './types';
 
 /**

@@ -7,7 +7,7 @@
  * removed(old) + added(new). flannel just replaced its cache entry, so the old MAC's FDB entry was never
  * deleted: the stale-FDB reports (research A3).
  */
-import { sameEndpoint } from './stores/lease-attrs';
+import { sameEndpoint } from './stores';
 import type { LeaseSnapshot } from './store';
 import type { Lease, LeaseEvent } from './types';
 

@@ -10,3 +10,4 @@ export * from './file-lock';
 export * from './make-dirs';
 export * from './unusable-path';
 export * from './durable-file';
+export * from './read-if-exists';

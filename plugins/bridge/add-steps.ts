@@ -1,5 +1,5 @@
 /**
- * The steps of bridge ADD, in order, as the BERTH_TEST_FAIL_AFTER test hook (lib/cni/undo-stack) names
+ * The steps of bridge ADD, in order, as the BERTH_TEST_FAIL_AFTER test hook (lib/cni/fail-point) names
  * them: bridge, veth, port, macspoofchk, ipam, container-iface, gateway, ipmasq, port-ready.
  */
 import { failPointFor } from '../../lib/cni';

@@ -1,5 +1,6 @@
 /** ADD: bridge, veth pair, addresses, gateway and masquerade, undone as a whole when any step fails. */
-import { CniError, CURRENT_VERSION, UndoStack, formatResultAddresses, type CmdArgs, type ParsedResult, type Result } from '../../lib/cni';
+import { CniError, CURRENT_VERSION, formatResultAddresses, type CmdArgs, type ParsedResult, type Result } from '../../lib/cni';
+import { UndoStack } from '../../lib/util';
 import { linkByIndex, linkSetUp, type Link } from '../../lib/netlink';
 import { openSandbox, waitPortReady, type Sandbox } from '../../lib/iface';
 import { runIpamAdd, runIpamDel } from '../../lib/ipam/run-ipam';

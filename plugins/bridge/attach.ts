@@ -1,10 +1,10 @@
 /** ADD's layer-2 part: the bridge, the veth pair and the bridge port settings. */
 import {
-  bridgePortSet, bridgeVlanAdd, bridgeVlanDel, bridgeVlanList, isLinkNotFound, linkDel,
+  bridgePortSet, bridgeVlanAdd, bridgeVlanDel, bridgeVlanList, isLinkNotFound, linkDel, linkSetAlias,
   type BridgeLink, type NetlinkHandle, type VethLink,
 } from '../../lib/netlink';
-import type { UndoStack } from '../../lib/cni';
-import { attachmentAlias, attachmentVethName, ensureBridge, linkSetAlias, setupVeth, writeSysctls, type Sandbox } from '../../lib/iface';
+import type { UndoStack } from '../../lib/util';
+import { attachmentAlias, attachmentVethName, ensureBridge, setupVeth, writeSysctls, type Sandbox } from '../../lib/iface';
 import { failPoint } from './add-steps';
 import type { BridgeConfig } from './config';
 

@@ -7,6 +7,7 @@ import { isCniError, resultCidrs, type CmdArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName, linkDel } from '../../lib/netlink';
 import { openNetnsIfEnterable } from '../../lib/netns';
 import { runIpamDel } from '../../lib/ipam/run-ipam';
+import { BestEffort } from '../../lib/util';
 import { loadBridgeCleanupConfig } from './config';
 import { firewall } from './firewall';
 import { findHostVeths } from './host-veth';
@@ -20,14 +21,7 @@ import { findHostVeths } from './host-veth';
  */
 export async function cmdDel(args: CmdArgs): Promise<void> {
   const conf = loadBridgeCleanupConfig(args.config, 'DEL');
-  const errors: unknown[] = [];
-  const attempt = async (fn: () => unknown): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      errors.push(err);
-    }
-  };
+  const steps = new BestEffort();
   const host = NetlinkHandle.open();
   try {
     const linkGone = removeLinks(host, args, conf);
@@ -38,19 +32,15 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
     // prevResult's addresses, when given, tell which of the reference's masquerade rules (which name
     // no interface) are this attachment's; ours name it.
     const ips = resultCidrs(args.config.prevResult);
-    if (conf.ipMasq && conf.ipamType !== '') await attempt(() => firewall().teardownIpMasq(keys, ips ? { ips } : {}));
-    if (conf.macspoofchk) await attempt(() => firewall().teardownSpoofCheck(keys));
-    if (conf.ipamType !== '') await attempt(() => runIpamDel(conf.ipamType, args));
-    await attempt(() => linkGone);
+    if (conf.ipMasq && conf.ipamType !== '') await steps.attempt(() => firewall().teardownIpMasq(keys, ips ? { ips } : {}));
+    if (conf.macspoofchk) await steps.attempt(() => firewall().teardownSpoofCheck(keys));
+    if (conf.ipamType !== '') await steps.attempt(() => runIpamDel(conf.ipamType, args));
+    await steps.attempt(() => linkGone);
   } finally {
     host.close();
   }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) {
-    // The IPAM error, if any, is the reference's DEL error; the others travel in details.
-    const first = errors.find(isCniError) ?? errors[0];
-    throw new AggregateError(errors, (first as Error).message);
-  }
+  // The IPAM error, if any, is the reference's DEL error; the others travel in details.
+  steps.throwIfFailed((errors) => new AggregateError(errors, ((errors.find(isCniError) ?? errors[0]) as Error).message));
 }
 
 /**

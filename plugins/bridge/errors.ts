@@ -3,7 +3,8 @@
  * pass through unchanged when the IPAM runs in-process) and the one table that turns lib/iface's
  * domain errors into them. Only this boundary picks codes.
  */
-import { CniCode, CniError, isRetryable } from '../../lib/cni';
+import { CniCode, CniError } from '../../lib/cni';
+import { isRetryable } from '../../lib/util';
 import type { BridgeConfig } from './config';
 
 /** Codes this plugin reports for conditions it can name. */

@@ -8,6 +8,7 @@
 import type { Attachment, GcArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName, linkDel, linkList } from '../../lib/netlink';
 import { runIpamGc } from '../../lib/ipam/run-ipam';
+import { BestEffort } from '../../lib/util';
 import { loadBridgeCleanupConfig } from './config';
 import { firewall } from './firewall';
 import { listTaggedVeths } from './host-veth';
@@ -16,29 +17,21 @@ import { listTaggedVeths } from './host-veth';
 export async function cmdGc(args: GcArgs): Promise<void> {
   const conf = loadBridgeCleanupConfig(args.config, 'GC');
   const valid = args.validAttachments;
-  const errors: unknown[] = [];
-  const attempt = async (fn: () => unknown): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      errors.push(err);
-    }
-  };
+  const steps = new BestEffort();
   if (valid !== undefined) {
     const fw = firewall();
     const keep = new Set(valid.map((a) => fw.spoofCheckRefId(a.containerID, a.ifname)));
-    await attempt(() => fw.gcIpMasq(conf.network, valid.map((a) => ({ containerId: a.containerID, ifname: a.ifname }))));
+    await steps.attempt(() => fw.gcIpMasq(conf.network, valid.map((a) => ({ containerId: a.containerID, ifname: a.ifname }))));
     const host = NetlinkHandle.open();
     try {
-      await attempt(() => gcSpoofChecks(host, conf.bridge, keep));
-      await attempt(() => gcVeths(host, conf.network, valid));
+      await steps.attempt(() => gcSpoofChecks(host, conf.bridge, keep));
+      await steps.attempt(() => gcVeths(host, conf.network, valid));
     } finally {
       host.close();
     }
   }
-  if (conf.ipamType !== '') await attempt(() => runIpamGc(conf.ipamType, args));
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateError(errors, `GC: ${errors.length} steps failed`);
+  if (conf.ipamType !== '') await steps.attempt(() => runIpamGc(conf.ipamType, args));
+  steps.throwIfFailed((errors) => new AggregateError(errors, `GC: ${errors.length} steps failed`));
 }
 
 /**

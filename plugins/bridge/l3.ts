@@ -1,5 +1,6 @@
 /** ADD's layer-3 part: the container's addresses and routes, the bridge gateway, forwarding, masquerade. */
-import type { ParsedResult, UndoStack } from '../../lib/cni';
+import type { ParsedResult } from '../../lib/cni';
+import type { UndoStack } from '../../lib/util';
 import type { Link } from '../../lib/netlink';
 import { configureIface, enableIpForward, ensureGateway, writeSysctls, type Sandbox } from '../../lib/iface';
 import { failPoint } from './add-steps';

@@ -1,5 +1,5 @@
 /**
- * The steps of macvlan ADD, in order, as the BERTH_TEST_FAIL_AFTER test hook (lib/cni/undo-stack)
+ * The steps of macvlan ADD, in order, as the BERTH_TEST_FAIL_AFTER test hook (lib/cni/fail-point)
  * names them: `link` (created under its temporary name in the container), `rename` (renamed to
  * CNI_IFNAME), `ipam` (lease obtained), `configure` (addresses, routes, link up).
  */

@@ -1,5 +1,6 @@
 /** ADD: the macvlan in the container, its addresses and routes, undone as a whole when any step fails. */
-import { CniError, CURRENT_VERSION, UndoStack, formatResultAddresses, type CmdArgs, type ParsedResult, type Result } from '../../lib/cni';
+import { CniError, CURRENT_VERSION, formatResultAddresses, type CmdArgs, type ParsedResult, type Result } from '../../lib/cni';
+import { UndoStack } from '../../lib/util';
 import { NetlinkError, linkByIndex, linkSetUp, type Link, type MacvlanLink } from '../../lib/netlink';
 import { configureIface, openSandbox, writeSysctls, type Sandbox } from '../../lib/iface';
 import { runIpamAdd, runIpamDel } from '../../lib/ipam/run-ipam';

@@ -9,6 +9,7 @@ import { NetlinkHandle, isLinkNotFound, linkByName, linkList } from '../../lib/n
 import { attachmentAlias, attachmentVethName } from '../../lib/iface';
 import { openNetnsIfEnterable } from '../../lib/netns';
 import { runIpamDel } from '../../lib/ipam/run-ipam';
+import { BestEffort } from '../../lib/util';
 import { ipamTypeOf } from './config';
 import { deleteIgnoringMissing } from './link';
 
@@ -22,25 +23,14 @@ import { deleteIgnoringMissing } from './link';
  */
 export async function cmdDel(args: CmdArgs): Promise<void> {
   const ipamType = ipamTypeOf(args.config);
-  const errors: unknown[] = [];
+  const steps = new BestEffort();
   const linkGone = removeLink(args);
   linkGone.catch(() => undefined); // observed now, awaited below
   // Let it run up to the RTM_DELLINK on its pool thread: what follows is mostly synchronous work.
   await new Promise((resolve) => setImmediate(resolve));
-  if (ipamType !== '') {
-    try {
-      await runIpamDel(ipamType, args);
-    } catch (err) {
-      errors.push(err);
-    }
-  }
-  try {
-    await linkGone;
-  } catch (err) {
-    errors.push(err);
-  }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateError(errors, ((errors.find(isCniError) ?? errors[0]) as Error).message);
+  if (ipamType !== '') await steps.attempt(() => runIpamDel(ipamType, args));
+  await steps.attempt(() => linkGone);
+  steps.throwIfFailed((errors) => new AggregateError(errors, ((errors.find(isCniError) ?? errors[0]) as Error).message));
 }
 
 /**

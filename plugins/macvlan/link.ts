@@ -8,11 +8,11 @@
  * link even when ADD was killed before the rename, or the container renamed it afterwards.
  */
 import {
-  NetlinkError, isLinkNotFound, linkAdd, linkByIndex, linkByName, linkDel, linkSetName,
+  NetlinkError, isLinkNotFound, linkAdd, linkByIndex, linkByName, linkDel, linkSetAlias, linkSetName,
   type Link, type MacvlanLink, type NetlinkHandle,
 } from '../../lib/netlink';
-import type { UndoStack } from '../../lib/cni';
-import { attachmentAlias, attachmentVethName, linkSetAlias, randomVethName, type Sandbox } from '../../lib/iface';
+import type { UndoStack } from '../../lib/util';
+import { attachmentAlias, attachmentVethName, randomVethName, type Sandbox } from '../../lib/iface';
 import { failPoint } from './add-steps';
 import type { MacvlanConfig } from './config';
 

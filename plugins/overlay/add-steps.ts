@@ -1,5 +1,5 @@
 /**
- * The steps of overlay ADD, in order, as the BERTH_TEST_FAIL_AFTER test hook (lib/cni/undo-stack)
+ * The steps of overlay ADD, in order, as the BERTH_TEST_FAIL_AFTER test hook (lib/cni/fail-point)
  * names them. They carry an `overlay-` prefix because the hook's variable reaches the bridge
  * delegate too, whose own step names (`ipmasq`, ...) must not fire here.
  */

@@ -7,7 +7,8 @@
  * a repeated ADD would otherwise overwrite a live attachment's config, and its undo delete it), and a
  * failed ADD keeps its own when the delegate's DEL failed: the runtime's DEL then retries it.
  */
-import { delegateAdd, delegateDel, parseResultAddresses, UndoStack, type CmdArgs, type Result } from '../../lib/cni';
+import { delegateAdd, delegateDel, parseResultAddresses, type CmdArgs, type Result } from '../../lib/cni';
+import { UndoStack } from '../../lib/util';
 import { loadOverlayConfig } from './config';
 import { bridgeConfFor, delegateStdin, DELEGATE_TYPE } from './delegate-conf';
 import { firewall } from './firewall';

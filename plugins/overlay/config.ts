@@ -1,13 +1,10 @@
 /** The overlay plugin's configuration: where berthd's lease file is, and how containers are attached. */
 import path from 'node:path';
 import { CniCode, CniError, assertValid, dropInvalid, formatValue, type NetConf } from '../../lib/cni';
-import { leaseFilePath } from '../../lib/overlay/lease-file';
+import { leaseFilePath } from '../../lib/overlay';
+import { DEFAULT_IPAM_DATA_DIR, DEFAULT_RUN_DIR } from '../../lib/paths';
 import validate from './config.validate.cjs';
 
-/** berthd's runtime directory; the lease file of network N is `<runDir>/overlay/<N>.json`. */
-export const DEFAULT_RUN_DIR = '/run/berth';
-/** host-local's (and so the reference's) lease directory. */
-export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
 
 /** A validated overlay configuration with defaults filled in. */
 export interface OverlayConfig {
@@ -73,7 +70,7 @@ export function loadOverlayConfig(config: NetConf, verb: 'ADD' | 'CHECK' | 'STAT
 /** `dataDir`: DEL removes files under it, so it must say where it is (no `..` for normalising to hide). */
 function dataDirOf(value: string | null | undefined): string {
   if (typeof value === 'string' && value.split('/').includes('..')) throw configError('/dataDir', `must not contain ".." components (got ${formatValue(value)})`);
-  return absolute(value, '/dataDir') ?? DEFAULT_DATA_DIR;
+  return absolute(value, '/dataDir') ?? DEFAULT_IPAM_DATA_DIR;
 }
 
 /** A path key: undefined when absent, null or empty; else an absolute path without NUL, normalised. */

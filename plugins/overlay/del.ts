@@ -6,6 +6,7 @@
  * at the old location (`<dataDir>/overlay/`, an earlier version's ADD) is used and removed the same way.
  */
 import { delegateDel, resultCidrs, type CmdArgs } from '../../lib/cni';
+import { BestEffort } from '../../lib/util';
 import { loadOverlayConfig } from './config';
 import { delegateStdin, DELEGATE_TYPE } from './delegate-conf';
 import { firewall } from './firewall';
@@ -15,19 +16,11 @@ import { findScratch, removeScratch } from './scratch';
 export async function cmdDel(args: CmdArgs): Promise<void> {
   const conf = loadOverlayConfig(args.config, 'DEL');
   const { file: scratch, conf: stored } = findScratch(conf.dataDir, conf.network, args.containerID, args.ifName);
-  const errors: unknown[] = [];
-  const attempt = async (fn: () => unknown): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      errors.push(err);
-    }
-  };
+  const steps = new BestEffort();
   // No stored config: ADD never reached the delegate (or a DEL already finished), as flannel decides.
-  if (stored) await attempt(() => delegateDel(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, { log: args.log }));
+  if (stored) await steps.attempt(() => delegateDel(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, { log: args.log }));
   const ips = resultCidrs(args.config.prevResult);
-  if (conf.ipMasq) await attempt(() => firewall().teardownIpMasq({ network: conf.network, containerId: args.containerID, ifname: args.ifName }, ips ? { ips } : {}));
-  if (errors.length === 0) await attempt(() => removeScratch(scratch));
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateError(errors, (errors[0] as Error).message);
+  if (conf.ipMasq) await steps.attempt(() => firewall().teardownIpMasq({ network: conf.network, containerId: args.containerID, ifname: args.ifName }, ips ? { ips } : {}));
+  if (steps.ok) await steps.attempt(() => removeScratch(scratch));
+  steps.throwIfFailed((errors) => new AggregateError(errors, (errors[0] as Error).message));
 }

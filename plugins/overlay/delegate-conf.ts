@@ -6,7 +6,7 @@
  */
 import { formatIP, networkOf, parseCidr } from '../../lib/ip';
 import type { NetConf } from '../../lib/cni';
-import type { NodeLeaseFile } from '../../lib/overlay/types';
+import type { NodeLeaseFile } from '../../lib/overlay';
 import type { OverlayConfig } from './config';
 
 /** The delegate's executable (found in CNI_PATH). */

@@ -2,8 +2,9 @@
  * The overlay plugin's own codes (>= 120, documented in README.md). The delegate's codes pass through
  * unchanged: host-local's 100-103 and bridge's 110-115.
  */
-import { CniCode, CniError, formatValue, isRetryable } from '../../lib/cni';
-import { isUnusablePath } from '../../lib/sys/unusable-path';
+import { CniCode, CniError, formatValue } from '../../lib/cni';
+import { isRetryable } from '../../lib/util';
+import { isUnusablePath } from '../../lib/sys';
 
 /** Codes this plugin reports for conditions it can name. */
 export const OverlayCode = {

@@ -5,6 +5,7 @@
  * nothing is known to be stale, so only the delegate's GC runs (and decides the same way).
  */
 import { CniCode, delegateGc, type CniError, type GcArgs, type NetConf } from '../../lib/cni';
+import { BestEffort } from '../../lib/util';
 import { loadOverlayConfig, type OverlayConfig } from './config';
 import { bridgeConfFor, DELEGATE_TYPE } from './delegate-conf';
 import { firewall } from './firewall';
@@ -17,30 +18,22 @@ const ATTACHMENT_KEYS = ['cni.dev/valid-attachments', 'cni.dev/attachments'] as 
 export async function cmdGc(args: GcArgs): Promise<void> {
   const conf = loadOverlayConfig(args.config, 'GC');
   const stored = listScratch(conf.dataDir, conf.network);
-  const errors: unknown[] = [];
-  const attempt = async (fn: () => unknown): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      errors.push(err);
-    }
-  };
+  const steps = new BestEffort();
   const delegateConf = gcDelegateConf(conf, args.config, stored);
   if (delegateConf) {
     const stdin = { ...delegateConf, cniVersion: conf.cniVersion } as Record<string, unknown>;
     for (const key of ATTACHMENT_KEYS) if (args.config[key] !== undefined) stdin[key] = args.config[key];
-    await attempt(() => delegateGc(DELEGATE_TYPE, JSON.stringify(stdin), args.env, args.path, { log: args.log }));
+    await steps.attempt(() => delegateGc(DELEGATE_TYPE, JSON.stringify(stdin), args.env, args.path, { log: args.log }));
   }
   const valid = args.validAttachments;
   if (valid !== undefined) {
-    await attempt(() => firewall().gcIpMasq(conf.network, valid.map((a) => ({ containerId: a.containerID, ifname: a.ifname }))));
-    if (errors.length === 0) {
+    await steps.attempt(() => firewall().gcIpMasq(conf.network, valid.map((a) => ({ containerId: a.containerID, ifname: a.ifname }))));
+    if (steps.ok) {
       const keep = new Set(valid.map((a) => `${a.containerID}-${a.ifname}`));
-      for (const s of stored) if (!keep.has(s.key)) await attempt(() => removeScratch(s.file));
+      for (const s of stored) if (!keep.has(s.key)) await steps.attempt(() => removeScratch(s.file));
     }
   }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateError(errors, `GC: ${errors.length} steps failed`);
+  steps.throwIfFailed((errors) => new AggregateError(errors, `GC: ${errors.length} steps failed`));
 }
 
 /**

@@ -2,11 +2,10 @@
  * The node lease berthd writes for this plugin (lib/overlay/lease-file), read with CNI errors: no file
  * is code 11 (try again later), a file that cannot be read or is invalid is code 120.
  */
-import { LeaseFileError, readLeaseFile as readLeaseFileIfAny } from '../../lib/overlay/lease-file';
-import type { NodeLeaseFile } from '../../lib/overlay/types';
+import { LeaseFileError, readLeaseFile as readLeaseFileIfAny, type NodeLeaseFile } from '../../lib/overlay';
 import { invalidLease, noLease } from './errors';
 
-export { leaseExpired } from '../../lib/overlay/lease-file';
+export { leaseExpired } from '../../lib/overlay';
 
 /**
  * Reads the lease file of `network`.

@@ -16,9 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NetConf } from '../../lib/cni';
-import { writeFileDurableSync } from '../../lib/sys/durable-file';
-import { makeDirs } from '../../lib/sys/make-dirs';
-import { readTextIfExists } from '../../lib/sys/read-if-exists';
+import { makeDirs, readTextIfExists, writeFileDurableSync } from '../../lib/sys';
 
 /** The directory under dataDir that holds the delegate configs. */
 export const SCRATCH_DIR = '.overlay-scratch';

@@ -7,6 +7,7 @@ import {
   FirewallError, checkIptablesHostports, checkNftHostports, iptablesUsable, nftUsable, setupIptablesHostports, setupNftHostports,
   teardownIptablesHostports, teardownNftHostports, type HostportRequest,
 } from '../../lib/firewall';
+import { BestEffort } from '../../lib/util';
 import type { PortmapBackend } from './config';
 
 /** Installs `req` with `backend`, or detects one; returns the backend that took it. */
@@ -32,11 +33,10 @@ export function setupHostports(backend: PortmapBackend | undefined, req: Hostpor
  * both, and which one ADD took depended on the host at that time). Neither present is nothing to do.
  */
 export function teardownHostports(backend: PortmapBackend | undefined, network: string, containerId: string): void {
-  const errors: unknown[] = [];
-  if (backend !== 'nftables') try { teardownIptablesHostports(network, containerId); } catch (err) { errors.push(err); }
-  if (backend !== 'iptables') try { teardownNftHostports(containerId); } catch (err) { errors.push(err); }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateError(errors, (errors[0] as Error).message);
+  const steps = new BestEffort();
+  if (backend !== 'nftables') steps.attemptSync(() => teardownIptablesHostports(network, containerId));
+  if (backend !== 'iptables') steps.attemptSync(() => teardownNftHostports(containerId));
+  steps.throwIfFailed((errors) => new AggregateError(errors, (errors[0] as Error).message));
 }
 
 /** What is missing of `req`'s rules in the backend that ADD would have used. */

@@ -4,8 +4,8 @@
  * (`.State.Pid`, `.NetworkSettings.Networks.bridge.IPAddress`, `.GraphDriver.Data.MergedDir`) work.
  */
 import { dirname, join } from 'node:path';
-import type { ThrottleDevice } from '../../../lib/runtime/cgroups/resources';
-import type { ContainerConfig, ContainerRecord, NetworkMode } from '../../../lib/runtime/container/types';
+import type { ThrottleDevice } from '../../../lib/runtime/cgroups';
+import type { ContainerConfig, ContainerRecord, NetworkMode } from '../../../lib/runtime/container';
 import type { MountSpec } from '../../../lib/runtime/storage/mount-spec';
 
 /** One network the container is on, as `.NetworkSettings.Networks[name]` needs it. */

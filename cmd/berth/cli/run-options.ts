@@ -3,14 +3,12 @@
  * network mode, resources (validated as Docker's daemon does) and user-namespace maps. Every error
  * names its flag, uses Docker's text where Docker has one, and exits 125.
  */
-import type { Resources, ThrottleDevice } from '../../../lib/runtime/cgroups/resources';
-import { cpusToQuota, validateResources } from '../../../lib/runtime/cgroups/resources';
-import { CONTAINER_NAME } from '../../../lib/runtime/container/store';
-import type { IdMap, NetworkMode } from '../../../lib/runtime/container/types';
+import { ResourceError, cpusToQuota, validateResources, type Resources, type ThrottleDevice } from '../../../lib/runtime/cgroups';
+import { DOCKER_NAME as CONTAINER_NAME, NAME_CHARS } from '../../../lib/paths';
+import type { IdMap, NetworkMode } from '../../../lib/runtime/container';
 import { type MountSpec, checkDuplicateTargets, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../../lib/runtime/storage/mount-spec';
 import { type FlagSpec, type ParsedArgs, invalidArgument, parseArgs } from './args';
 import { EnvOptionError, parseEnvFile, readEnvFile, resolveEnvEntry } from './env-options';
-import { ResourceError } from '../../../lib/runtime/cgroups/errors';
 import { CliError } from './errors';
 import { ramInBytes } from './ram-in-bytes';
 import { RUN_FLAGS, RUN_SPEC } from './run-flags';
@@ -179,7 +177,7 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
   if (image === undefined || image === '') throw new CliError('"berth run" requires at least 1 argument.', { seeHelp: true });
   const name = args.string('name');
   if (name !== undefined && name !== '' && !CONTAINER_NAME.test(name)) {
-    throw new CliError(`invalid --name: Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { seeHelp: true });
+    throw new CliError(`invalid --name: Invalid container name (${name}), only ${NAME_CHARS} are allowed`, { seeHelp: true });
   }
   const workingDir = args.string('workdir');
   if (workingDir !== undefined && workingDir !== '' && !workingDir.startsWith('/')) {

@@ -1,5 +1,5 @@
 /** Value syntaxes of `berth run` flags that are not sizes: `--network` modes and `--userns-*map` lines. */
-import type { IdMap, NetworkMode } from '../../../lib/runtime/container/types';
+import type { IdMap, NetworkMode } from '../../../lib/runtime/container';
 import { CliError } from './errors';
 
 /**

@@ -3,7 +3,7 @@
  * (opts/throttledevice.go) and the daemon's resolution of PATH to the block device's major:minor.
  */
 import { statSync } from 'node:fs';
-import type { ThrottleDevice } from '../../../lib/runtime/cgroups/resources';
+import type { ThrottleDevice } from '../../../lib/runtime/cgroups';
 import { ramInBytes } from './ram-in-bytes';
 
 /** What is needed of stat(2): injectable so unit tests need no block device. */

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import {
   type ContainerRecord, type RuntimeDeps, containerStats, followLog, isUnattended, logPathOf, readLog,
 } from '../../../lib/runtime/container';
-import { endpointId } from '../../../lib/runtime/network/docker-inspect';
-import { NetworkError } from '../../../lib/runtime/network/types';
+import { endpointId, NetworkError } from '../../../lib/runtime/network';
 import type { ParsedArgs } from '../cli/args';
 import { CliError } from '../cli/errors';
 import { EXIT_FAILURE } from '../cli/exit-codes';

@@ -2,7 +2,7 @@
 import { CniRuntime } from '../../../lib/cni/runtime';
 import { NetlinkHandle, isLinkNotFound, linkDel } from '../../../lib/netlink';
 import { NetworkStore, bridgeNameOf, dockerNetworkInspect, type NetworkInfo } from '../../../lib/runtime/network';
-import type { ContainerRecord } from '../../../lib/runtime/container/types';
+import type { ContainerRecord } from '../../../lib/runtime/container';
 import { formatInspect } from '../cli/container-inspect';
 import { daemonRefusalText } from '../cli/errors';
 import { shortId } from '../cli/format/container-columns';

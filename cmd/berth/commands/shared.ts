@@ -4,8 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ContainerStore } from '../../../lib/runtime/container/store';
-import type { ContainerRecord } from '../../../lib/runtime/container/types';
+import { ContainerStore, type ContainerRecord } from '../../../lib/runtime/container';
 import { CliError, DaemonError, daemonRefusalText } from '../cli/errors';
 import { EXIT_FAILURE } from '../cli/exit-codes';
 import type { CliContext } from '../context';

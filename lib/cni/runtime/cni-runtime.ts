@@ -13,6 +13,8 @@ import type { NetworkConfigList } from './conf-list';
 import { CniRuntimeError } from './errors';
 import { cniEnv, pluginStdin, validateRuntimeConf, type RuntimeConf } from './plugin-request';
 import { ResultCache, type CachedAttachment } from './result-cache';
+import { DEFAULT_CNI_DIR } from '../../paths';
+import { BestEffort } from '../../util';
 
 /** Where plugins and the cache live, and what environment plugins inherit. */
 export interface CniRuntimeOptions {
@@ -31,9 +33,6 @@ export interface CniRuntimeOptions {
   spawn?: SpawnFn;
 }
 
-/** The default of `cacheDir`, libcni's `CacheDir`. */
-export const DEFAULT_CNI_CACHE_DIR = '/var/lib/cni';
-
 type Verb = 'ADD' | 'DEL' | 'CHECK' | 'GC' | 'STATUS';
 const VERB_LABEL: Record<Verb, string> = { ADD: 'add', DEL: 'delete', CHECK: 'check', GC: 'gc', STATUS: 'status' };
 
@@ -47,7 +46,7 @@ export class CniRuntime {
 
   constructor(opts: CniRuntimeOptions) {
     this.paths = [...opts.pluginPaths];
-    this.cache = new ResultCache(opts.cacheDir ?? DEFAULT_CNI_CACHE_DIR);
+    this.cache = new ResultCache(opts.cacheDir ?? DEFAULT_CNI_DIR);
     this.env = opts.env ?? withoutCniVars(process.env);
     this.stderr = opts.stderr ?? ((c) => void process.stderr.write(c));
     this.spawn = opts.spawn;
@@ -140,31 +139,24 @@ export class CniRuntime {
       return; // libcni: an unreadable cache directory ends GC quietly
     }
     const keep = new Set((valid ?? []).map((a) => `${a.containerId}\0${a.ifName}`));
-    const errors: Error[] = [];
+    const steps = new BestEffort();
     for (const att of cached) {
       if (valid && keep.has(`${att.containerId}\0${att.ifName}`)) continue;
       const rt: RuntimeConf = { containerId: att.containerId, netns: att.netns, ifName: att.ifName };
       if (att.cniArgs) rt.args = att.cniArgs;
       if (att.capabilityArgs) rt.capabilityArgs = att.capabilityArgs;
-      try {
-        await this.delNetworkList(list, rt);
-      } catch (err) {
-        errors.push(prefixed(err, `failed to delete stale attachment ${att.containerId} ${att.ifName}: `));
-      }
+      await steps.attempt(() => this.delNetworkList(list, rt).catch((err: unknown) => {
+        throw prefixed(err, `failed to delete stale attachment ${att.containerId} ${att.ifName}: `);
+      }));
     }
     if (versionAtLeast(list.cniVersion, '1.1.0')) {
       const attachments = valid?.map((a) => ({ containerID: a.containerId, ifname: a.ifName }));
       const inject = attachments ? { 'cni.dev/valid-attachments': attachments, 'cni.dev/attachments': attachments } : {};
       for (const plugin of list.plugins) {
-        try {
-          await this.run('GC', plugin, pluginStdin(list, plugin, { inject }), undefined);
-        } catch (err) {
-          errors.push(err as Error);
-        }
+        await steps.attempt(() => this.run('GC', plugin, pluginStdin(list, plugin, { inject }), undefined));
       }
     }
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) throw new CniRuntimeError(errors.map((e) => e.message).join('\n'), { errors });
+    steps.throwIfFailed((errors) => new CniRuntimeError(errors.map((e) => (e as Error).message).join('\n'), { errors: errors as Error[] }));
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { VALID_NAME } from '../env';
+import { CNI_NAME } from '../../paths';
 import { ALL_SPEC_VERSIONS, CURRENT_VERSION, DEFAULT_CONFIG_VERSION, compareVersions, parseVersion } from '../version';
 import { CniRuntimeError } from './errors';
 
@@ -122,7 +122,7 @@ function pluginFiles(dir: string): string[] {
 function readName(raw: Json, fail: (m: string) => never): string {
   if (raw.name === undefined) return fail('missing "name"');
   if (typeof raw.name !== 'string') return fail(`"name" must be a string, got ${kindOf(raw.name)}`);
-  if (!VALID_NAME.test(raw.name)) return fail(`invalid network name ${JSON.stringify(raw.name)}: must match ${VALID_NAME.source}`);
+  if (!CNI_NAME.test(raw.name)) return fail(`invalid network name ${JSON.stringify(raw.name)}: must match ${CNI_NAME.source}`);
   return raw.name;
 }
 

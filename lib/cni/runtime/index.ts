@@ -3,7 +3,7 @@
  * DEL, GC and STATUS, and libcni's result cache.
  */
 export { parseConfList, loadConfListFile, type NetworkConfigList } from './conf-list';
-export { CniRuntime, DEFAULT_CNI_CACHE_DIR, type CniRuntimeOptions } from './cni-runtime';
+export { CniRuntime, type CniRuntimeOptions } from './cni-runtime';
 export { CniRuntimeError } from './errors';
 export { pluginStdin, capabilityConfig, cniEnv, validateRuntimeConf, type RuntimeConf, type PluginRequest } from './plugin-request';
 export { ResultCache, encodeCacheFile, decodeCacheFile, CNI_CACHE_V1, type CachedAttachment } from './result-cache';

@@ -3,7 +3,8 @@
  * its CNI_* environment (libcni's `Args.AsEnv`), and the checks libcni makes before it execs anything.
  */
 import { CniError, CniCode } from '../errors';
-import { VALID_NAME, validateContainerId, validateIfName } from '../env';
+import { CNI_NAME } from '../../paths';
+import { validateContainerId, validateIfName } from '../env';
 import { convertResult } from '../result-convert';
 import type { Result } from '../types';
 import type { NetworkConfigList } from './conf-list';
@@ -83,8 +84,8 @@ export function cniEnv(command: string, rt: RuntimeConf | undefined, paths: read
 export function validateRuntimeConf(networkName: string, rt: RuntimeConf): void {
   if (rt.containerId === '') throw new CniError(CniCode.UnknownContainer, 'missing containerID');
   validateContainerId(rt.containerId, 'containerId');
-  if (!VALID_NAME.test(networkName)) {
-    throw new CniError(CniCode.InvalidNetworkConfig, `invalid characters found in network name ${JSON.stringify(networkName)}: must match ${VALID_NAME.source}`);
+  if (!CNI_NAME.test(networkName)) {
+    throw new CniError(CniCode.InvalidNetworkConfig, `invalid characters found in network name ${JSON.stringify(networkName)}: must match ${CNI_NAME.source}`);
   }
   validateIfName(rt.ifName, 'ifName');
   if (rt.netns.includes('\0')) throw new CniRuntimeError(`invalid netns ${JSON.stringify(rt.netns)}: contains a NUL byte`);

@@ -12,8 +12,7 @@ import type { Result } from '../types';
 import { CURRENT_VERSION, DEFAULT_CONFIG_VERSION } from '../version';
 import { CniRuntimeError } from './errors';
 import { marshalStructGo } from './go-json';
-import { writeFileDurable } from '../../sys/durable-file';
-import { makeDirsAsync } from '../../sys/make-dirs';
+import { makeDirsAsync, writeFileDurable } from '../../sys';
 
 /** The `kind` of libcni's current cache format. */
 export const CNI_CACHE_V1 = 'cniCacheV1';

@@ -2,8 +2,7 @@ import { AF_INET, RTM_DELADDR } from '../nl/constants';
 import { NlMessage } from '../nl/message';
 import { attrMap, attrStr, attrU32 } from '../nl/attrs';
 import { decodeIp, encodeIp, ipFamily, parseCidr } from '../nl/addr-bytes';
-import { RT_SCOPE_HOST, RT_SCOPE_UNIVERSE } from '../route/constants';
-import type { IpFamily } from '../route/route-codec';
+import { RT_SCOPE_HOST, RT_SCOPE_UNIVERSE, type IpFamily } from '../route';
 import {
   IFADDRMSG_LEN, IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_LABEL, IFA_LOCAL, INFINITY_LIFE_TIME,
 } from './constants';

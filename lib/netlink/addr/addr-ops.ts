@@ -4,7 +4,7 @@ import {
   AF_UNSPEC, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST,
   RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR,
 } from '../nl/constants';
-import type { IpFamily } from '../route/route-codec';
+import type { IpFamily } from '../route';
 import { IFADDRMSG_LEN } from './constants';
 import { decodeAddr, encodeAddrMessage, type Addr, type AddrSpec } from './addr-codec';
 

@@ -10,7 +10,7 @@ export type {
 export { linkAdd, linkByName, linkByIndex, linkList, linkDel } from './link-ops';
 export {
   linkSetUp, linkSetDown, linkSetMtu, linkSetHardwareAddr, linkSetName, linkSetMaster, linkSetNoMaster, linkSetNetns,
-  linkSetPromisc,
+  linkSetPromisc, linkSetAlias, MAX_ALIAS_BYTES,
 } from './link-set';
 export { bridgePortSet, bridgePortGet, type BridgePortFlags } from './bridge-port';
 export {

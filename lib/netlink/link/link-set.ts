@@ -1,7 +1,7 @@
 import type { NetlinkHandle } from '../handle';
 import type { NlMessage } from '../nl/message';
 import { RTM_SETLINK } from '../nl/constants';
-import { IFF_PROMISC, IFF_UP, IFLA_ADDRESS, IFLA_IFNAME, IFLA_MASTER, IFLA_MTU, IFLA_NET_NS_FD } from './constants';
+import { IFF_PROMISC, IFF_UP, IFLA_ADDRESS, IFLA_IFALIAS, IFLA_IFNAME, IFLA_MASTER, IFLA_MTU, IFLA_NET_NS_FD } from './constants';
 import type { IfInfoMsg } from './ifinfomsg';
 import { checkIfName, describeRef, linkMessage, linkRequest, resolveIndex } from './request';
 import type { LinkRef } from './types';
@@ -71,4 +71,15 @@ export async function linkSetNetns(h: NetlinkHandle, link: LinkRef, nsFd: number
 /** Turns promiscuous mode on or off (IFF_PROMISC). iproute2: `ip link set dev LINK promisc on|off`. @throws {LinkNotFoundError} */
 export async function linkSetPromisc(h: NetlinkHandle, link: LinkRef, on: boolean): Promise<void> {
   await set(h, link, `promisc ${on ? 'on' : 'off'}`, { flags: on ? IFF_PROMISC : 0, change: IFF_PROMISC });
+}
+
+/** The longest link alias the kernel keeps: IFALIASZ (256) less the terminating NUL. */
+export const MAX_ALIAS_BYTES = 255;
+
+/** Sets a link's alias (IFLA_IFALIAS). iproute2: `ip link set dev LINK alias ALIAS`. @throws {LinkNotFoundError} */
+export async function linkSetAlias(h: NetlinkHandle, link: LinkRef, alias: string): Promise<void> {
+  if (Buffer.byteLength(alias, 'utf8') > MAX_ALIAS_BYTES || alias.includes('\0')) {
+    throw new TypeError(`link alias must be at most ${MAX_ALIAS_BYTES} bytes without NUL (got ${JSON.stringify(alias.slice(0, 40))}...)`);
+  }
+  await set(h, link, 'alias', {}, (m) => m.str(IFLA_IFALIAS, alias));
 }

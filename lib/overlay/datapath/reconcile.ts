@@ -1,9 +1,7 @@
-import type { NetlinkHandle } from '../../netlink/handle';
 import {
   isLinkNotFound, linkByIndex, neighDel, neighList, neighSet, routeDel, routeList, routeReplace, NetlinkError, NUD_PERMANENT, NTF_SELF,
-  type Neigh, type Route,
+  AF_BRIDGE, AF_INET, type NetlinkHandle, type Neigh, type Route,
 } from '../../netlink';
-import { AF_BRIDGE, AF_INET } from '../../netlink/nl/constants';
 import type { Lease } from '../types';
 import { DeviceGoneError } from './device-gone';
 import { desiredPeers, planPeers, type PeerDumps, type PeerOp, type SkippedLease } from './plan-peers';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileDurable } from '../../sys/durable-file';
-import { makeDirsAsync } from '../../sys/make-dirs';
+import { CNI_NAME } from '../../paths';
+import { makeDirsAsync, writeFileDurable } from '../../sys';
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
@@ -26,7 +26,7 @@ export function randomVtepMac(random: (n: number) => Buffer = randomBytes): stri
 
 /** `<stateDir>/<network>.vtep-mac`. */
 export function vtepMacPath(stateDir: string, network: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) throw new TypeError(`invalid network name ${JSON.stringify(network)}`);
+  if (!CNI_NAME.test(network)) throw new TypeError(`invalid network name ${JSON.stringify(network)}`);
   return join(stateDir, `${network}.vtep-mac`);
 }
 

@@ -1,9 +1,7 @@
-import type { NetlinkHandle } from '../../netlink/handle';
 import {
   addrAdd, addrDel, addrList, isLinkNotFound, linkAdd, linkByName, linkDel, linkSetHardwareAddr, linkSetMtu, linkSetUp,
-  NetlinkError, type Link, type VxlanLink,
+  AF_INET, NetlinkError, type Link, type NetlinkHandle, type VxlanLink,
 } from '../../netlink';
-import { AF_INET } from '../../netlink/nl/constants';
 import { formatIP, networkOf, parseCidr } from '../../ip';
 
 /** The VXLAN device of one overlay network on this node (flannel's `flannel.<vni>`). */

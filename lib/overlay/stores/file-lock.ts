@@ -1,7 +1,7 @@
 /**
  * The file store's lock: lib/sys/file-lock's polled flock, its failures as StoreErrors.
  */
-import { LockTimeoutError, withFileLock as withSysFileLock } from '../../sys/file-lock';
+import { LockTimeoutError, withFileLock as withSysFileLock } from '../../sys';
 import { StoreError } from './store-error';
 
 /**

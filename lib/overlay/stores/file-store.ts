@@ -13,8 +13,7 @@ import { FileWatch } from './file-watch';
 import { canonicalSubnet, checkNetworkName } from './keys';
 import { checkTtl, parseLeaseAttrs } from './lease-attrs';
 import { StoreError } from './store-error';
-import { sweepTempFiles, writeFileDurable } from '../../sys/durable-file';
-import { makeDirsAsync } from '../../sys/make-dirs';
+import { makeDirsAsync, sweepTempFiles, writeFileDurable } from '../../sys';
 
 /** Options of a {@link FileStore}. */
 export interface FileStoreOptions {

@@ -5,19 +5,17 @@
  *   <prefix>/<network>/subnets/<a.b.c.d>-<len>
  */
 import { formatCidr, networkOf, parseCidr } from '../../ip';
+import { CNI_NAME } from '../../paths';
 
 /** The default key prefix in etcd. */
 export const DEFAULT_PREFIX = '/berth/overlay';
 
 /**
- * What a network name may be: CNI's rule for network names (libcni `ValidateNetworkName`). It is a
- * path segment of every key, so a `/` would move it into another network's keys.
+ * Throws unless `network` is a usable overlay network name: CNI's rule (lib/paths `CNI_NAME`). It is
+ * a path segment of every key, so a `/` would move it into another network's keys.
  */
-const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-/** Throws unless `network` is a usable overlay network name. */
 export function checkNetworkName(network: string): void {
-  if (typeof network !== 'string' || !NETWORK_NAME.test(network)) {
+  if (typeof network !== 'string' || !CNI_NAME.test(network)) {
     throw new TypeError(`overlay network name ${JSON.stringify(network)} is invalid: letters, digits, '_', '.' and '-', starting with a letter or digit`);
   }
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { CgroupError } from './errors';
-import { makeDirs } from '../../sys/make-dirs';
+import { makeDirs } from '../../sys';
 
 /** The few filesystem operations a cgroup manager needs. Paths are absolute. */
 export interface CgroupFs {

@@ -5,11 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import type { Resources } from '../cgroups/resources';
-import { validateResources } from '../cgroups/resources';
+import { validateResources, type Resources } from '../cgroups';
 import { DEFAULT_PATH } from '../init/find-executable';
-import type { MountSpec } from '../storage/mount-spec';
-import { checkDuplicateTargets } from '../storage/mount-spec';
+import { checkDuplicateTargets, type MountSpec } from '../storage/mount-spec';
 import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
 import { ContainerError } from './store';

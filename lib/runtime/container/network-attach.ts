@@ -4,11 +4,11 @@
  * Detaching is DEL then the netns removal; both are idempotent, so a teardown can always be retried.
  */
 import { join } from 'node:path';
-import type { Result } from '../../cni/types';
+import type { Result } from '../../cni';
 import { type CachedAttachment, CniRuntimeError, type NetworkConfigList, parseConfList } from '../../cni/runtime';
 import { NetlinkHandle, linkSetUp } from '../../netlink';
 import { createNamedNetns, deleteNamedNetns, openNetns } from '../../netns';
-import { NetworkError } from '../network/types';
+import { NetworkError } from '../network';
 import type { RuntimeDeps } from './deps';
 import { netnsDir } from './paths';
 import type { ContainerConfig, NetworkAttachment } from './types';

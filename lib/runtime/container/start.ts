@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UndoStack } from '../../cni/undo-stack';
+import { UndoStack } from '../../util';
 import { DEFAULT_DEVICE_RULES } from '../cgroups';
 import { planMounts } from '../storage/mount-plan';
 import { overlayLayout } from '../storage/overlay-root';

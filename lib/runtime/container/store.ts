@@ -7,13 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, promises as fs, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { DOCKER_NAME, NAME_CHARS } from '../../paths';
 import { makeDirsAsync, tryExclusive, withFileLock, writeFileDurable } from '../../sys';
 import { RuntimeError, errCode, isNotFound } from '../errors';
 import { tryLock } from './lock';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './types';
 
 /** Docker's container name rule. */
-export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+export const CONTAINER_NAME = DOCKER_NAME;
 const ID = /^[0-9a-f]{64}$/;
 /** Prefix of a container directory being created (never a valid id, so listings skip it). */
 const STAGING_PREFIX = '.new-';
@@ -87,7 +88,7 @@ export class ContainerStore {
    */
   async create(config: ContainerConfig, state: ContainerState, lock: (dir: string) => void = () => {}): Promise<void> {
     if (!CONTAINER_NAME.test(config.name)) {
-      throw new ContainerError(`Invalid container name (${config.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 'invalid');
+      throw new ContainerError(`Invalid container name (${config.name}), only ${NAME_CHARS} are allowed`, 'invalid');
     }
     await makeDirsAsync(this.namesDir);
     try {

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCgroupManager } from '../cgroups';
 import type { CgroupManager } from '../cgroups';
+import { BestEffort } from '../../util';
 import type { RuntimeDeps } from './deps';
 import { deleteContainerNetns, detachNetwork, ownsNetns } from './network-attach';
 import { cgroupPathOf, netnsDir } from './paths';
@@ -45,22 +46,14 @@ export const containerCgroup = (deps: RuntimeDeps, id: string): CgroupManager =>
  * together after every step had its turn.
  */
 export async function releaseResources(deps: RuntimeDeps, config: ContainerConfig): Promise<void> {
-  const errors: unknown[] = [];
-  const attempt = async (fn: () => unknown) => {
-    try {
-      await fn();
-    } catch (err) {
-      errors.push(err);
-    }
-  };
+  const steps = new BestEffort();
   const cgroup = containerCgroup(deps, config.id);
-  await attempt(() => killAll(cgroup));
+  await steps.attempt(() => killAll(cgroup));
   if (config.network.kind === 'network') {
     const name = config.network.name;
-    await attempt(() => detachNetwork(deps, config.id, name, join(netnsDir(deps.paths), config.id)));
+    await steps.attempt(() => detachNetwork(deps, config.id, name, join(netnsDir(deps.paths), config.id)));
   }
-  if (ownsNetns(config)) await attempt(() => deleteContainerNetns(deps, config.id));
-  await attempt(() => cgroup.destroy());
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateError(errors, `releasing container ${config.id.slice(0, 12)}: ${errors.length} steps failed`);
+  if (ownsNetns(config)) await steps.attempt(() => deleteContainerNetns(deps, config.id));
+  await steps.attempt(() => cgroup.destroy());
+  steps.throwIfFailed((errors) => new AggregateError(errors, `releasing container ${config.id.slice(0, 12)}: ${errors.length} steps failed`));
 }

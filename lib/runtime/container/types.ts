@@ -3,7 +3,7 @@
  * created) and the state that changes over its life. Both are stored as JSON under
  * `<root>/containers/<id>/` and are the source of `berth ps` and `berth inspect`.
  */
-import type { Resources } from '../cgroups/resources';
+import type { Resources } from '../cgroups';
 import type { MountSpec } from '../storage/mount-spec';
 
 /**

@@ -10,7 +10,7 @@ import { dirname, join, posix, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_PATH_ENV, type ImageConfig } from './image-config';
 import { ImageError, errCode } from './image-error';
-import { makeDirsAsync } from '../../sys/make-dirs';
+import { makeDirsAsync } from '../../sys';
 
 /** Where Debian's busybox-static puts the binary. */
 export const DEFAULT_BUSYBOX = '/bin/busybox';

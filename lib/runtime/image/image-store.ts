@@ -18,8 +18,8 @@ import { copyTree, extractTar } from './rootfs-import';
 import { digestRootfs, measureRootfs } from './rootfs-digest';
 import { claimTempDir, discardDirs, type LockedDir } from './temp-dirs';
 import { DEFAULT_LOCK_TIMEOUT_MS, tryLockDir, withFileLock } from './store-lock';
-import { DEFAULT_BERTH_ROOT } from '../storage/volume-store';
-import { makeDirsAsync } from '../../sys/make-dirs';
+import { DEFAULT_BERTH_ROOT } from '../../paths';
+import { makeDirsAsync } from '../../sys';
 
 /** What the store needs from outside, injectable for tests. */
 export interface ImageStoreOptions {

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { sweepTempFiles, writeFileDurable } from '../../sys/durable-file';
+import { sweepTempFiles, writeFileDurable } from '../../sys';
 import { ImageError, errCode } from './image-error';
 
 /** `name:tag` → image id. */

@@ -5,7 +5,7 @@
  * opens every descriptor close-on-exec, so the tar and cp children never inherit a lock.
  */
 import { closeSync, constants, openSync } from 'node:fs';
-import { LockTimeoutError, tryExclusive, withFileLock as withSysFileLock } from '../../sys/file-lock';
+import { LockTimeoutError, tryExclusive, withFileLock as withSysFileLock } from '../../sys';
 import { ImageError } from './image-error';
 
 /** How long to wait for the store lock by default: it is held for renames and a small JSON write. */

@@ -5,8 +5,7 @@
  */
 import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { MS_NODEV, MS_NOEXEC, MS_NOSUID, mknodChar, mount } from '../../sys/mount';
-import { makeDirs } from '../../sys/make-dirs';
+import { MS_NODEV, MS_NOEXEC, MS_NOSUID, mknodChar, mount, makeDirs } from '../../sys';
 
 /** MS_STRICTATIME (runc mounts /dev with it). */
 const MS_STRICTATIME = 0x1000000;

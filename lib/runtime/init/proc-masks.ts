@@ -4,7 +4,7 @@
  * uses unchanged.
  */
 import { statSync } from 'node:fs';
-import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, mount } from '../../sys/mount';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, mount } from '../../sys';
 
 /** Masked: a file gets /dev/null bound over it, a directory an empty read-only tmpfs. */
 export const MASKED_PATHS = [

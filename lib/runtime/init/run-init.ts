@@ -11,7 +11,7 @@ import { closeSync, openSync } from 'node:fs';
 import { posix } from 'node:path';
 import {
   CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC,
-  MS_NOSUID, MS_RDONLY, MS_REC, MS_SLAVE, chdir, mount, pivotRoot, sethostname, setns, umount2, unshare,
+  MS_NOSUID, MS_RDONLY, MS_REC, MS_SLAVE, chdir, mount, pivotRoot, sethostname, setns, umount2, unshare, makeDirs,
 } from '../../sys';
 import { apply, type PlanStep, type Syscalls, hostSyscalls } from '../storage/mount-plan';
 import { overlayData } from '../storage/overlay-root';
@@ -20,7 +20,6 @@ import { setupDev } from './dev';
 import { maskProcPaths } from './proc-masks';
 import type { RunSpec } from './spec';
 import { execCommand, step } from './steps';
-import { makeDirs } from '../../sys/make-dirs';
 
 /** Re-roots a planned target (a host path under `merged`) through secureJoin. */
 function inRoot(merged: string, path: string): string {

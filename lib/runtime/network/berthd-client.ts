@@ -7,12 +7,8 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
-import type { OverlayConfig } from '../../overlay/types';
+import type { OverlayConfig } from '../../overlay';
 import { NetworkError } from './types';
-
-/** berthd's API socket under its runtime directory. */
-export const BERTHD_SOCKET = 'berthd.sock';
 
 /** The request body of `POST /v1/networks`. */
 export interface OverlayNetworkRequest {
@@ -28,11 +24,6 @@ export interface OverlayNetworkRequest {
 export interface BerthdClientOptions {
   /** Gives up after this long (default 30 s: berthd may be waiting for etcd). */
   timeoutMs?: number;
-}
-
-/** `<runDir>/berthd.sock`. */
-export function berthdSocketPath(runDir: string): string {
-  return path.join(runDir, BERTHD_SOCKET);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CachedAttachment } from '../../cni/runtime';
-import type { IPConfig, Result } from '../../cni/types';
+import type { IPConfig, Result } from '../../cni';
 import type { NetworkInfo, NetworkScope } from './types';
 
 /** One element of `docker network inspect`'s array. */

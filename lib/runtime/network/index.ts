@@ -2,8 +2,8 @@
  * berth's networks, Docker-shaped: the store behind `berth network ls/inspect/create/rm`, each
  * network's CNI configuration list, and Docker's inspect JSON.
  */
-export { NetworkStore, NETWORK_NAME, DEFAULT_BRIDGE, DEFAULT_CNI_DIR, DEFAULT_RUN_DIR } from './network-store';
-export { postOverlayNetwork, berthdSocketPath, BERTHD_SOCKET, type OverlayNetworkRequest, type BerthdClientOptions } from './berthd-client';
+export { NetworkStore, DEFAULT_BRIDGE } from './network-store';
+export { postOverlayNetwork, type OverlayNetworkRequest, type BerthdClientOptions } from './berthd-client';
 export { overlayRequest, storedCluster, overlayRecord } from './overlay-network';
 export { networkConfList, bridgeNameOf, parseBoolOption, NETWORK_CNI_VERSION } from './network-conflist';
 export { dockerNetworkInspect, endpointId, type DockerNetwork, type DockerEndpoint } from './docker-inspect';

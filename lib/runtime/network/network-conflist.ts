@@ -5,11 +5,9 @@
  */
 import path from 'node:path';
 import { parseConfList, type NetworkConfigList } from '../../cni/runtime';
+import { DEFAULT_RUN_DIR } from '../../paths';
 import { firstHost, parseSubnet, rangeBounds } from './subnets';
 import { NetworkError, OPT_BRIDGE_NAME, OPT_IP_MASQUERADE, OPT_MACVLAN_MODE, OPT_MTU, OPT_PARENT, type NetworkInfo } from './types';
-
-/** Where berthd runs when a record does not say (BERTH_RUN's default). */
-const DEFAULT_RUN_DIR = '/run/berth';
 
 /** The list version: ours and the reference plugins' newest. */
 export const NETWORK_CNI_VERSION = '1.1.0';

@@ -2,7 +2,7 @@
  * `-o key=value` of `network create`, checked as Docker's bridge and macvlan drivers check them. Keys
  * berth does not know are kept (Docker stores them too) and shown by inspect.
  */
-import { validateNewIfName } from '../../cni/env';
+import { validateNewIfName } from '../../cni';
 import { parseBoolOption, bridgeNameOf } from './network-conflist';
 import { NetworkError, OPT_BRIDGE_NAME, OPT_IP_MASQUERADE, OPT_MACVLAN_MODE, OPT_MTU, OPT_PARENT, type NetworkInfo } from './types';
 

@@ -10,19 +10,16 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NetworkConfigList } from '../../cni/runtime';
-import { writeFileDurableSync } from '../../sys/durable-file';
-import { LockTimeoutError, withFileLockSync } from '../../sys/file-lock';
-import { berthdSocketPath, postOverlayNetwork, type BerthdClientOptions } from './berthd-client';
+import { LockTimeoutError, withFileLockSync, makeDirs, writeFileDurableSync } from '../../sys';
+import { CNI_NAME as NETWORK_NAME, DEFAULT_CNI_DIR, DEFAULT_RUN_DIR, NAME_CHARS, berthdSocketPath } from '../../paths';
+import { postOverlayNetwork, type BerthdClientOptions } from './berthd-client';
 import { networkConfList } from './network-conflist';
 import { checkOptions } from './network-options';
 import { overlayRecord, overlayRequest, storedCluster } from './overlay-network';
 import { assertNoOverlap, checkGateway, checkIpRange, firstHost, parseSubnet, pickSubnet, type Subnet } from './subnets';
 import { rfc3339Nano } from './timestamp';
 import { NetworkError, OPT_BRIDGE_NAME, OPT_MTU, type CreateNetworkRequest, type NetworkInfo, type NetworkStoreOptions } from './types';
-import { makeDirs } from '../../sys/make-dirs';
 
-/** Docker's network name rule. */
-export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** Keeps `<net>-<64 hex id>-<ifname>` (libcni's cache file) under NAME_MAX. */
 const MAX_NAME_LENGTH = 128;
 const BUILTIN_NAMES = ['bridge', 'host', 'none'] as const;
@@ -30,10 +27,6 @@ const ID = /^[0-9a-f]{64}$/;
 
 /** The default bridge of a fresh install (Docker's is docker0 on 172.17.0.0/16). */
 export const DEFAULT_BRIDGE = { bridgeName: 'berth0', subnet: '10.87.0.0/16' };
-/** Default of `cniDir`. */
-export const DEFAULT_CNI_DIR = '/var/lib/cni';
-/** Default of `runDir` (BERTH_RUN). */
-export const DEFAULT_RUN_DIR = '/run/berth';
 
 /** berth's networks (Docker's `network ls/inspect/create/rm`). */
 export class NetworkStore {
@@ -315,7 +308,7 @@ export class NetworkStore {
  * @throws {NetworkError}
  */
 function checkName(name: string): void {
-  if (!NETWORK_NAME.test(name)) throw new NetworkError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 'invalid');
+  if (!NETWORK_NAME.test(name)) throw new NetworkError(`invalid network name ${JSON.stringify(name)}: only ${NAME_CHARS} are allowed`, 'invalid');
   if (name.length > MAX_NAME_LENGTH) throw new NetworkError(`invalid network name ${JSON.stringify(name)}: at most ${MAX_NAME_LENGTH} characters`, 'invalid');
 }
 

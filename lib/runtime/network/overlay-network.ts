@@ -2,7 +2,7 @@
  * `berth network create -d overlay`: the flags and `-o` options an overlay network accepts, the
  * request berthd gets, and the record made from berthd's answer.
  */
-import type { OverlayConfig } from '../../overlay/types';
+import type { OverlayConfig } from '../../overlay';
 import type { OverlayNetworkRequest } from './berthd-client';
 import { parseSubnet, type Subnet } from './subnets';
 import { NetworkError, OPT_MTU, OPT_PORT, OPT_SUBNET_LEN, OPT_VNI, OPT_VXLANID_LIST, type CreateNetworkRequest, type OverlayNetworkInfo } from './types';

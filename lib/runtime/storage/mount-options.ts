@@ -7,7 +7,7 @@
 import {
   MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED,
   MS_SLAVE, MS_UNBINDABLE,
-} from '../../sys/mount';
+} from '../../sys';
 
 // <linux/mount.h> flags that lib/sys does not export yet (only the storage layer needs them).
 /** Writes are synced at once. */

@@ -7,13 +7,12 @@
 import { closeSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED,
-  MS_SLAVE, MS_UNBINDABLE, mount, umount2,
-} from '../../sys/mount';
-import { hasErrno } from '../../sys/errno';
+  MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED, MS_SLAVE,
+  MS_UNBINDABLE, mount, umount2, hasErrno, makeDirs,
+} from '../../sys';
 import { MOUNT_OPTIONS } from './mount-options';
 import type { MountSpec } from './mount-spec';
-import { makeDirs } from '../../sys/make-dirs';
+import { BestEffort } from '../../util';
 
 /** Create a directory (and its parents) to mount on. */
 export interface MkdirStep { readonly op: 'mkdir'; readonly path: string }
@@ -161,13 +160,9 @@ export function apply(plan: readonly PlanStep[], sys: Syscalls = hostSyscalls): 
  * (ENOENT) is already torn down. Other failures are collected and thrown together at the end.
  */
 export function teardown(steps: readonly PlanStep[], sys: Syscalls = hostSyscalls): void {
-  const errors: unknown[] = [];
-  for (const step of steps) {
-    try {
-      run(step, sys);
-    } catch (err) {
-      if (!hasErrno(err, 'EINVAL') && !hasErrno(err, 'ENOENT')) errors.push(err);
-    }
-  }
-  if (errors.length > 0) throw new AggregateError(errors, `teardown: ${errors.length} unmount(s) failed`);
+  const unmounts = new BestEffort();
+  const unmounted = (err: unknown): boolean => hasErrno(err, 'EINVAL') || hasErrno(err, 'ENOENT');
+  for (const step of steps) unmounts.attemptSync(() => run(step, sys), unmounted);
+  // Even a single failure is wrapped: callers report "teardown: ..." whatever the count.
+  if (!unmounts.ok) throw new AggregateError(unmounts.errors, `teardown: ${unmounts.errors.length} unmount(s) failed`);
 }

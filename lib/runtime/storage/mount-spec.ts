@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
-import { MS_RDONLY } from '../../sys/mount';
+import { DOCKER_NAME, NAME_CHARS } from '../../paths';
+import { MS_RDONLY } from '../../sys';
 import { RuntimeError } from '../errors';
 import { parseMountOptions } from './mount-options';
 
@@ -73,7 +74,11 @@ const invalidConfig = (type: string, why: string): MountSpecError =>
 const notAbsolute = (path: string): string => `invalid mount path: '${path}' mount path must be absolute`;
 
 /** Docker's local volume name rule; anything else in `-v` is taken for a (relative) host path. */
-export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+export const VOLUME_NAME = DOCKER_NAME;
+
+/** Docker's message for a volume name outside {@link VOLUME_NAME} (`-v`, `volume create`). */
+export const invalidVolumeName = (name: string): string =>
+  `create ${name}: "${name}" includes invalid characters for a local volume name, only "${NAME_CHARS}" are allowed. If you intended to pass a host directory, use absolute path`;
 
 /** `-v` mode words and what they set; `z`/`Z` are SELinux relabel requests, accepted and ignored here. */
 interface VolumeMode {
@@ -121,9 +126,7 @@ export function parseVolumeFlag(spec: string): MountSpec {
   const target = checkTarget(second, invalid);
   if (isBind) return { type: 'bind', source: cleanPath(first), target, readonly, propagation, createSource: true };
   if (!VOLUME_NAME.test(first)) {
-    throw new MountSpecError(
-      `create ${first}: "${first}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
-    );
+    throw new MountSpecError(invalidVolumeName(first));
   }
   return { type: 'volume', name: first, target, readonly, noCopy: seen.has('copy'), options: {} };
 }

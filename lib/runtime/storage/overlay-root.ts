@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { MNT_DETACH } from '../../sys/mount';
+import { MNT_DETACH } from '../../sys';
 import type { PlanStep, UmountStep } from './mount-plan';
 
 /** Where one container's overlay lives. */

@@ -7,12 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_BERTH_ROOT } from '../../paths';
 import { RuntimeError } from '../errors';
-import { VOLUME_NAME } from './mount-spec';
-import { makeDirsAsync } from '../../sys/make-dirs';
-
-/** The default state root; tests and alternative installs inject their own. */
-export const DEFAULT_BERTH_ROOT = '/var/lib/berth';
+import { VOLUME_NAME, invalidVolumeName } from './mount-spec';
+import { makeDirsAsync } from '../../sys';
 
 /** Docker's label marking a volume created for an anonymous mount (what `volume prune` collects). */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
@@ -66,10 +64,7 @@ const STALE_TEMP_MS = 10 * 60 * 1000;
 /** Throws Docker's error unless `name` is a valid local volume name. */
 export function validateVolumeName(name: string): void {
   if (!VOLUME_NAME.test(name)) {
-    throw new VolumeError(
-      `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
-      'invalid',
-    );
+    throw new VolumeError(invalidVolumeName(name), 'invalid');
   }
 }
 

@@ -2,8 +2,7 @@
  * The cells of `berth ps` as Docker's formatter spells them: short ids, the quoted and truncated
  * COMMAND, STATUS ("Up 5 seconds (Paused)", "Exited (137) 2 minutes ago"), CREATED ("5 seconds ago").
  */
-import type { ContainerState } from '../../../../lib/runtime/container/types';
-import { ZERO_TIME } from '../../../../lib/runtime/container/types';
+import { ZERO_TIME, type ContainerState } from '../../../../lib/runtime/container';
 import { humanDuration } from './units';
 
 /** Docker's short id: the first 12 hex digits (`--no-trunc` shows all 64). */

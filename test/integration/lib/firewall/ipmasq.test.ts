@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isRetryable } from '../../../../lib/cni/retryable';
+import { isRetryable } from '../../../../lib/util/retryable';
 import { toCniError } from '../../../../lib/cni/to-cni-error';
 import { FirewallError, gcIpMasq, listIpMasq, selectIpMasqBackend, setupIpMasq, teardownIpMasq } from '../../../../lib/firewall';
 import { parseCidr, type Cidr } from '../../../../lib/ip';

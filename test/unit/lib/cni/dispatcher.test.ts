@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { CniError } from '../../../../lib/cni/errors';
-import { markRetryable } from '../../../../lib/cni/retryable';
+import { markRetryable } from '../../../../lib/util/retryable';
 import type { CmdArgs, GcArgs, PluginFuncs } from '../../../../lib/cni/types';
 import { ALL_SPEC_VERSIONS } from '../../../../lib/cni/version';
 import { addEnv, conf, golden, recordingFuncs, run, sampleResult, type RunOutcome } from './harness';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CniError } from '../../../../lib/cni/errors';
-import { isRetryable, kRetryable, markRetryable } from '../../../../lib/cni/retryable';
+import { isRetryable, kRetryable, markRetryable } from '../../../../lib/util/retryable';
 import { ERROR_RULE_NAMES, toCniError } from '../../../../lib/cni/to-cni-error';
 
 function shape(err: CniError): [number, string, string | undefined] {

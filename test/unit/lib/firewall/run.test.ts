@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { FirewallError, isNoSuchObject, runFirewall } from '../../../../lib/firewall/run';
-import { isRetryable } from '../../../../lib/cni/retryable';
+import { isRetryable } from '../../../../lib/util/retryable';
 import { toCniError } from '../../../../lib/cni/to-cni-error';
 
 /** Catches what `fn` throws (assert.throws returns nothing to inspect). */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { CniError, loadConfig, markRetryable, toCniError } from '../../../../lib/cni';
+import { CniError, loadConfig, toCniError } from '../../../../lib/cni';
+import { markRetryable } from '../../../../lib/util';
 import { FirewallError } from '../../../../lib/firewall';
 import { BridgeVlanUnsupportedError, NetlinkError } from '../../../../lib/netlink';
 import { AddressConflictError, IfaceConfigError, InterfaceExistsError, NotABridgeError, PortDownError } from '../../../../lib/iface';

@@ -1,8 +1,9 @@
 /**
- * The neutral "worth retrying" marker (a held lock, a busy device, an interrupted dump). It is a
- * registered symbol, so lib code below the CNI layer (lib/sys, lib/ipam) can set it without importing
- * lib/cni: `err[Symbol.for('berth.retryable')] = true`. A plain `retryable: true` property counts too,
- * for errors built elsewhere. The CNI boundary turns marked errors into code 11 (try again later).
+ * The neutral "worth retrying" marker (a held lock, a busy device, an interrupted dump): set where the
+ * failure is understood (lib/firewall, on a held xtables lock), read where it is decided (the CNI
+ * boundary turns marked errors into code 11, try again later). It is a registered symbol, so errors
+ * built elsewhere can carry it too: `err[Symbol.for('berth.retryable')] = true`; a plain
+ * `retryable: true` property counts as well.
  */
 export const kRetryable: unique symbol = Symbol.for('berth.retryable');
 
