@@ -18,6 +18,7 @@ import { EtcdWatch } from './etcd-watch';
 import { checkNetworkName, configKey, normalizePrefix, subnetKey, subnetOfKey, subnetsPrefix } from './keys';
 import { checkTtl, parseLeaseAttrs } from './lease-attrs';
 import { StoreError } from './store-error';
+import { WatchRegistry } from './watch-plumbing';
 
 /** Options of an {@link EtcdStore}. */
 export interface EtcdStoreOptions {
@@ -49,7 +50,7 @@ const passThrough = { execute: async (fn: (ctx: { signal: AbortSignal }) => unkn
 export class EtcdStore implements SubnetStore {
   readonly #client: Etcd3;
   readonly #prefix: string;
-  readonly #watches = new Set<EtcdWatch>();
+  readonly #watches = new WatchRegistry();
 
   constructor(opts: EtcdStoreOptions) {
     const hosts = (Array.isArray(opts?.hosts) ? opts.hosts : [opts?.hosts]).map((h) => {
@@ -185,19 +186,11 @@ export class EtcdStore implements SubnetStore {
     checkNetworkName(network);
     if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) throw new TypeError(`watch fromRevision: ${JSON.stringify(fromRevision)} is not a revision`);
     const watch = new EtcdWatch({ client: this.#client, keyPrefix: subnetsPrefix(this.#prefix, network), network, list: () => this.listLeases(network) }, fromRevision, handlers);
-    this.#watches.add(watch);
-    return {
-      cancel: async () => {
-        this.#watches.delete(watch);
-        await watch.cancel();
-      },
-    };
+    return this.#watches.track(watch);
   }
 
   async close(): Promise<void> {
-    const watches = [...this.#watches];
-    this.#watches.clear();
-    await Promise.all(watches.map((w) => w.cancel()));
+    await this.#watches.cancelAll();
     this.#client.close();
   }
 

@@ -14,6 +14,7 @@ import type { LeaseSnapshot, Watch, WatchHandlers } from '../store';
 import type { LeaseEvent } from '../types';
 import { expiryOfKv, leaseOfKv } from './etcd-values';
 import { StoreError } from './store-error';
+import { GuardedHandlers } from './watch-plumbing';
 
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
@@ -33,7 +34,7 @@ export interface EtcdWatchSource {
 /** A running watch of one network's leases in etcd. */
 export class EtcdWatch implements Watch {
   readonly #source: EtcdWatchSource;
-  readonly #handlers: WatchHandlers;
+  readonly #guard: GuardedHandlers;
   /** The revision of the last event received: the next watch starts after it. */
   #revision: number;
   #watcher: Watcher | undefined;
@@ -47,7 +48,7 @@ export class EtcdWatch implements Watch {
 
   constructor(source: EtcdWatchSource, fromRevision: number, handlers: WatchHandlers) {
     this.#source = source;
-    this.#handlers = handlers;
+    this.#guard = new GuardedHandlers(handlers);
     this.#revision = fromRevision;
     this.#connect();
   }
@@ -84,7 +85,7 @@ export class EtcdWatch implements Watch {
     w.on('disconnected', (err: Error) => {
       if (!current()) return;
       this.#drop(w);
-      this.#report(new StoreError('watchLeases', `watch disconnected, retrying from revision ${this.#revision + 1}`, { network: this.#source.network, where: this.#source.keyPrefix, cause: err }));
+      this.#guard.report(new StoreError('watchLeases', `watch disconnected, retrying from revision ${this.#revision + 1}`, { network: this.#source.network, where: this.#source.keyPrefix, cause: err }));
       this.#retry('connect');
     });
     // 'error' is final for that watcher: etcd canceled it (compacted revision, or any other reason).
@@ -130,7 +131,7 @@ export class EtcdWatch implements Watch {
       } catch (err) {
         // A malformed value (not ours to fix): skip it, say so, keep watching. If it overwrote a
         // readable lease, that lease is gone all the same: its peer entries must go with it.
-        this.#report(new StoreError('watchLeases', 'skipped an unreadable lease', { network: this.#source.network, cause: err }));
+        this.#guard.report(new StoreError('watchLeases', 'skipped an unreadable lease', { network: this.#source.network, cause: err }));
         if (type === 'Put' && prev !== undefined) {
           try {
             events.push({ type: 'removed', lease: leaseOfKv(prev) });
@@ -141,7 +142,7 @@ export class EtcdWatch implements Watch {
       }
     }
     if (this.#cancelled) return;
-    if (events.length > 0) this.#call(() => this.#handlers.onEvents(events, revision));
+    if (events.length > 0) this.#guard.call((h) => h.onEvents(events, revision));
     // A delete without its previous value cannot say what to remove: a resync diff can.
     if (lostPrevious) await this.#resync();
   }
@@ -153,7 +154,7 @@ export class EtcdWatch implements Watch {
     try {
       snapshot = await this.#source.list();
     } catch (err) {
-      this.#report(new StoreError('watchLeases', 'resync listing failed, retrying', { network: this.#source.network, where: this.#source.keyPrefix, cause: err }));
+      this.#guard.report(new StoreError('watchLeases', 'resync listing failed, retrying', { network: this.#source.network, where: this.#source.keyPrefix, cause: err }));
       this.#retry('resync');
       return;
     }
@@ -162,7 +163,7 @@ export class EtcdWatch implements Watch {
     this.#pending = undefined;
     if (this.#watcher !== undefined) this.#drop(this.#watcher);
     this.#revision = snapshot.revision;
-    this.#call(() => this.#handlers.onResync(snapshot));
+    this.#guard.call((h) => h.onResync(snapshot));
     this.#connect();
   }
 
@@ -181,22 +182,7 @@ export class EtcdWatch implements Watch {
   }
 
   #enqueue(fn: () => Promise<void>): void {
-    this.#queue = this.#queue.then(fn).catch((err: unknown) => this.#report(err));
+    this.#queue = this.#queue.then(fn).catch((err: unknown) => this.#guard.report(err));
   }
 
-  #call(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.#report(err);
-    }
-  }
-
-  #report(err: unknown): void {
-    try {
-      this.#handlers.onError?.(err instanceof Error ? err : new Error(String(err)));
-    } catch {
-      // onError itself threw: nothing is left to tell.
-    }
-  }
 }

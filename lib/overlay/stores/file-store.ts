@@ -13,6 +13,7 @@ import { FileWatch } from './file-watch';
 import { canonicalSubnet, checkNetworkName } from './keys';
 import { checkTtl, parseLeaseAttrs } from './lease-attrs';
 import { StoreError } from './store-error';
+import { WatchRegistry } from './watch-plumbing';
 import { makeDirsAsync, sweepTempFiles, writeFileDurable } from '../../sys';
 
 /** Options of a {@link FileStore}. */
@@ -42,7 +43,7 @@ export class FileStore implements SubnetStore {
   readonly #pollMs: number;
   readonly #maxEvents: number;
   readonly #lockTimeoutMs: number;
-  readonly #watches = new Set<FileWatch>();
+  readonly #watches = new WatchRegistry();
   /** Whether this store swept the temp files of earlier versions yet (see sweepLegacyTempFiles). */
   #legacySwept = false;
 
@@ -131,19 +132,11 @@ export class FileStore implements SubnetStore {
       reap: () => this.#write('reap', network, () => undefined),
     };
     const watch = new FileWatch(source, network, fromRevision, handlers);
-    this.#watches.add(watch);
-    return {
-      cancel: async () => {
-        this.#watches.delete(watch);
-        await watch.cancel();
-      },
-    };
+    return this.#watches.track(watch);
   }
 
   async close(): Promise<void> {
-    const watches = [...this.#watches];
-    this.#watches.clear();
-    await Promise.all(watches.map((w) => w.cancel()));
+    await this.#watches.cancelAll();
   }
 
   /** The document as it is now, read without the lock (rename makes every read whole). */

@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { LeaseEvent } from '../types';
 import type { Watch, WatchHandlers } from '../store';
 import { earliestExpiry, liveLeases, type FileDocument } from './file-document';
+import { GuardedHandlers } from './watch-plumbing';
 
 /** What a file watch needs from its store. */
 export interface FileWatchSource {
@@ -34,7 +35,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class FileWatch implements Watch {
   readonly #source: FileWatchSource;
   readonly #network: string;
-  readonly #handlers: WatchHandlers;
+  readonly #guard: GuardedHandlers;
   #revision: number;
   #cancelled = false;
   #running: Promise<void> | undefined;
@@ -48,7 +49,7 @@ export class FileWatch implements Watch {
   constructor(source: FileWatchSource, network: string, fromRevision: number, handlers: WatchHandlers) {
     this.#source = source;
     this.#network = network;
-    this.#handlers = handlers;
+    this.#guard = new GuardedHandlers(handlers);
     this.#revision = fromRevision;
     this.#poll = setInterval(() => this.#schedule(), source.pollMs).unref();
     const base = path.basename(source.path);
@@ -97,7 +98,7 @@ export class FileWatch implements Watch {
     try {
       doc = await this.#load();
     } catch (err) {
-      this.#report(err);
+      this.#guard.report(err);
       return;
     }
     if (this.#cancelled) return;
@@ -105,14 +106,14 @@ export class FileWatch implements Watch {
     if (doc.revision < this.#revision || doc.compacted > this.#revision) {
       // The log lost events we have not seen (or the file was replaced by an older one).
       this.#revision = doc.revision;
-      this.#call(() => this.#handlers.onResync({ leases: liveLeases(doc, this.#network, now), revision: doc.revision }));
+      this.#guard.call((h) => h.onResync({ leases: liveLeases(doc, this.#network, now), revision: doc.revision }));
     } else if (doc.revision > this.#revision) {
       const from = this.#revision;
       this.#revision = doc.revision;
       const events: LeaseEvent[] = doc.events
         .filter((e) => e.revision > from && e.network === this.#network)
         .map((e) => ({ type: e.type, lease: e.lease }));
-      if (events.length > 0) this.#call(() => this.#handlers.onEvents(events, doc.revision));
+      if (events.length > 0) this.#guard.call((h) => h.onEvents(events, doc.revision));
     }
     if (this.#cancelled) return;
     clearTimeout(this.#expiryTimer);
@@ -127,7 +128,7 @@ export class FileWatch implements Watch {
       await this.#source.reap();
       this.#again = true; // deliver the 'removed' events at once rather than at the next poll
     } catch (err) {
-      this.#report(err);
+      this.#guard.report(err);
     }
   }
 
@@ -148,20 +149,4 @@ export class FileWatch implements Watch {
     return this.#doc;
   }
 
-  /** A handler that throws must not stop the watch; it is told through onError. */
-  #call(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.#report(err);
-    }
-  }
-
-  #report(err: unknown): void {
-    try {
-      this.#handlers.onError?.(err instanceof Error ? err : new Error(String(err)));
-    } catch {
-      // onError itself threw: nothing is left to tell.
-    }
-  }
 }
