@@ -22,16 +22,31 @@ const sea = FORM === 'sea' ? require('node:sea') : undefined;
 const name = FORM === 'sea' ? seaName() : '@NAME@';
 
 function seaName() {
+  // berth spawns its helpers as `node <script>` does, `process.execPath <dir>/berth-init`: a first
+  // argument that is this very binary under a known name is that name.
+  const script = process.argv[2];
+  if (script !== undefined && script.includes('/') && NAMES.includes(path.basename(script)) && sameFile(script, process.execPath)) {
+    process.argv.splice(2, 1);
+    return path.basename(script);
+  }
   // argv0 is the name exec'd (a hard link's or symlink's own name); `berth-multicall <name> ...` also works.
   const called = path.basename(process.argv0);
   if (NAMES.includes(called)) return called;
-  const asked = process.argv[2];
-  if (asked !== undefined && NAMES.includes(asked)) {
+  if (script !== undefined && NAMES.includes(script)) {
     process.argv.splice(2, 1);
-    return asked;
+    return script;
   }
   process.stderr.write(`${called}: started as an unknown name; link or rename it to one of: ${NAMES.join(', ')}\n`);
   process.exit(1);
+}
+
+function sameFile(a, b) {
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** The bytes of one part: an asset, or the base64 at its offsets in this file. */

@@ -175,7 +175,7 @@ describe('the release tarball (npm run release): hard links to one SEA binary, n
     }
   });
 
-  it('berth and berthd answer --help; an unknown name lists the known ones', () => {
+  it('berth and berthd answer --help; an unknown name lists the known ones; the binary runs another name given as its script', () => {
     assert.match(run(path.join(dir, 'bin', 'berth'), ['--help'], { ...noNode, BERTH_ADDON_DIR: addonDir }).stdout, /Usage:\s+berth/);
     assert.match(run(path.join(dir, 'bin', 'berthd'), ['--help'], { ...noNode, BERTH_ADDON_DIR: addonDir }).stdout, /usage: berthd/);
     const other = path.join(dir, 'other-name');
@@ -185,6 +185,9 @@ describe('the release tarball (npm run release): hard links to one SEA binary, n
     assert.match(r.stderr, /started as an unknown name; link or rename it to one of: .*loopback/);
     const asked = run(other, ['loopback'], { ...noNode, CNI_COMMAND: 'VERSION', BERTH_ADDON_DIR: addonDir }, '{"cniVersion":"1.1.0"}');
     assert.equal(asked.stdout.trim(), VERSION_OUT, `busybox style: ${asked.stderr}`);
+    // berth starts berth-init and its supervisor as `process.execPath <dir>/<name>`, as with node.
+    const script = run(path.join(dir, 'bin', 'berth'), [path.join(dir, 'bin', 'berthd'), '--help'], noNode);
+    assert.match(script.stdout, /usage: berthd/, script.stderr);
   });
 
   describe('loopback ADD, CHECK, DEL', () => {
