@@ -1,7 +1,7 @@
 // Runs one embedded bundle with its V8 code cache and the koffi addon, with nothing beside the
 // executable. Two forms share this file (scripts/build.mjs fills in the @...@ values):
-//   file: a `node` script; the bundle, its code cache and the addon follow this loader, base64 in one
-//         block comment (the parser skips it cheaply), found by the byte offsets in LAYOUT;
+//   file: a `node` script; the bundle, its code cache and the addon (brotli) follow this loader, base64
+//         in one block comment (the parser skips it cheaply), found by the byte offsets in LAYOUT;
 //   sea:  the main script of the single executable application; the parts are node:sea assets.
 // It cannot import lib/ (it is not bundled): it stays small and self-contained.
 'use strict';
@@ -108,7 +108,8 @@ function addonFile() {
     }
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     checkDirChain(dir, euid);
-    const bytes = part('addon');
+    // The file form carries it brotli-compressed (scripts/build.mjs).
+    const bytes = sea ? part('addon') : require('node:zlib').brotliDecompressSync(part('addon'));
     const sha = require('node:crypto').createHash('sha256').update(bytes).digest('hex');
     if (sha !== ADDON_SHA256) throw new Error(`the embedded addon's sha256 is ${sha}, not ${ADDON_SHA256}: ${self} is corrupt`);
     // temp + fsync + rename: a concurrent start never dlopens a half-written file.
