@@ -26,11 +26,14 @@ function seaName() {
   // argument that is this very binary under a known name is that name.
   const script = process.argv[2];
   if (script !== undefined && script.includes('/') && NAMES.includes(path.basename(script)) && sameFile(script, process.execPath)) {
-    process.argv.splice(2, 1);
+    process.argv.splice(1, 2, path.resolve(script));
     return path.basename(script);
   }
   // argv0 is the name exec'd (a hard link's or symlink's own name); `berth-multicall <name> ...` also works.
+  // argv[1] becomes the executable's path, as node gives a script's (berth looks for its plugins beside it):
+  // argv0 when it has a directory, else execPath (found on PATH: the hard link's path, a symlink's target).
   const called = path.basename(process.argv0);
+  process.argv[1] = process.argv0.includes('/') ? path.resolve(process.argv0) : process.execPath;
   if (NAMES.includes(called)) return called;
   if (script !== undefined && NAMES.includes(script)) {
     process.argv.splice(2, 1);

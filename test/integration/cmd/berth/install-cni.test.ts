@@ -116,14 +116,15 @@ describe('berth install-cni (built)', function () {
     });
   });
 
-  it('from the release tarball: one file and hard links to it, run with no node on PATH', function () {
+  it('from the release tarball (berth found on PATH): one file and hard links to it, run with no node on PATH', function () {
     const tgz = fs.existsSync(RELEASE) ? fs.readdirSync(RELEASE).find((f) => f.endsWith('.tgz')) : undefined;
     skipUnless(this, tgz !== undefined, `no release tarball in ${RELEASE} (run \`npm run release\`)`);
     const unpacked = path.join(tmp, 'release');
     fs.mkdirSync(unpacked);
     execFileSync('tar', ['xzf', path.join(RELEASE, tgz!), '-C', unpacked]);
     const binDir = path.join(tmp, 'sea-bin');
-    const r = spawnSync(path.join(unpacked, 'berth'), ['install-cni', '--bin-dir', binDir], { env: { PATH: '/nonexistent' }, encoding: 'utf8' });
+    // Found on PATH, started from elsewhere: berth still finds the plugins beside itself.
+    const r = spawnSync('berth', ['install-cni', '--bin-dir', binDir], { env: { PATH: unpacked }, cwd: tmp, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const inodes = new Set(CNI_PLUGINS.map((n) => fs.statSync(path.join(binDir, n)).ino));
     assert.equal(inodes.size, 1, 'one binary, linked under every name');
