@@ -66,6 +66,8 @@ describe('self-contained executables (built; copied alone)', function () {
         assert.deepEqual(fs.readdirSync(path.dirname(exe)), beside, `${form}: nothing written beside it`);
       }
       assert.equal(isBerthPlugin(forms['hard link'], name), true, 'still recognised as ours');
+      const cache = run(forms.copy, [], { CNI_COMMAND: 'VERSION', BERTH_DEBUG_CODE_CACHE: '1' }, '{"cniVersion":"1.1.0"}');
+      assert.match(cache.stderr, /code cache accepted/, 'the embedded V8 code cache is used');
     });
   }
 
@@ -172,6 +174,8 @@ describe('the release tarball (npm run release): hard links to one SEA binary, n
         assert.equal(r.stdout.trim(), VERSION_OUT, `${name} (${form})`);
       }
       assert.equal(isBerthPlugin(exe, name), true, `${name} recognised as ours`);
+      const cache = run(exe, [], { ...noNode, CNI_COMMAND: 'VERSION', BERTH_DEBUG_CODE_CACHE: '1' }, '{"cniVersion":"1.1.0"}');
+      assert.match(cache.stderr, /code cache accepted/, `${name}: the asset code cache is used`);
     }
   });
 
