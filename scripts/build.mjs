@@ -1,10 +1,15 @@
 // `npm run build`: compile the config schemas, type-check, and bundle every executable (plugins/*/main.ts
-// and cmd/*/main.ts) into one CommonJS file under dist/bin/ with a node shebang. A plugin is exec'd once
-// per container, so start-up is the budget: koffi's JS loader (platform probing, 8-20 ms) is replaced by a
-// two-line shim that loads the prebuilt koffi.node copied next to the bundles.
+// and cmd/*/main.ts) into ONE self-contained file dist/bin/<name> that needs only `node` on PATH: a small
+// loader (scripts/templates/loader.cjs) followed by the bundle, its V8 code cache and the koffi addon.
+// Copied alone, renamed, symlinked or hard-linked into any directory (an installer's /opt/cni/bin), it
+// still runs. A plugin is exec'd once per container, so start-up is the budget: koffi's JS loader
+// (platform probing, 8-20 ms) is replaced by a shim that asks the loader for the prebuilt koffi.node.
+// The parts are also kept in dist/parts/ for `npm run release` (scripts/release.mjs, the no-Node form).
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 import { compileSchemas } from './compile-schemas.mjs';
@@ -46,45 +51,46 @@ function install(name, contents, mode = 0o644) {
   fs.renameSync(tmp, path.join(outDir, name));
 }
 
-// The bundles are CommonJS whatever a parent package.json says.
-install('package.json', '{ "type": "commonjs" }\n');
 const require = createRequire(import.meta.url);
-install('koffi.node', fs.readFileSync(require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node')), 0o755);
+const addon = fs.readFileSync(require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node'));
 
 const koffiShim = {
   name: 'koffi-native-shim',
   setup(build) {
     build.onResolve({ filter: /^koffi$/ }, () => ({ path: 'koffi', namespace: 'koffi-shim' }));
     build.onLoad({ filter: /.*/, namespace: 'koffi-shim' }, () => ({
-      contents: "module.exports = require(require('node:path').join(__dirname, 'koffi.node'));",
+      // The loader's require answers this id with the addon it extracted (scripts/templates/loader.cjs).
+      contents: "module.exports = require('#berth-koffi-addon');",
       loader: 'js',
     }));
+    build.onResolve({ filter: /^#berth-koffi-addon$/ }, () => ({ path: '#berth-koffi-addon', external: true }));
   },
 };
 
 /**
  * etcd3 (berthd's etcd store) loads its gRPC definitions at run time from `${__dirname}/../proto`,
- * relative to its own file in node_modules. Bundled, __dirname is dist/bin: the definitions are
- * copied to dist/bin/proto and the one path in etcd3 is pointed there.
+ * relative to its own file in node_modules. A single file has no directory of its own: the definitions
+ * are parsed here, with the options etcd3 passes, into a JSON descriptor that the bundle loads with
+ * @grpc/proto-loader's fromJSON.
  */
+const protoOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+const protoSource = path.join(path.dirname(require.resolve('etcd3/package.json')), 'proto', 'rpc.proto');
+const protoJson = JSON.stringify(require('@grpc/proto-loader/build/src/util.js').loadProtosWithOptionsSync(protoSource, protoOptions).toJSON());
 const etcd3Proto = {
   name: 'etcd3-proto',
   setup(build) {
     build.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (args) => {
       const source = fs.readFileSync(args.path, 'utf8');
-      const pointed = source.replace('`${__dirname}/../proto/rpc.proto`', "require('node:path').join(__dirname, 'proto', 'rpc.proto')");
-      if (pointed === source) throw new Error('etcd3 changed how it finds rpc.proto: update the etcd3-proto build plugin');
+      const pointed = source.replace('(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {', `(0, proto_loader_1.fromJSON)(${protoJson}, {`);
+      if (pointed === source) throw new Error('etcd3 changed how it loads rpc.proto: update the etcd3-proto build plugin');
       return { contents: pointed, loader: 'js' };
     });
   },
 };
-const protoSource = path.join(path.dirname(require.resolve('etcd3/package.json')), 'proto');
-fs.mkdirSync(path.join(outDir, 'proto'), { recursive: true });
-for (const f of fs.readdirSync(protoSource)) install(path.join('proto', f), fs.readFileSync(path.join(protoSource, f)));
 
 const results = await Promise.all(entries.map(({ main, name }) => esbuild.build({
   entryPoints: [main],
-  outfile: path.join(outDir, 'lib', `${name}.js`),
+  outfile: path.join(root, 'dist', 'parts', `${name}.js`),
   write: false,
   bundle: true,
   platform: 'node',
@@ -96,37 +102,65 @@ const results = await Promise.all(entries.map(({ main, name }) => esbuild.build(
   plugins: [koffiShim, etcd3Proto],
   logLevel: 'warning',
 })));
+const loader = fs.readFileSync(path.join(root, 'scripts', 'templates', 'loader.cjs'), 'utf8');
+const addonSha256 = createHash('sha256').update(addon).digest('hex');
+// Node reads and scans the whole file on every start; the addon is needed only on its first, so it
+// travels brotli-compressed (1.1 MB to ~0.4 MB) and is unpacked when it is written out.
+const packedAddon = brotliCompressSync(addon, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } });
+
 /**
- * Each executable is a small launcher (scripts/templates/launcher.cjs) that runs `lib/<name>.js` with
- * a V8 code cache made here by one VERSION run. Its second line marks our own plugins, so that bridge
- * can run host-local in-process when the host-local found in CNI_PATH is ours (lib/cni/berth-plugin.ts).
+ * One executable: `#!/usr/bin/env node`, `// berth-plugin <name>` (lib/cni/berth-plugin.ts: bridge runs
+ * host-local in-process when the host-local in CNI_PATH is ours), the loader with the parts' offsets,
+ * then the parts (the addon brotli-compressed) base64 in one block comment (base64 has no `*`, so no `*\/` inside).
  */
-const launcher = fs.readFileSync(path.join(root, 'scripts', 'templates', 'launcher.cjs'), 'utf8');
-fs.mkdirSync(path.join(outDir, 'lib'), { recursive: true });
-entries.forEach(({ name }, i) => {
-  install(path.join('lib', `${name}.js`), results[i].outputFiles[0].contents);
-  install(name, `#!/usr/bin/env node\n// berth-plugin ${name}\n${launcher.replaceAll('NAME', name)}`, 0o755);
-});
-for (const { main, name } of entries) {
-  // The old cache goes first: V8 checks a cache against its source only by length, so a new bundle of
-  // the same length would accept the old one and run stale functions ("Unexpected identifier").
-  fs.rmSync(path.join(outDir, 'lib', `${name}.cache`), { force: true });
-  // A plugin answers VERSION; a cmd entry is started with `--help` (it may exit non-zero, e.g.
-  // berth-init without its sync socket): either way the run compiles its start-up path.
-  const plugin = main.startsWith(path.join(root, 'plugins'));
-  // A cmd entry gets `--help`, so a daemon prints its usage and exits instead of starting to serve.
-  const run = spawnSync(process.execPath, [path.join(outDir, name), ...(plugin ? [] : ['--help'])], {
-    env: { PATH: process.env.PATH, CNI_COMMAND: 'VERSION', BERTH_WRITE_CODE_CACHE: '1' },
-    input: '{"cniVersion":"1.1.0"}',
-    stdio: ['pipe', 'ignore', plugin ? 'inherit' : 'ignore'],
-    timeout: 20_000,
+function singleFile(name, bundle, cache) {
+  const b64 = [bundle, cache, packedAddon].map((b) => b.toString('base64'));
+  const fill = (layout) => `#!/usr/bin/env node\n// berth-plugin ${name}\n${loader
+    .replace("'@FORM@'", "'file'").replace('@NAME@', name).replace('@NAMES@', name).replace('@ADDON_SHA256@', addonSha256)
+    .replace('@BUNDLE@', layout[0]).replace('@CACHE@', layout[1]).replace('@ADDON@', layout[2])}/*\n`;
+  // Fixed-width numbers: the head's length does not depend on the offsets written into it.
+  const num = (n) => String(n).padStart(10, ' ');
+  let offset = Buffer.byteLength(fill([0, 0, 0].map(() => `${num(0)}, ${num(0)}`)));
+  const layout = b64.map((s) => {
+    const at = `${num(offset)}, ${num(s.length)}`;
+    offset += s.length + 1;
+    return at;
   });
-  if (plugin && run.status !== 0) throw new Error(`${name} VERSION failed while writing its code cache (status ${run.status})`);
+  return `${fill(layout)}${b64.join('\n')}\n*/\n`;
 }
-// Executables whose source is gone are removed, so dist/bin never offers a stale plugin.
+
+const partsDir = path.join(root, 'dist', 'parts');
+fs.mkdirSync(partsDir, { recursive: true });
+fs.writeFileSync(path.join(partsDir, 'koffi.node'), addon);
+await Promise.all(entries.map(async ({ main, name }, i) => {
+  const bundle = Buffer.from(results[i].outputFiles[0].contents);
+  // The code cache is made by one run of the executable without one: a plugin answers VERSION; a cmd
+  // entry gets `--help`, so a daemon prints its usage and exits instead of starting to serve (it may
+  // exit non-zero, e.g. berth-init without its sync socket): either way the run compiles its start-up path.
+  const plugin = main.startsWith(path.join(root, 'plugins'));
+  const first = path.join(partsDir, `${name}.first`);
+  const cacheFile = path.join(partsDir, `${name}.cache`);
+  fs.writeFileSync(first, singleFile(name, bundle, Buffer.alloc(0)), { mode: 0o755 });
+  fs.rmSync(cacheFile, { force: true });
+  const run = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [first, ...(plugin ? [] : ['--help'])], {
+      env: { PATH: process.env.PATH, CNI_COMMAND: 'VERSION', BERTH_WRITE_CODE_CACHE: cacheFile, ...(process.env.BERTH_ADDON_DIR ? { BERTH_ADDON_DIR: process.env.BERTH_ADDON_DIR } : {}) },
+      stdio: ['pipe', 'ignore', plugin ? 'inherit' : 'ignore'],
+      timeout: 20_000,
+    });
+    child.stdin.end('{"cniVersion":"1.1.0"}');
+    child.on('close', (status) => resolve(status));
+  });
+  if (plugin && run !== 0) throw new Error(`${name} VERSION failed while writing its code cache (status ${run})`);
+  fs.rmSync(first);
+  fs.writeFileSync(path.join(partsDir, `${name}.js`), bundle);
+  install(name, singleFile(name, bundle, fs.readFileSync(cacheFile)), 0o755);
+}));
+// Executables whose source is gone are removed, and so is the multi-file layout of earlier builds
+// (lib/, proto/, koffi.node), so dist/bin never offers a stale plugin.
 const names = entries.map((e) => e.name);
-const keep = new Set(['package.json', 'koffi.node', 'lib', 'proto', ...names]);
-for (const f of fs.readdirSync(outDir)) if (!keep.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(outDir, f));
-const keepLib = new Set(names.flatMap((n) => [`${n}.js`, `${n}.cache`]));
-for (const f of fs.readdirSync(path.join(outDir, 'lib'))) if (!keepLib.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(outDir, 'lib', f));
-console.error(`built ${entries.map((e) => e.name).join(', ') || 'no executables'} into ${path.relative(root, outDir)}/`);
+const keep = new Set(names);
+for (const f of fs.readdirSync(outDir)) if (!keep.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(outDir, f), { recursive: true });
+const keepParts = new Set(['koffi.node', ...names.flatMap((n) => [`${n}.js`, `${n}.cache`])]);
+for (const f of fs.readdirSync(partsDir)) if (!keepParts.has(f)) fs.rmSync(path.join(partsDir, f));
+console.error(`built ${names.join(', ') || 'no executables'} into ${path.relative(root, outDir)}/`);

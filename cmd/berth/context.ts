@@ -29,6 +29,8 @@ export interface CliContext {
   readonly cgroupParent: string;
   /** BERTH_CNI_PATH: where CNI plugins are looked up, in order. */
   readonly cniPath: readonly string[];
+  /** Directory of the running berth executable, where its CNI plugins were built or unpacked. */
+  readonly executableDir?: string;
   /** The caller's environment (`-e KEY` passthrough, BERTH_DEBUG). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The caller's working directory (relative paths such as `--env-file`). */
@@ -103,6 +105,7 @@ export function createCliContext(opts: CliContextOptions): CliContext {
     cniDir,
     cgroupParent,
     cniPath: [...new Set(cniPath)],
+    executableDir: opts.executableDir,
     env,
     cwd: opts.cwd,
     out: opts.out ?? (() => undefined),

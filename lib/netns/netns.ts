@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { CLONE_NEWNET, hasErrno, nsType } from '../sys';
+import { CLONE_NEWNET, hasErrno, nsType, SysError } from '../sys';
 import { NetnsNotFoundError, NotANetnsError } from './errors';
 
 /**
@@ -45,6 +45,9 @@ export function openNetns(path: string): Netns {
     try {
       type = nsType(fd, path);
     } catch (err) {
+      // Only the ioctl's refusal says "not a namespace"; a failure to call it at all (the FFI's addon
+      // could not be loaded) is reported as itself.
+      if (!(err instanceof SysError)) throw err;
       throw new NotANetnsError(path, 'not a namespace file', { cause: err });
     }
     if (type !== CLONE_NEWNET) throw new NotANetnsError(path, `namespace type 0x${type.toString(16)}`);

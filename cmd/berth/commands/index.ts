@@ -5,6 +5,7 @@
 import type { CommandRegistry } from '../registry';
 import { CONTAINER_COMMANDS } from './container';
 import { IMAGE_COMMANDS, IMAGE_GROUP } from './image';
+import { INSTALL_COMMANDS } from './install-cni';
 import { NETWORK_COMMANDS, NETWORK_GROUP } from './network';
 import { VOLUME_COMMANDS, VOLUME_GROUP } from './volume';
 
@@ -14,5 +15,5 @@ export function registerBuiltins(registry: CommandRegistry): void {
   registry.registerGroup(VOLUME_GROUP);
   registry.registerGroup(IMAGE_GROUP);
   registry.registerGroup(NETWORK_GROUP);
-  for (const def of [...CONTAINER_COMMANDS, ...VOLUME_COMMANDS, ...IMAGE_COMMANDS, ...NETWORK_COMMANDS]) registry.register(def);
+  for (const def of [...CONTAINER_COMMANDS, ...VOLUME_COMMANDS, ...IMAGE_COMMANDS, ...NETWORK_COMMANDS, ...INSTALL_COMMANDS]) registry.register(def);
 }

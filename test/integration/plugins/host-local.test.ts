@@ -63,7 +63,7 @@ describe('plugins/host-local (built executable)', function () {
   before(() => {
     if (!fs.existsSync(OURS)) throw new Error(`${OURS} is missing: run \`npm run build\` first`);
     binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-hl-bin-'));
-    fs.cpSync(BUILT, binDir, { recursive: true }); // the launcher, lib/ and koffi.node
+    fs.cpSync(BUILT, binDir, { recursive: true });
     OURS = path.join(binDir, 'host-local');
   });
   after(() => fs.rmSync(binDir, { recursive: true, force: true }));

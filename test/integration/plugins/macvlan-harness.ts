@@ -20,16 +20,15 @@ export const MASTER_PEER = 'mvm1';
 export const NETWORK = 'mvnet';
 
 /**
- * Copies dist/bin (executables, their bundles and code caches, koffi.node) into a temp dir, so that a
+ * Copies dist/bin (the self-contained executables) into a temp dir, so that a
  * rebuild by someone else cannot pull them away mid-suite; returns the dir, which is also the tests'
  * CNI_PATH (our host-local, run in-process).
  */
 export function stageBinaries(): string {
-  for (const f of ['macvlan', 'host-local', 'koffi.node']) {
+  for (const f of ['macvlan', 'host-local']) {
     if (!fs.existsSync(path.join(DIST, f))) throw new Error(`${path.join(DIST, f)} is missing: run \`npm run build\` first`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-mv-bin-'));
-  // The whole directory, whatever its layout: the executables may be launchers of bundles beside them.
   fs.cpSync(DIST, dir, { recursive: true, filter: (src) => !src.endsWith('.tmp') });
   return dir;
 }
