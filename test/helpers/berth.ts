@@ -254,9 +254,13 @@ export class BerthSandbox {
     } catch (e) {
       problems.push(`removing containers: ${String(e)}`);
     }
-    problems.push(...(await this.reap()));
-    fs.rmSync(this.base, { recursive: true, force: true });
-    this.host.remove();
+    try {
+      problems.push(...(await this.reap()));
+      fs.rmSync(this.base, { recursive: true, force: true });
+    } finally {
+      // Whatever failed above, the host netns goes: a failed run must not leave it on the machine.
+      this.host.remove();
+    }
     if (problems.length > 0) throw new Error(`berth left state behind:\n  ${problems.join('\n  ')}`);
   }
 

@@ -40,11 +40,14 @@ describe('plugins/macvlan (built executable): failures and edge cases', function
 
   it('DEL with the netns gone (or CNI_NETNS empty) still releases the lease', async () => {
     const gone = makeTestNetns('ctrgone');
-    ok(await call('ADD', conf(), { ctr: gone, containerID: 'g1' }));
-    ok(await call('ADD', conf(), { containerID: 'g2' }));
-    assert.deepEqual(leases(dataDir), ['10.66.0.2', '10.66.0.3']);
     const gonePath = nsPath(gone);
-    gone.remove();
+    try {
+      ok(await call('ADD', conf(), { ctr: gone, containerID: 'g1' }));
+      ok(await call('ADD', conf(), { containerID: 'g2' }));
+      assert.deepEqual(leases(dataDir), ['10.66.0.2', '10.66.0.3']);
+    } finally {
+      gone.remove(); // also when an ADD above failed: the netns must not outlive the test
+    }
     ok(await call('DEL', conf(), { netns: gonePath, containerID: 'g1' }), 'DEL with the netns path gone');
     ok(await call('DEL', conf(), { netns: '', containerID: 'g2' }), 'DEL with CNI_NETNS empty');
     assert.deepEqual(leases(dataDir), []);
