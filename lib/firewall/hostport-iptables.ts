@@ -150,7 +150,13 @@ export function hostportMissing(saved: SavedTable, req: HostportRequest): string
   const has = (ch: string, args: readonly string[]) => saved.rules.some((r) => r.chain === ch && sameArgs(r.args, args));
   const missing: string[] = [];
   for (const rule of dnatChainRules(req)) if (!has(chain, rule)) missing.push(`rule "${rule.join(' ')}" not found in chain ${chain}`);
-  for (const rule of dnatEntryRules(req)) if (!has(HOSTPORT_DNAT_CHAIN, rule)) missing.push(`rule "${rule.join(' ')}" not found in chain ${HOSTPORT_DNAT_CHAIN}`);
+  // An entry rule is known by what identifies it (protocol, ports, comment, target): iptables-save
+  // prints the configured conditions in its own order and spelling (`-s 1.2.3.4` first, as 1.2.3.4/32).
+  const key = (args: readonly string[]) => ['-p', '--dports', '--comment', '-j'].map((f) => argAfter(args, f)).join('\0');
+  for (const rule of dnatEntryRules(req)) {
+    const want = key(rule);
+    if (!saved.rules.some((r) => r.chain === HOSTPORT_DNAT_CHAIN && key(r.args) === want)) missing.push(`rule "${rule.join(' ')}" not found in chain ${HOSTPORT_DNAT_CHAIN}`);
+  }
   for (const entry of ['PREROUTING', 'OUTPUT']) if (!has(entry, topLevelJump())) missing.push(`the jump from ${entry} to ${HOSTPORT_DNAT_CHAIN} is missing`);
   return missing;
 }

@@ -78,6 +78,10 @@ describe('lib/firewall/hostport-iptables', () => {
     assert.deepEqual(hostportContainers(parseSave(REFERENCE_SAVE), 'pmnet'), ['abc123']);
     assert.deepEqual(hostportContainers(parseSave(REFERENCE_SAVE), 'other'), []);
   });
+  it('CHECK finds entry rules whose conditions iptables-save reordered and respelled', () => {
+    const saved = parseSave(REFERENCE_SAVE.replace(/(-m multiport --dports \d+) -j/g, '-s 1.2.3.4/32 $1 -j'));
+    assert.deepEqual(hostportMissing(saved, req({ conditions: ['-s', '1.2.3.4'] })), []);
+  });
   it('reports what CHECK misses, naming the rule', () => {
     const missing = hostportMissing(parseSave(REFERENCE_SAVE), req({ mappings: [{ hostPort: 8081, containerPort: 81, protocol: 'tcp' }] }));
     assert.match(missing[0]!, /--dport 8081 .* not found in chain CNI-DN-/);
