@@ -6,7 +6,7 @@
  * for every new flow.
  */
 import type { Logger } from '../../lib/log';
-import { IPPROTO_UDP, conntrackDeleteByDstPort, openConntrack } from '../../lib/netlink';
+import { AF_INET, AF_INET6, IPPROTO_UDP, conntrackDeleteByDstPorts, openConntrack } from '../../lib/netlink';
 import type { PortMapping } from '../../lib/firewall';
 import type { Family } from '../../lib/ip';
 
@@ -16,7 +16,7 @@ export async function flushUdpConntrack(family: Family, mappings: readonly PortM
   let h: ReturnType<typeof openConntrack> | undefined;
   try {
     h = openConntrack();
-    for (const port of ports) await conntrackDeleteByDstPort(h, family === 4 ? 2 : 10, IPPROTO_UDP, port);
+    await conntrackDeleteByDstPorts(h, family === 4 ? AF_INET : AF_INET6, IPPROTO_UDP, ports);
   } catch (err) {
     log?.warn({ err }, `failed to delete stale UDP conntrack entries (IPv${family})`);
   } finally {

@@ -82,12 +82,14 @@ export async function conntrackDelete(h: NetlinkHandle, flow: ConntrackFlow): Pr
 }
 
 /**
- * Deletes the flows of `family` whose original destination is `protocol` port `port` (what a new DNAT
- * of that host port would otherwise not see: packets of an existing flow keep their old translation).
+ * Deletes the flows of `family` whose original destination is `protocol` and one of `ports` (what a new
+ * DNAT of those host ports would otherwise not see: packets of an existing flow keep their old
+ * translation). One dump, then one delete per matching flow.
  * @returns how many were deleted
  */
-export async function conntrackDeleteByDstPort(h: NetlinkHandle, family: typeof AF_INET | typeof AF_INET6, protocol: number, port: number): Promise<number> {
-  const doomed = (await conntrackList(h, family)).filter((f) => f.protocol === protocol && f.dstPort === port);
+export async function conntrackDeleteByDstPorts(h: NetlinkHandle, family: typeof AF_INET | typeof AF_INET6, protocol: number, ports: readonly number[]): Promise<number> {
+  const wanted = new Set(ports);
+  const doomed = (await conntrackList(h, family)).filter((f) => f.protocol === protocol && f.dstPort !== undefined && wanted.has(f.dstPort));
   for (const flow of doomed) await conntrackDelete(h, flow);
   return doomed.length;
 }
