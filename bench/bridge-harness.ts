@@ -54,13 +54,21 @@ export class BenchWorld {
     };
   }
 
-  /** Runs `s` for `command` inside the host netns. The env holds PATH and CNI_* only (no NODE_EXTRA_CA_CERTS). */
-  run(s: Subject, command: string, containerNs: string, cid: string, ifName: string, conf: object): Promise<Run> {
+  /**
+   * Runs `s` for `command` inside the host netns. The env holds PATH and CNI_* only (no
+   * NODE_EXTRA_CA_CERTS), plus `extraEnv` (BERTH_PHASES for ours). `wrapper` runs the plugin under
+   * another program (its argv, the plugin's path appended), e.g. /usr/bin/time.
+   */
+  run(
+    s: Subject, command: string, containerNs: string, cid: string, ifName: string, conf: object,
+    extraEnv: Record<string, string> = {}, wrapper: readonly string[] = [],
+  ): Promise<Run> {
     const env = pluginEnv({
       PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CNI_COMMAND: command, CNI_CONTAINERID: cid, CNI_IFNAME: ifName,
-      CNI_NETNS: containerNs === '' ? '' : namedPath(containerNs), CNI_PATH: s.cniPath,
+      CNI_NETNS: containerNs === '' ? '' : namedPath(containerNs), CNI_PATH: s.cniPath, ...extraEnv,
     });
-    return timedExec(s.bin, env, JSON.stringify(conf), this.host);
+    if (wrapper.length === 0) return timedExec(s.bin, env, JSON.stringify(conf), this.host);
+    return timedExec(wrapper[0]!, env, JSON.stringify(conf), this.host, [...wrapper.slice(1), s.bin]);
   }
 
   /** Removes every container netns, the host netns (and with it bridges, veths and rules) and the data. */

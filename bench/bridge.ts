@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BenchWorld, ok, type Subject } from './bridge-harness';
+import { PhaseSamples } from './phases';
 import { printRows, summarize, type BenchRow } from './stats';
 
 /** Knobs of benchBridge. */
@@ -48,6 +49,7 @@ export async function benchBridge(opts: BridgeBenchOptions = {}): Promise<BenchR
       opts.onRows?.(title, got);
     };
     for (const ipMasq of [false, true]) part(`ADD/DEL latency${ipMasq ? ', ipMasq' : ''}`, await latency(opts.iterations ?? 30, ipMasq));
+    part('peak RSS of one exec', await peakRss(Math.min(5, opts.iterations ?? 30)));
     for (const ipMasq of [false, true]) part(`storm${ipMasq ? ', ipMasq' : ''}`, await storm(opts.stormWorkers ?? 8, opts.stormCount ?? 200, ipMasq));
     if ((opts.scaleN ?? 1000) > 0) part('1st vs Nth attachment', await scale(opts.scaleN ?? 1000));
     return rows;
@@ -60,32 +62,82 @@ function row(name: string, ours: number[], reference: number[], unit = 'ms'): Be
   return { name, unit, ours: summarize(ours), reference: summarize(reference), referenceName: 'ref' };
 }
 
+/**
+ * ADD then DEL of one attachment, alternating which plugin goes first. DEL carries ADD's result as
+ * prevResult, as libcni (containerd, cri-o, podman) sends it from its cache. Ours runs with
+ * BERTH_PHASES=1 and its phase breakdown is printed.
+ */
 async function latency(iterations: number, ipMasq: boolean): Promise<BenchRow[]> {
   const w = new BenchWorld('lat');
   const t = { ours: { add: [] as number[], del: [] as number[] }, reference: { add: [] as number[], del: [] as number[] } };
+  const phases = { add: new PhaseSamples(), del: new PhaseSamples() };
   try {
     for (let i = -2; i < iterations; i++) {
       for (const s of i % 2 === 0 ? SUBJECTS : [...SUBJECTS].reverse()) {
         const ns = w.container();
         const conf = w.conf(s, ipMasq);
-        const add = ok(await w.run(s, 'ADD', ns, `c${i + 2}`, 'eth0', conf), `${s.label} ADD`);
-        const del = ok(await w.run(s, 'DEL', ns, `c${i + 2}`, 'eth0', conf), `${s.label} DEL`);
+        const env: Record<string, string> = s.label === 'ours' ? { BERTH_PHASES: '1' } : {};
+        const add = ok(await w.run(s, 'ADD', ns, `c${i + 2}`, 'eth0', conf, env), `${s.label} ADD`);
+        const prevResult = JSON.parse(add.stdout) as object;
+        const del = ok(await w.run(s, 'DEL', ns, `c${i + 2}`, 'eth0', { ...conf, prevResult }, env), `${s.label} DEL`);
         w.dropContainer(ns);
         if (i < 0) continue; // the first two warm the page cache and create the bridges
         t[s.label].add.push(add.ms);
         t[s.label].del.push(del.ms);
+        if (s.label === 'ours') {
+          phases.add.add(add.stderr, add.ms);
+          phases.del.add(del.stderr, del.ms);
+        }
       }
     }
   } finally {
     w.close();
   }
   const m = ipMasq ? 'with ipMasq' : 'no ipMasq';
+  phases.add.print(`bridge ADD ${m}`, t.ours.add);
+  phases.del.print(`bridge DEL ${m}`, t.ours.del);
   return [row(`ADD ${m}`, t.ours.add, t.reference.add), row(`DEL ${m}`, t.ours.del, t.reference.del)];
 }
 
-/** `count` ADDs by `workers` in parallel, then `count` DELs; wall time per phase, duplicate addresses. */
+/**
+ * Peak RSS (maxrss, as GNU time reports it from wait4) of ADD and DEL with ipMasq: a Node process
+ * against a Go binary, the memory each exec costs a node while the kubelet runs it.
+ */
+async function peakRss(iterations: number): Promise<BenchRow[]> {
+  if (!fs.existsSync('/usr/bin/time')) {
+    console.error('  peak RSS: /usr/bin/time is missing (apt-get install time); skipped');
+    return [];
+  }
+  const w = new BenchWorld('rss');
+  const kib = { ours: { add: [] as number[], del: [] as number[] }, reference: { add: [] as number[], del: [] as number[] } };
+  const out = path.join(w.dataDir, 'maxrss');
+  const timed = async (s: Subject, verb: string, ns: string, cid: string, conf: object): Promise<number> => {
+    ok(await w.run(s, verb, ns, cid, 'eth0', conf, {}, ['/usr/bin/time', '-f', '%M', '-o', out]), `${s.label} ${verb} under time`);
+    return Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop()) / 1024;
+  };
+  try {
+    for (let i = 0; i < iterations; i++) {
+      for (const s of SUBJECTS) {
+        const ns = w.container();
+        const conf = w.conf(s, true);
+        kib[s.label].add.push(await timed(s, 'ADD', ns, `r${i}`, conf));
+        kib[s.label].del.push(await timed(s, 'DEL', ns, `r${i}`, conf));
+        w.dropContainer(ns);
+      }
+    }
+  } finally {
+    w.close();
+  }
+  return [row('peak RSS, ADD with ipMasq', kib.ours.add, kib.reference.add, 'MiB'), row('peak RSS, DEL with ipMasq', kib.ours.del, kib.reference.del, 'MiB')];
+}
+
+/**
+ * `count` ADDs by `workers` in parallel, then `count` DELs; wall time per phase, duplicate addresses,
+ * and lost leases: host-local lease files missing after the ADDs (fewer than `count`) or left after
+ * the DELs.
+ */
 async function storm(workers: number, count: number, ipMasq: boolean): Promise<BenchRow[]> {
-  const out: Record<string, { add: number; del: number; dups: number }> = {};
+  const out: Record<string, { add: number; del: number; dups: number; lost: number }> = {};
   for (const s of SUBJECTS) {
     const w = new BenchWorld('storm');
     try {
@@ -103,9 +155,11 @@ async function storm(workers: number, count: number, ipMasq: boolean): Promise<B
         }));
         return performance.now() - start;
       };
+      const leases = (): number => fs.readdirSync(path.join(w.dataDir, s.network)).filter((f) => /^[0-9a-f.:]+$/.test(f) && (f.includes('.') || f.includes(':'))).length;
       const add = await phase('ADD');
+      const afterAdd = leases();
       const del = await phase('DEL');
-      out[s.label] = { add, del, dups: ips.length - new Set(ips).size };
+      out[s.label] = { add, del, dups: ips.length - new Set(ips).size, lost: Math.abs(count - afterAdd) + leases() };
     } finally {
       w.close();
     }
@@ -113,7 +167,7 @@ async function storm(workers: number, count: number, ipMasq: boolean): Promise<B
   const m = `${workers}-way storm of ${count}${ipMasq ? ', ipMasq' : ''}`;
   const o = out.ours!;
   const r = out.reference!;
-  console.error(`  ${m}: duplicate addresses ours ${o.dups}, reference ${r.dups}`);
+  console.error(`  ${m}: duplicate addresses ours ${o.dups}, reference ${r.dups}; lost leases ours ${o.lost}, reference ${r.lost}`);
   return [row(`${m}: ADD wall`, [o.add], [r.add]), row(`${m}: DEL wall`, [o.del], [r.del])];
 }
 

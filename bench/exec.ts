@@ -10,12 +10,15 @@ export function pluginEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /**
  * Runs `file` once with `stdin`, returning wall time (ms, spawn to exit), exit code and stdout; with
- * `netns`, spawned from inside it (the main thread is switched around the fork).
+ * `netns`, spawned from inside it (the main thread is switched around the fork). `args` go to `file`
+ * (e.g. /usr/bin/time's, with the plugin last).
  */
-export function timedExec(file: string, env: NodeJS.ProcessEnv, stdin: string, netns?: Netns): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
+export function timedExec(
+  file: string, env: NodeJS.ProcessEnv, stdin: string, netns?: Netns, args: readonly string[] = [],
+): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const spawnIt = () => spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const spawnIt = () => spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const child = netns ? withNetns(netns, spawnIt) : spawnIt();
     let stdout = '';
     let stderr = '';

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '../log';
+import { markLoaded, phase } from '../util';
 import { loadConfig } from './config';
 import { parseCommand, readCniEnv, type CniEnv } from './env';
 import { CniError, CniCode } from './errors';
@@ -38,6 +39,7 @@ export interface PluginInfo {
  * carries nothing else, and stack traces go to the stderr log only.
  */
 export async function runPlugin(funcs: PluginFuncs, info: PluginInfo, io: PluginIO = processIO()): Promise<number> {
+  markLoaded();
   const supported = info.supportedVersions ?? ALL_SPEC_VERSIONS;
   // Errors are written in the config's version once we know it is one we speak, else in our newest.
   let replyVersion = newestVersion(supported) ?? CURRENT_VERSION;
@@ -61,7 +63,7 @@ export async function runPlugin(funcs: PluginFuncs, info: PluginInfo, io: Plugin
     }
     const stdin = await readStdin(io);
     // DEL and GC clean up: a value that only matters for creating things must not stop them.
-    const config = loadConfig(stdin, undefined, { tolerant: command === 'DEL' || command === 'GC' });
+    const config = phase('validation', () => loadConfig(stdin, undefined, { tolerant: command === 'DEL' || command === 'GC' }));
     assertSupportedVersion(config.cniVersion, supported);
     replyVersion = config.cniVersion;
     assertVersionAllows(command, config.cniVersion);
@@ -113,7 +115,7 @@ async function callVerb(
         if (typeof result !== 'object' || result === null) {
           throw new CniError(CniCode.Internal, 'ADD returned no result');
         }
-        io.stdout(prettyJson(convertResult(result, config.cniVersion)));
+        phase('result', () => io.stdout(prettyJson(convertResult(result, config.cniVersion))));
       } else if (command === 'DEL') {
         await funcs.del({ ...args, command });
       } else {

@@ -94,11 +94,13 @@ export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpM
 
 /**
  * Removes the attachment's masquerade rules from both backends (the attachment may come from an older
- * configuration or from the reference plugin), IPv4 and IPv6; what the container's other interfaces
- * use stays. Missing rules, tables or tools are success; every backend is tried before the first
- * error is reported. `ips` (e.g. prevResult's addresses) narrows which of the reference's
- * iptables rules, which name no interface, are this attachment's; without them, they all are unless
- * the attachment has rules of its own.
+ * configuration or from the reference plugin); what the container's other interfaces use stays.
+ * Missing rules, tables or tools are success; every backend is tried before the first error is
+ * reported. `ips` (e.g. prevResult's addresses) narrows the iptables part to their families, as the
+ * reference's teardown does (ADD wrote rules only for the families it had addresses in: one
+ * iptables-save less per DEL of a single-stack attachment; GC still looks at both), and which of the
+ * reference's rules, which name no interface, are this attachment's. Without `ips` both families are
+ * searched, and the reference's rules are all this attachment's unless it has rules of its own.
  */
 export function teardownIpMasq(
   att: IpMasqAttachment, opts: FirewallOptions & { backends?: readonly IpMasqBackend[]; ips?: readonly Cidr[] } = {},
@@ -109,7 +111,10 @@ export function teardownIpMasq(
     return opts.ips === undefined ? 'unless-owned' : new Set(cidrs.map((c) => `${formatIP(c.ip)}/${family === 4 ? 32 : 128}`));
   };
   bestEffort(opts.backends ?? BACKENDS, opts, {
-    iptables: () => [4, 6].forEach((f) => removeIptablesMasq(f as Family, new Map([[chain, { ifnames: (i) => i === att.ifname, legacy: sources(f as Family) }]]), opts)),
+    iptables: () => {
+      const families = opts.ips === undefined ? [4, 6] as const : ([4, 6] as const).filter((f) => opts.ips!.some((c) => c.ip.family === f));
+      for (const f of families) removeIptablesMasq(f, new Map([[chain, { ifnames: (i) => i === att.ifname, legacy: sources(f) }]]), opts);
+    },
     nftables: () => teardownNftMasq(att.network, att.ifname, att.containerId, opts),
   });
 }

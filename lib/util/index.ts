@@ -1,7 +1,8 @@
 /**
  * Generic helpers with no domain of their own: an undo stack, best-effort steps that collect their
- * failures, and the "worth retrying" marker on errors.
+ * failures, the "worth retrying" marker on errors, and the phase clock bench/ reads.
  */
 export { UndoStack } from './undo-stack';
 export { BestEffort } from './best-effort';
 export { kRetryable, markRetryable, isRetryable } from './retryable';
+export { phase, markLoaded, phaseReport } from './phase-clock';

@@ -1,6 +1,6 @@
 /** ADD: bridge, veth pair, addresses, gateway and masquerade, undone as a whole when any step fails. */
 import { CniError, CURRENT_VERSION, formatResultAddresses, type CmdArgs, type ParsedResult, type Result } from '../../lib/cni';
-import { UndoStack } from '../../lib/util';
+import { phase, UndoStack } from '../../lib/util';
 import { linkByIndex, linkSetUp, type Link } from '../../lib/netlink';
 import { openSandbox, waitPortReady, type Sandbox } from '../../lib/iface';
 import { runIpamAdd, runIpamDel } from '../../lib/ipam/run-ipam';
@@ -18,9 +18,9 @@ import { failPoint } from './add-steps';
  * and forwarding are shared by every attachment and are never undone, as in the reference.
  */
 export async function cmdAdd(args: CmdArgs): Promise<Result> {
-  const conf = loadBridgeConfig(args.config, args.args, 'ADD');
+  const conf = phase('validation', () => loadBridgeConfig(args.config, args.args, 'ADD'));
   const undo = new UndoStack(args.log);
-  const sb = openSandbox(args);
+  const sb = phase('netns', () => openSandbox(args));
   try {
     // The addresses were parsed once, from the IPAM result; they become text again only here.
     return formatResultAddresses(await add(args, conf, sb, undo));
@@ -39,7 +39,7 @@ async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoSta
   const l3 = conf.ipamType !== '';
   let lease: Promise<ParsedResult> | undefined;
   if (l3) {
-    lease = runIpamAdd(conf.ipamType, args);
+    lease = phase('ipam', () => runIpamAdd(conf.ipamType, args));
     // Observed now, so that a failure while the links are being made is not an unhandled rejection.
     lease.catch(() => undefined);
     undo.push('ipam', async () => {
@@ -47,7 +47,7 @@ async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoSta
     });
   }
 
-  const links = await attachL2(sb, conf, att, undo);
+  const links = await phase('netlink', () => attachL2(sb, conf, att, undo));
   let result: ParsedResult = {
     cniVersion: CURRENT_VERSION,
     interfaces: [
@@ -59,7 +59,7 @@ async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoSta
 
   if (conf.macspoofchk) {
     const sc = { containerId: att.containerID, ifname: att.ifName };
-    firewall().setupSpoofCheck({ ...sc, hostIfname: links.host.name, mac: links.container.hardwareAddr ?? '' });
+    phase('firewall', () => firewall().setupSpoofCheck({ ...sc, hostIfname: links.host.name, mac: links.container.hardwareAddr ?? '' }));
     undo.push('macspoofchk', () => firewall().teardownSpoofCheck(sc));
   }
   failPoint(sb.env, 'macspoofchk');
@@ -76,11 +76,11 @@ async function add(args: CmdArgs, conf: BridgeConfig, sb: Sandbox, undo: UndoSta
   }
 
   let hostVeth: Link = links.host;
-  if (!conf.disableContainerInterface) hostVeth = await waitPortReady(sb.host, undefined, links.host.index);
+  if (!conf.disableContainerInterface) hostVeth = await phase('netlink', () => waitPortReady(sb.host, undefined, links.host.index));
   failPoint(sb.env, 'port-ready');
 
   // The host end's and the bridge's MACs can change as ports come and go: report them as they are now.
-  const bridge = await linkByIndex(sb.host, links.bridge.index);
+  const bridge = await phase('netlink', () => linkByIndex(sb.host, links.bridge.index));
   result.interfaces![0]!.mac = bridge.hardwareAddr ?? '';
   result.interfaces![1]!.mac = hostVeth.hardwareAddr ?? '';
   if (conf.dns) result.dns = conf.dns;

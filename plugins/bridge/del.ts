@@ -7,7 +7,7 @@ import { isCniError, resultCidrs, type CmdArgs } from '../../lib/cni';
 import { NetlinkHandle, isLinkNotFound, linkByName, linkDel } from '../../lib/netlink';
 import { openNetnsIfEnterable } from '../../lib/netns';
 import { runIpamDel } from '../../lib/ipam/run-ipam';
-import { BestEffort } from '../../lib/util';
+import { BestEffort, phase } from '../../lib/util';
 import { loadBridgeCleanupConfig } from './config';
 import { firewall } from './firewall';
 import { findHostVeths } from './host-veth';
@@ -20,11 +20,11 @@ import { findHostVeths } from './host-veth';
  * failures are reported together at the end.
  */
 export async function cmdDel(args: CmdArgs): Promise<void> {
-  const conf = loadBridgeCleanupConfig(args.config, 'DEL');
+  const conf = phase('validation', () => loadBridgeCleanupConfig(args.config, 'DEL'));
   const steps = new BestEffort();
   const host = NetlinkHandle.open();
   try {
-    const linkGone = removeLinks(host, args, conf);
+    const linkGone = phase('netlink', () => removeLinks(host, args, conf));
     linkGone.catch(() => undefined); // observed now, awaited below
     // Let it run up to the RTM_DELLINK now on its pool thread: what follows is synchronous work.
     await new Promise((resolve) => setImmediate(resolve));
@@ -32,9 +32,9 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
     // prevResult's addresses, when given, tell which of the reference's masquerade rules (which name
     // no interface) are this attachment's; ours name it.
     const ips = resultCidrs(args.config.prevResult);
-    if (conf.ipMasq && conf.ipamType !== '') await steps.attempt(() => firewall().teardownIpMasq(keys, ips ? { ips } : {}));
-    if (conf.macspoofchk) await steps.attempt(() => firewall().teardownSpoofCheck(keys));
-    if (conf.ipamType !== '') await steps.attempt(() => runIpamDel(conf.ipamType, args));
+    if (conf.ipMasq && conf.ipamType !== '') await steps.attempt(() => phase('firewall', () => firewall().teardownIpMasq(keys, ips ? { ips } : {})));
+    if (conf.macspoofchk) await steps.attempt(() => phase('firewall', () => firewall().teardownSpoofCheck(keys)));
+    if (conf.ipamType !== '') await steps.attempt(() => phase('ipam', () => runIpamDel(conf.ipamType, args)));
     await steps.attempt(() => linkGone);
   } finally {
     host.close();

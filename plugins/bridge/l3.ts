@@ -1,6 +1,6 @@
 /** ADD's layer-3 part: the container's addresses and routes, the bridge gateway, forwarding, masquerade. */
 import type { ParsedResult } from '../../lib/cni';
-import type { UndoStack } from '../../lib/util';
+import { phase, type UndoStack } from '../../lib/util';
 import type { Link } from '../../lib/netlink';
 import { configureIface, enableIpForward, ensureGateway, writeSysctls, type Sandbox } from '../../lib/iface';
 import { failPoint } from './add-steps';
@@ -28,8 +28,8 @@ export async function configureL3(
     ? [{ key: `net/ipv6/conf/${att.ifName}/enhanced_dad`, value: '1' }, { key: `net/ipv6/conf/${att.ifName}/accept_dad`, value: '1' }]
     : [{ key: `net/ipv6/conf/${att.ifName}/accept_dad`, value: '0' }];
   // Optional, as in the reference: the IPv6 keys are missing where the container has no IPv6.
-  writeSysctls(sb.ns, [...dad, { key: `net/ipv4/conf/${att.ifName}/arp_notify`, value: '1' }].map((w) => ({ ...w, optional: true })));
-  await configureIface(sb.ctr, att.ifName, result, { ns: sb.ns, index: links.container.index, enableDad: conf.enabledad });
+  phase('sysctl', () => writeSysctls(sb.ns, [...dad, { key: `net/ipv4/conf/${att.ifName}/arp_notify`, value: '1' }].map((w) => ({ ...w, optional: true }))));
+  await phase('netlink', () => configureIface(sb.ctr, att.ifName, result, { ns: sb.ns, index: links.container.index, enableDad: conf.enabledad }));
   failPoint(sb.env, 'container-iface');
 
   if (conf.isGateway && gateways.length > 0) {
@@ -39,9 +39,9 @@ export async function configureL3(
       result.interfaces = [...(result.interfaces ?? []), { name: target.name, mac: target.hardwareAddr ?? '' }];
     }
     for (const gw of [...gateways.filter((g) => g.family === 4), ...gateways.filter((g) => g.family === 6)]) {
-      await ensureGateway(sb.host, target, gw.cidr, { forceAddress: conf.forceAddress });
+      await phase('netlink', () => ensureGateway(sb.host, target, gw.cidr, { forceAddress: conf.forceAddress }));
     }
-    enableIpForward(gateways.map((g) => g.family));
+    phase('sysctl', () => enableIpForward(gateways.map((g) => g.family)));
   }
   failPoint(sb.env, 'gateway');
 
@@ -51,7 +51,7 @@ export async function configureL3(
     // Pushed first: the IPv4 batch may apply and the IPv6 one fail. The addresses keep the undo to
     // this attachment's rules in a family where it wrote none.
     undo.push('ipmasq', () => firewall().teardownIpMasq(masq, { ips }));
-    firewall().setupIpMasq({ ...masq, ips, backend: conf.ipMasqBackend });
+    phase('firewall', () => firewall().setupIpMasq({ ...masq, ips, backend: conf.ipMasqBackend }));
   }
   failPoint(sb.env, 'ipmasq');
   return result;

@@ -5,6 +5,9 @@
 //   sea:  the main script of the single executable application; the parts are node:sea assets.
 // It cannot import lib/ (it is not bundled): it stays small and self-contained.
 'use strict';
+// lib/util/phase-clock.ts reports Node's own start-up as the time to this line (BERTH_PHASES=1;
+// process.uptime, since the first touch of the `performance` global costs ~0.7 ms).
+if (process.env.BERTH_PHASES === '1') globalThis[Symbol.for('berth.loaderStart')] = process.uptime() * 1000;
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');

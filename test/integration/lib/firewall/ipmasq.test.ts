@@ -133,6 +133,21 @@ describe('lib/firewall ipMasq (integration)', function () {
       assert.deepEqual(natLines(ns.host.name), []);
     });
 
+    it("searches only the families of the addresses it is given (prevResult's), and both without them", () => {
+      const chain = chainOf('dual', 'c2');
+      const opts = { netns: ns.host };
+      const att = { network: 'dual', containerId: 'c2', ifname: 'eth0' };
+      setupIpMasq({ ...att, ips: cidrs('10.4.0.3/24', 'fd00:0:0:4::3/64') }, opts);
+      teardownIpMasq(att, { ...opts, ips: cidrs('10.4.0.3/24') });
+      assert.deepEqual(natLines(ns.host.name), [], 'the IPv4 rules are gone');
+      assert.equal(natLines(ns.host.name, true).length, 4, 'ip6tables was not searched: only IPv4 addresses were given');
+      assert.ok(natLines(ns.host.name, true).includes(`:${chain} - [0:0]`));
+      teardownIpMasq(att, { ...opts, ips: [] });
+      assert.equal(natLines(ns.host.name, true).length, 4, 'no addresses: no iptables family to search');
+      teardownIpMasq(att, opts);
+      assert.deepEqual(natLines(ns.host.name, true), []);
+    });
+
     it('cuts a comment to the 255 bytes xt_comment keeps, and still never duplicates', () => {
       const req = { network: 'n'.repeat(300), containerId: 'c1', ifname: 'eth0', ips: cidrs('10.4.0.2/24'), backend: 'iptables' as const };
       setupIpMasq(req, { netns: ns.host });
