@@ -9,7 +9,7 @@
 import { formatIP, parseCidr, type Cidr, type Family } from '../ip';
 import { BestEffort } from '../util';
 import { formatChainName, nftInstanceHash, parseNftComment } from './names';
-import { listIptablesMasq, removeIptablesMasq, setupIptablesMasq } from './iptables';
+import { listIptablesMasq, removeIptablesMasq, removeSoleIptablesMasq, setupIptablesMasq } from './iptables';
 import type { MasqRemoval } from './iptables-remove';
 import { listNftMasq, nftUsable, removeNftMasq, setupNftMasq, teardownNftMasq } from './nftables';
 import { FirewallError, runFirewall, type FirewallOptions } from './run';
@@ -101,6 +101,8 @@ export function setupIpMasq(req: IpMasqRequest, opts: FirewallOptions = {}): IpM
  * iptables-save less per DEL of a single-stack attachment; GC still looks at both), and which of the
  * reference's rules, which name no interface, are this attachment's. Without `ips` both families are
  * searched, and the reference's rules are all this attachment's unless it has rules of its own.
+ * With `ips`, the attachment that is its chain's only user (the usual DEL) goes in one batch without
+ * reading the table first (removeSoleIptablesMasq).
  */
 export function teardownIpMasq(
   att: IpMasqAttachment, opts: FirewallOptions & { backends?: readonly IpMasqBackend[]; ips?: readonly Cidr[] } = {},
@@ -113,7 +115,11 @@ export function teardownIpMasq(
   bestEffort(opts.backends ?? BACKENDS, opts, {
     iptables: () => {
       const families = opts.ips === undefined ? [4, 6] as const : ([4, 6] as const).filter((f) => opts.ips!.some((c) => c.ip.family === f));
-      for (const f of families) removeIptablesMasq(f, new Map([[chain, { ifnames: (i) => i === att.ifname, legacy: sources(f) }]]), opts);
+      for (const f of families) {
+        const ips = opts.ips?.filter((c) => c.ip.family === f) ?? [];
+        if (removeSoleIptablesMasq(f, att, ips, opts)) continue;
+        removeIptablesMasq(f, new Map([[chain, { ifnames: (i) => i === att.ifname, legacy: sources(f) }]]), opts);
+      }
     },
     nftables: () => teardownNftMasq(att.network, att.ifname, att.containerId, opts),
   });

@@ -153,6 +153,30 @@ export function setupIptablesMasq(
   }
 }
 
+/**
+ * DEL's usual case in one process instead of two (iptables-save, then iptables-restore): the
+ * attachment is the only user of its chain, so deleting its jumps, named exactly from its addresses
+ * as ADD wrote them, then flushing and deleting the chain removes all of it. The batch fails whole,
+ * and nothing changes, when the rules are not there as written (another backend, a DEL already done,
+ * a rule edited) or when anything else still jumps to the chain (`-X` refuses a referenced chain:
+ * another interface of the container, the reference's jump for another address, a concurrent ADD
+ * that committed first). Returns false then, and the caller plans from iptables-save.
+ * @throws {FirewallError} only when the tool itself is missing
+ */
+export function removeSoleIptablesMasq(family: Family, owner: IptablesOwner, cidrs: readonly Cidr[], opts: FirewallOptions = {}): boolean {
+  if (cidrs.length === 0) return false;
+  const chain = formatChainName(owner.network, owner.containerId);
+  const { jumps } = masqRuleArgs(family, chain, owner, cidrs);
+  const lines = [...jumps.map((j) => ruleLine('-D', POSTROUTING, j)), `-F ${chain}`, `-X ${chain}`];
+  try {
+    runFirewall(FAMILY[family].restore, RESTORE_ARGS, batch(lines), opts);
+    return true;
+  } catch (err) {
+    if (err instanceof FirewallError && err.notFound) throw err;
+    return false;
+  }
+}
+
 /** Carries out the removals of `chains` in one family, in one batch. Missing is fine. */
 export function removeIptablesMasq(family: Family, chains: ReadonlyMap<string, MasqRemoval>, opts: FirewallOptions = {}): void {
   if (chains.size === 0) return;

@@ -148,6 +148,48 @@ describe('lib/firewall ipMasq (integration)', function () {
       assert.deepEqual(natLines(ns.host.name, true), []);
     });
 
+    it("removes a chain's only attachment in one iptables-restore, and reads the table first when the chain is shared", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-fw-test-'));
+      const log = path.join(dir, 'calls');
+      const savedPath = process.env.PATH;
+      try {
+        // Shims that log each call and run the real tool (found on the PATH after the shims' directory).
+        for (const tool of ['iptables-save', 'iptables-restore', 'ip6tables-save', 'ip6tables-restore']) {
+          const real = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+          fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho ${tool} >> ${log}\nexec ${real} "$@"\n`, { mode: 0o755 });
+        }
+        process.env.PATH = `${dir}:${savedPath}`;
+        const calls = (): string[] => {
+          const got = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+          fs.rmSync(log, { force: true });
+          return got;
+        };
+        const opts = { netns: ns.host };
+        const eth0 = { network: 'sole', containerId: 'c1', ifname: 'eth0' };
+        const net1 = { ...eth0, ifname: 'net1' };
+        setupIpMasq({ ...eth0, ips: cidrs('10.4.0.2/24') }, opts);
+        calls();
+        teardownIpMasq(eth0, { ...opts, ips: cidrs('10.4.0.2/24') });
+        assert.deepEqual(calls(), ['iptables-restore'], 'the only user: one batch, no save');
+        assert.deepEqual(natLines(ns.host.name), []);
+
+        setupIpMasq({ ...eth0, ips: cidrs('10.4.0.2/24') }, opts);
+        setupIpMasq({ ...net1, ips: cidrs('10.5.0.2/24') }, opts);
+        const net1Only = natLines(ns.host.name).filter((l) => !l.includes('10.4.0.2'));
+        calls();
+        teardownIpMasq(eth0, { ...opts, ips: cidrs('10.4.0.2/24') });
+        assert.deepEqual(calls(), ['iptables-restore', 'iptables-save', 'iptables-restore'], 'net1 still jumps to the chain: the batch failed whole, then the planned removal');
+        assert.deepEqual(natLines(ns.host.name), net1Only, "net1's rules stay exactly");
+        calls(); // natLines ran iptables-save through the shims too
+        teardownIpMasq(net1, { ...opts, ips: cidrs('10.5.0.2/24') });
+        assert.deepEqual(calls(), ['iptables-restore']);
+        assert.deepEqual(natLines(ns.host.name), []);
+      } finally {
+        process.env.PATH = savedPath;
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('cuts a comment to the 255 bytes xt_comment keeps, and still never duplicates', () => {
       const req = { network: 'n'.repeat(300), containerId: 'c1', ifname: 'eth0', ips: cidrs('10.4.0.2/24'), backend: 'iptables' as const };
       setupIpMasq(req, { netns: ns.host });
