@@ -7,8 +7,9 @@
  * at once, synchronously (research C5: a dead PID namespace left as pid_for_children makes every
  * later fork fail with ENOMEM).
  *
- * Then the protocol: the child waits for its spec; we first put it into the cgroups (so nothing the
- * user runs is ever outside its limits), then write the spec; the init answers with a failure line,
+ * Then the protocol: the child waits for its spec (`run` spawns it early, prestartInit, so that its
+ * Node start-up overlaps the container's preparation); we first put it into the cgroups (so nothing
+ * the user runs is ever outside its limits), then write the spec; the init answers with a failure line,
  * or with EXEC_MARK and then end-of-file when its execve succeeded (the socket is close-on-exec).
  */
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
@@ -86,17 +87,36 @@ function consume(stream: Readable | null, name: 'stdout' | 'stderr', sink: Spawn
   });
 }
 
+/** Where an init is born: a fresh PID namespace (`run`, it becomes PID 1) or a running container's (`exec`). */
+export type InitPidNs = { readonly mode: 'run' } | { readonly mode: 'exec'; readonly pid: number };
+
+/** What an init needs before its spec: the options of spawnInit without the spec and the cgroup hook. */
+export type PrestartOptions = Omit<SpawnInitOptions, 'spec' | 'beforeStart'> & { readonly pidNs: InitPidNs };
+
+/** An init that is starting (or waiting) for its spec: Node's start-up runs meanwhile. */
+export interface PendingInit {
+  /**
+   * Puts the init into its cgroups (`beforeStart`), sends the spec and resolves once the user's
+   * command runs; rejects with InitError (the child reaped) when a step failed or the init died.
+   * Called at most once.
+   */
+  start(spec: InitSpec, beforeStart: (pid: number) => void): Promise<StartedInit>;
+  /** Kills an init that was never started, and waits for it to be reaped. Idempotent. */
+  abort(): Promise<void>;
+}
+
 /**
- * Resolves once the init exec'd the user's command; rejects with InitError (the child reaped) when a
- * step failed or the init died first.
+ * Spawns the init now and lets it start up while the caller prepares the container (cgroup, netns,
+ * CNI ADD): its Node start-up costs no wall time of its own then. Nothing user-defined runs before
+ * start(): the init only reads its spec, and the spec comes after the cgroup join.
  */
-export async function spawnInit(opts: SpawnInitOptions): Promise<StartedInit> {
-  const spec = opts.spec;
-  const enter = spec.mode === 'run'
+export function prestartInit(opts: PrestartOptions): PendingInit {
+  const ns = opts.pidNs;
+  const enter = ns.mode === 'run'
     ? () => unshare(CLONE_NEWPID)
     : () => {
-      const fd = openSync(`/proc/${spec.pid}/ns/pid`, 'r');
-      try { setns(fd, CLONE_NEWPID, `pid namespace of ${spec.pid}`); } finally { closeSync(fd); }
+      const fd = openSync(`/proc/${ns.pid}/ns/pid`, 'r');
+      try { setns(fd, CLONE_NEWPID, `pid namespace of ${ns.pid}`); } finally { closeSync(fd); }
     };
   // An empty environment: the user's env goes to execve from the spec, and nothing of ours (say
   // NODE_OPTIONS) should shape the init's own Node.
@@ -106,26 +126,47 @@ export async function spawnInit(opts: SpawnInitOptions): Promise<StartedInit> {
   });
   const outputDone = Promise.all([consume(child.stdout, 'stdout', opts.output), consume(child.stderr, 'stderr', opts.output)]).then(() => {});
   const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
-  try {
-    await Promise.race([new Promise<void>((resolve) => child.once('spawn', resolve)), spawnFailed]);
-    opts.beforeStart(child.pid!);
-    const reply = await Promise.race([readAll(child.stdio[3] as Socket, `${JSON.stringify(spec)}\n`), spawnFailed]);
-    // The init writes EXEC_MARK right before execve; a failure line may follow it.
-    const lines = reply.split('\n').filter((l) => l !== '' && l !== EXEC_MARK);
-    if (lines.length > 0) throw new InitError(JSON.parse(lines[0]!) as InitFailure);
-    if (!reply.startsWith(EXEC_MARK)) {
-      const { code, signal } = await exit;
-      throw new InitError({ step: 'init', error: `the init died before starting the command (${signal ?? `exit ${code}`})` });
-    }
-    return { child, pid: child.pid!, exit, outputDone };
-  } catch (err) {
-    spawnFailed.catch(() => {});
-    if (child.pid !== undefined) {
-      child.kill('SIGKILL');
-      await exit;
-    }
-    throw err;
-  }
+  spawnFailed.catch(() => {}); // observed in start(); an init aborted before start() must not leave it unhandled
+  const spawned = Promise.race([new Promise<void>((resolve) => child.once('spawn', resolve)), spawnFailed]);
+  spawned.catch(() => {});
+  let started = false;
+  const abort = async (): Promise<void> => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.pid !== undefined) await exit;
+  };
+  return {
+    abort: () => (started ? Promise.resolve() : abort()),
+    async start(spec, beforeStart) {
+      if (started) throw new Error('the init was already started');
+      started = true;
+      try {
+        await spawned;
+        beforeStart(child.pid!);
+        const reply = await Promise.race([readAll(child.stdio[3] as Socket, `${JSON.stringify(spec)}\n`), spawnFailed]);
+        // The init writes EXEC_MARK right before execve; a failure line may follow it.
+        const lines = reply.split('\n').filter((l) => l !== '' && l !== EXEC_MARK);
+        if (lines.length > 0) throw new InitError(JSON.parse(lines[0]!) as InitFailure);
+        if (!reply.startsWith(EXEC_MARK)) {
+          const { code, signal } = await exit;
+          throw new InitError({ step: 'init', error: `the init died before starting the command (${signal ?? `exit ${code}`})` });
+        }
+        return { child, pid: child.pid!, exit, outputDone };
+      } catch (err) {
+        await abort();
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * Spawns the init and starts it at once (prestartInit, then start): resolves once the init exec'd
+ * the user's command; rejects with InitError (the child reaped) when a step failed or the init died first.
+ */
+export function spawnInit(opts: SpawnInitOptions): Promise<StartedInit> {
+  const { spec, beforeStart, ...rest } = opts;
+  const pidNs: InitPidNs = spec.mode === 'run' ? { mode: 'run' } : { mode: 'exec', pid: spec.pid };
+  return prestartInit({ ...rest, pidNs }).start(spec, beforeStart);
 }
 
 /** Writes `line` and reads until end-of-file. */

@@ -1,8 +1,10 @@
 /**
  * Starting a created container, in runc's order: cgroup with its limits, volumes, the network (netns,
  * CNI ADD), the /etc files, then the init, which is put into the cgroup before it may run anything
- * (spawn-init). Each step pushes its undo; a failure unwinds them all, so a failed start leaves no
- * cgroup, netns, veth, lease or rule behind, and the error says which step failed.
+ * (spawn-init). The init's process is spawned first and starts Node while those steps run (it waits
+ * for its spec, which comes only after the cgroup join): its start-up is off the critical path. Each
+ * step pushes its undo; a failure unwinds them all, so a failed start leaves no cgroup, netns, veth,
+ * lease, rule or waiting init behind, and the error says which step failed.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +18,7 @@ import { writeEtcFiles } from './etc-files';
 import { appendLog } from './json-log';
 import { copyUpVolumes } from './volume-copy-up';
 import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork } from './network-attach';
-import { type StartedInit, spawnInit } from './spawn-init';
+import { type StartedInit, prestartInit } from './spawn-init';
 import { containerCgroup, killAll } from './teardown';
 import type { ContainerRecord, ContainerState, NetworkAttachment } from './types';
 
@@ -75,6 +77,17 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
   const { config } = rec;
   const dir = deps.containers.containerDir(config.id);
   const undo = new UndoStack();
+  const logPath = logPathOf(deps, config.id);
+  const pending = prestartInit({
+    initPath: deps.paths.initPath,
+    pidNs: { mode: 'run' },
+    stdio,
+    output: (stream, chunk) => {
+      appendLog(logPath, stream, chunk);
+      if (opts.attach) (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
+    },
+  });
+  undo.push('init', () => pending.abort());
   try {
     const cgroup = containerCgroup(deps, config.id);
     // The undo goes first: a create that fails half-way through the v1 hierarchies leaves some.
@@ -112,17 +125,7 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       env: config.env,
       workingDir: config.workingDir,
     };
-    const logPath = logPathOf(deps, config.id);
-    const init = await spawnInit({
-      initPath: deps.paths.initPath,
-      spec,
-      stdio,
-      beforeStart: (pid) => cgroup.addProcess(pid),
-      output: (stream, chunk) => {
-        appendLog(logPath, stream, chunk);
-        if (opts.attach) (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
-      },
-    });
+    const init = await pending.start(spec, (pid) => cgroup.addProcess(pid));
     const startTime = processStartTime(init.pid);
     const state: ContainerState = {
       ...rec.state,

@@ -68,4 +68,23 @@ describe('berth CLI: cgroup limits', function () {
     const own = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
     assert.match(own, new RegExp(`:memory:/${b.cgroupParent}/${id}$`, 'm'));
   });
+
+  it('a limit the kernel refuses fails the start (125) after the init was spawned: no init process, cgroup or netns is left', async () => {
+    const inits = (): string[] => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.endsWith('/berth-init'));
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+    const before = inits();
+    const nsBefore = fs.readdirSync('/run/netns').sort();
+    // The init starts Node while the cgroup is made (lib/runtime/container/start.ts); the cpuset write fails (ERANGE) after that.
+    const r = await b.berth(['run', '--name', 'badcpu', '--cpuset-cpus', '1023', 'busybox', 'true']);
+    assert.equal(r.code, 125, r.stderr);
+    assert.match(r.stderr, /cpuset\.cpus/);
+    assert.deepEqual(inits().filter((p) => !before.includes(p)), [], 'the waiting init was killed and reaped before berth returned');
+    assert.deepEqual(b.cgroupDirs((await b.inspect('badcpu')).Id), []);
+    assert.deepEqual(fs.readdirSync('/run/netns').sort(), nsBefore);
+  });
 });
