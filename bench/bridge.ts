@@ -50,7 +50,7 @@ export async function benchBridge(opts: BridgeBenchOptions = {}): Promise<BenchR
     };
     for (const ipMasq of [false, true]) part(`ADD/DEL latency${ipMasq ? ', ipMasq' : ''}`, await latency(opts.iterations ?? 30, ipMasq));
     part('peak RSS of one exec', await peakRss(Math.min(5, opts.iterations ?? 30)));
-    for (const ipMasq of [false, true]) part(`storm${ipMasq ? ', ipMasq' : ''}`, await storm(opts.stormWorkers ?? 8, opts.stormCount ?? 200, ipMasq));
+    if ((opts.stormCount ?? 200) > 0) for (const ipMasq of [false, true]) part(`storm${ipMasq ? ', ipMasq' : ''}`, await storm(opts.stormWorkers ?? 8, opts.stormCount ?? 200, ipMasq));
     if ((opts.scaleN ?? 1000) > 0) part('1st vs Nth attachment', await scale(opts.scaleN ?? 1000));
     return rows;
   } finally {
@@ -155,7 +155,8 @@ async function storm(workers: number, count: number, ipMasq: boolean): Promise<B
         }));
         return performance.now() - start;
       };
-      const leases = (): number => fs.readdirSync(path.join(w.dataDir, s.network)).filter((f) => /^[0-9a-f.:]+$/.test(f) && (f.includes('.') || f.includes(':'))).length;
+      const leaseDir = path.join(w.dataDir, s.network);
+      const leases = (): number => (fs.existsSync(leaseDir) ? fs.readdirSync(leaseDir) : []).filter((f) => /^[0-9a-f.:]+$/.test(f) && (f.includes('.') || f.includes(':'))).length;
       const add = await phase('ADD');
       const afterAdd = leases();
       const del = await phase('DEL');
@@ -174,22 +175,28 @@ async function storm(workers: number, count: number, ipMasq: boolean): Promise<B
 /** ADD latency of attachments 1-5 against N-4..N on one bridge (ipMasq on: the rules grow too). */
 async function scale(n: number): Promise<BenchRow[]> {
   const res: Record<string, { first: number[]; last: number[] }> = {};
+  const phases = { first: new PhaseSamples(), last: new PhaseSamples() };
   for (const s of SUBJECTS) {
     const w = new BenchWorld('scale');
     const first: number[] = [];
     const last: number[] = [];
     try {
       const conf = w.conf(s, true);
+      const env: Record<string, string> = s.label === 'ours' ? { BERTH_PHASES: '1' } : {};
       for (let i = 0; i < n; i++) {
-        const r = ok(await w.run(s, 'ADD', w.container(), `n${i}`, 'eth0', conf), `${s.label} scale ADD ${i}`);
+        const r = ok(await w.run(s, 'ADD', w.container(), `n${i}`, 'eth0', conf, env), `${s.label} scale ADD ${i}`);
         if (i < 5) first.push(r.ms);
         if (i >= n - 5) last.push(r.ms);
+        if (s.label === 'ours' && i < 5) phases.first.add(r.stderr, r.ms);
+        if (s.label === 'ours' && i >= n - 5) phases.last.add(r.stderr, r.ms);
       }
     } finally {
       w.close();
     }
     res[s.label] = { first, last };
   }
+  phases.first.print('bridge ADD with ipMasq at attachments 1-5', res.ours!.first);
+  phases.last.print(`bridge ADD with ipMasq at attachments ${n - 4}-${n}`, res.ours!.last);
   return [
     row(`ADD at attachments 1-5`, res.ours!.first, res.reference!.first),
     row(`ADD at attachments ${n - 4}-${n}`, res.ours!.last, res.reference!.last),
