@@ -70,7 +70,7 @@ export class NetlinkHandle {
    * sendmsg and reports each message's ACK or error, also when a failure aborted the batch.
    * @throws {NetlinkError} the first message the kernel refused, named by `describe(index)`
    */
-  async requestBatch(msgs: readonly NlMessage[], describeMsg: (index: number) => string): Promise<void> {
+  requestBatch(msgs: readonly NlMessage[], describeMsg: (index: number) => string): void {
     if (this.#busy) throw new Error('NetlinkHandle: concurrent requests on one handle');
     this.#busy = true;
     try {
@@ -103,7 +103,31 @@ export class NetlinkHandle {
     const bytes = msg.serialize(seq);
     if (opts.slow) await this.#transport.sendAsync(bytes);
     else this.#transport.send(bytes);
+    return this.#collect(msg, seq, opts);
+  }
 
+  /**
+   * request() without the event loop, for callers that are synchronous end to end (the firewall code,
+   * which must not yield inside withNetns). Same replies and errors; never from a pool thread.
+   */
+  requestSync(msg: NlMessage, opts: Omit<RequestOptions, 'slow'> = {}): NlReply[] {
+    if (this.#busy) throw new Error('NetlinkHandle: concurrent requests on one handle');
+    this.#busy = true;
+    try {
+      const dump = (msg.flags & NLM_F_DUMP) === NLM_F_DUMP;
+      for (let attempt = 0; ; attempt++) {
+        const seq = (this.#seq = (this.#seq + 1) >>> 0);
+        this.#transport.send(msg.serialize(seq));
+        const { replies, interrupted } = this.#collect(msg, seq, opts);
+        if (!dump || !interrupted) return replies;
+        if (attempt >= DUMP_RETRIES) throw new NetlinkError(`${describe(msg, opts)} (dump interrupted ${attempt + 1} times)`, ERRNO.EINTR);
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #collect(msg: NlMessage, seq: number, opts: RequestOptions): { replies: NlReply[]; interrupted: boolean } {
     const wantsAck = (msg.flags & NLM_F_ACK) !== 0;
     const replies: NlReply[] = [];
     let interrupted = false;

@@ -6,7 +6,23 @@ import type { Netns } from '../../netns';
 import { NetlinkHandle } from '../handle';
 import { NETLINK_NETFILTER } from '../conntrack';
 import { batchMessages } from './batch';
-import type { NftOp } from './ops';
+import { nfgenmsg, type NftOp } from './ops';
+import { NlMessage } from '../nl/message';
+import { NLM_F_REQUEST } from '../nl/constants';
+import { NFT_MSG_GETGEN, nftType } from './constants';
+
+/**
+ * Whether nf_tables answers here: NFT_MSG_GETGEN succeeds. nfnetlink asks CAP_NET_ADMIN of every
+ * message, so this also proves the privileges a transaction needs (what `nft --check` proved).
+ */
+export function nftGenerationReadable(h: NetlinkHandle): boolean {
+  try {
+    h.requestSync(new NlMessage(nftType(NFT_MSG_GETGEN), NLM_F_REQUEST).raw(nfgenmsg(0)), { describe: 'NFT_MSG_GETGEN' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A handle speaking nf_tables in `netns` (the caller's when omitted). */
 export function openNftables(netns?: Netns): NetlinkHandle {
@@ -28,7 +44,7 @@ function describeOp(op: NftOp | undefined): string {
  * @throws {NetlinkError} the first op the kernel refused (ENOENT: a table, chain or rule handle that
  *   is not there; EEXIST, EBUSY...), the whole batch then aborted
  */
-export async function nftApply(h: NetlinkHandle, family: number, ops: readonly NftOp[]): Promise<void> {
+export function nftApply(h: NetlinkHandle, family: number, ops: readonly NftOp[]): void {
   if (ops.length === 0) return;
-  await h.requestBatch(batchMessages(ops, family), (i) => describeOp(ops[i - 1]));
+  h.requestBatch(batchMessages(ops, family), (i) => describeOp(ops[i - 1]));
 }

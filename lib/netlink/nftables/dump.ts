@@ -1,5 +1,5 @@
 /**
- * Reading a table back: NFT_MSG_GETTABLE / GETCHAIN / GETRULE / GETSET dumps and the decoding of their
+ * Reading a table back (synchronous, as the firewall code is): NFT_MSG_GETTABLE / GETCHAIN / GETRULE / GETSET dumps and the decoding of their
  * NEW* replies into what the firewall code needs (names, rule handles, comments, expressions).
  * nft equivalent: `nft -a list table inet <t>`.
  */
@@ -74,31 +74,31 @@ function dumpRequest(msg: number, family: number, table: string): NlMessage {
   return new NlMessage(nftType(msg), NLM_F_REQUEST | NLM_F_DUMP).raw(nfgenmsg(family)).str(NFTA_RULE_TABLE, table);
 }
 
-async function dump(h: NetlinkHandle, msg: number, reply: number, family: number, table: string, what: string): Promise<NlReply[]> {
-  const replies = await h.request(dumpRequest(msg, family, table), { describe: `${what} dump of table ${table}` });
+function dump(h: NetlinkHandle, msg: number, reply: number, family: number, table: string, what: string): NlReply[] {
+  const replies = h.requestSync(dumpRequest(msg, family, table), { describe: `${what} dump of table ${table}` });
   return replies.filter((r) => r.type === nftType(reply));
 }
 
 /** The rules of `table` (every chain), in chain order. `nft -a list table`. */
-export async function nftListRules(h: NetlinkHandle, family: number, table: string): Promise<NftRuleInfo[]> {
-  return (await dump(h, NFT_MSG_GETRULE, NFT_MSG_NEWRULE, family, table, 'NFT_MSG_GETRULE')).map(decodeRule).filter((r) => r.table === table);
+export function nftListRules(h: NetlinkHandle, family: number, table: string): NftRuleInfo[] {
+  return (dump(h, NFT_MSG_GETRULE, NFT_MSG_NEWRULE, family, table, 'NFT_MSG_GETRULE')).map(decodeRule).filter((r) => r.table === table);
 }
 
 /** The chains of `table`. `nft list chains`. */
-export async function nftListChains(h: NetlinkHandle, family: number, table: string): Promise<NftObjectInfo[]> {
-  return (await dump(h, NFT_MSG_GETCHAIN, NFT_MSG_NEWCHAIN, family, table, 'NFT_MSG_GETCHAIN')).map(decodeObject).filter((c) => c.table === table);
+export function nftListChains(h: NetlinkHandle, family: number, table: string): NftObjectInfo[] {
+  return (dump(h, NFT_MSG_GETCHAIN, NFT_MSG_NEWCHAIN, family, table, 'NFT_MSG_GETCHAIN')).map(decodeObject).filter((c) => c.table === table);
 }
 
 /** The sets of `table` (anonymous ones included). `nft list sets`. */
-export async function nftListSets(h: NetlinkHandle, family: number, table: string): Promise<NftObjectInfo[]> {
-  return (await dump(h, NFT_MSG_GETSET, NFT_MSG_NEWSET, family, table, 'NFT_MSG_GETSET')).map(decodeObject).filter((s) => s.table === table);
+export function nftListSets(h: NetlinkHandle, family: number, table: string): NftObjectInfo[] {
+  return (dump(h, NFT_MSG_GETSET, NFT_MSG_NEWSET, family, table, 'NFT_MSG_GETSET')).map(decodeObject).filter((s) => s.table === table);
 }
 
 /** The table `table`, or undefined when it does not exist (ENOENT). `nft list table`. */
-export async function nftGetTable(h: NetlinkHandle, family: number, table: string): Promise<NftObjectInfo | undefined> {
+export function nftGetTable(h: NetlinkHandle, family: number, table: string): NftObjectInfo | undefined {
   const m = new NlMessage(nftType(NFT_MSG_GETTABLE), NLM_F_REQUEST).raw(nfgenmsg(family)).str(NFTA_TABLE_NAME, table);
   try {
-    const replies = await h.request(m, { describe: `NFT_MSG_GETTABLE ${table}` });
+    const replies = h.requestSync(m, { describe: `NFT_MSG_GETTABLE ${table}` });
     const r = replies.find((x) => x.type === nftType(NFT_MSG_NEWTABLE));
     return r ? decodeObject(r) : undefined;
   } catch (err) {

@@ -5,4 +5,4 @@ export { commentUserdata, userdataComment } from './userdata';
 export { type NftOp, type NftHook, encodeOp } from './ops';
 export { batchMessages, serializeBatch } from './batch';
 export { type NftObjectInfo, type NftRuleInfo, decodeRule, decodeObject, nftListRules, nftListChains, nftListSets, nftGetTable } from './dump';
-export { openNftables, nftApply } from './apply';
+export { openNftables, nftApply, nftGenerationReadable } from './apply';
