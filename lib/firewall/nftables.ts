@@ -4,10 +4,17 @@
  * multicast and jumps to `masq_checks`, and there one rule per container address whose comment starts
  * with the attachment's hash. Rules are found by that comment, never by address, so teardown and GC
  * need nothing but (network, ifname, container ID).
+ *
+ * The kernel is spoken to over nf_tables netlink (lib/netlink/nftables), with the expressions nft itself
+ * compiles the same rules to, so `nft list` prints the same text whoever wrote them. Only a rule whose
+ * destination needs an anonymous set (`daddr != { a, b }`: an overlay's `exclude` beside the address's
+ * own subnet) still goes through `nft -f`, which knows how to build one.
  */
 import { formatIP, lastOf, networkOf, type Cidr } from '../ip';
+import { NF_INET_POST_ROUTING, addrMatch, nfprotoIs, type NftExpr, type NftOp } from '../netlink';
 import { nftComment, nftInstanceHash, nftNetworkHash, parseNftComment } from './names';
-import { isNoSuchObject, retryRaces, runFirewall, type FirewallOptions } from './run';
+import { nftApplyInet, nftNetlinkUsable, nftRulesOf, nftTableOf, withNft } from './nft-netlink';
+import { retryRaces, runFirewall, type FirewallOptions } from './run';
 
 export const NFT_MASQ_TABLE = 'cni_plugins_masquerade';
 export const NFT_MASQ_CHAIN = 'masq_checks';
@@ -21,6 +28,16 @@ const POSTROUTING_RULES = [
   `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
   `add rule ${T} postrouting goto ${NFT_MASQ_CHAIN}`,
 ];
+
+/** The same three rules as netlink ops: `nft --debug=netlink` shows nft compiling them to these expressions. */
+export function postroutingRuleOps(): NftOp[] {
+  const ret = (family: 4 | 6, cidr: string): NftExpr[] => [...nfprotoIs(family), ...addrMatch('daddr', cidr), { kind: 'immediate', verdict: { code: 'return' } }];
+  return [
+    { op: 'addRule', table: NFT_MASQ_TABLE, chain: 'postrouting', exprs: ret(4, '224.0.0.0/4') },
+    { op: 'addRule', table: NFT_MASQ_TABLE, chain: 'postrouting', exprs: ret(6, 'ff00::/8') },
+    { op: 'addRule', table: NFT_MASQ_TABLE, chain: 'postrouting', exprs: [{ kind: 'immediate', verdict: { code: 'goto', chain: NFT_MASQ_CHAIN } }] },
+  ];
+}
 
 /** A rule as `nft -j list` reports it: enough to delete it (handle) and to know whose it is (comment). */
 export interface NftRule {
@@ -72,6 +89,33 @@ export function nftSetupScript(
 }
 
 /**
+ * nftSetupScript's transaction as netlink ops, op for op; undefined when a rule would need an anonymous
+ * set (more than one destination left unmasqueraded), which only the nft path builds.
+ */
+export function nftSetupOps(
+  network: string, ifname: string, containerId: string, cidrs: readonly Cidr[], stale: readonly number[] = [], exclude: readonly Cidr[] = [],
+): NftOp[] | undefined {
+  const comment = nftComment(network, ifname, containerId);
+  const table = NFT_MASQ_TABLE;
+  const ops: NftOp[] = [
+    { op: 'addTable', table, comment: TABLE_COMMENT },
+    { op: 'addChain', table, chain: NFT_MASQ_CHAIN, comment: CHAIN_COMMENT },
+    { op: 'addChain', table, chain: 'postrouting', hook: { type: 'nat', hooknum: NF_INET_POST_ROUTING, priority: 100 } },
+    { op: 'flushChain', table, chain: 'postrouting' },
+    ...postroutingRuleOps(),
+    ...stale.map((handle): NftOp => ({ op: 'deleteRule', table, chain: NFT_MASQ_CHAIN, handle })),
+  ];
+  for (const cidr of cidrs) {
+    const kept = outermost([cidr, ...exclude.filter((x) => x.ip.family === cidr.ip.family)]);
+    if (kept.length !== 1) return undefined;
+    const daddr = `${formatIP({ family: cidr.ip.family, value: networkOf(kept[0]!) })}/${kept[0]!.prefix}`;
+    const exprs: NftExpr[] = [...nfprotoIs(cidr.ip.family), ...addrMatch('saddr', formatIP(cidr.ip)), ...addrMatch('daddr', daddr, true), { kind: 'masq' }];
+    ops.push({ op: 'addRule', table, chain: NFT_MASQ_CHAIN, exprs, comment });
+  }
+  return ops;
+}
+
+/**
  * The networks of `cidrs` not inside another one of them, in order and without duplicates: nft
  * refuses an anonymous set whose intervals overlap, and CIDRs either nest or are disjoint.
  */
@@ -89,8 +133,8 @@ function outermost(cidrs: readonly Cidr[]): Cidr[] {
 }
 
 /**
- * The transaction that removes the `masq_checks` rules `pick` selects from a listing of the table
- * (`nft -j list table inet cni_plugins_masquerade`), or undefined when there is nothing to do.
+ * The transaction (netlink ops) that removes the `masq_checks` rules `pick` selects from a listing of
+ * the table, or undefined when there is nothing to do.
  *
  * When no other attachment's rule would be left, it removes the whole table too: ADD created it, and
  * nothing of an ADD may outlive its DEL (the reference leaves the table and both chains behind
@@ -104,15 +148,16 @@ function outermost(cidrs: readonly Cidr[]): Cidr[] {
  * attachments could each see the other's rule and leave an empty table). A table holding anything
  * else (a set, another chain) is someone else's too and stays.
  */
-export function nftRemoveScript(table: NftTable, pick: (r: NftRule) => boolean): string | undefined {
+export function nftRemoveOps(table: NftTable, pick: (r: NftRule) => boolean): NftOp[] | undefined {
+  const T = NFT_MASQ_TABLE;
   const checks = table.rules.filter((r) => r.chain === NFT_MASQ_CHAIN);
-  const doomed = checks.filter(pick).map((r) => r.handle);
-  const witnesses = table.rules.filter((r) => r.chain === 'postrouting').map((r) => `delete rule ${T} postrouting handle ${r.handle}`);
+  const doomed = checks.filter(pick).map((handle): NftOp => ({ op: 'deleteRule', table: T, chain: NFT_MASQ_CHAIN, handle: handle.handle }));
+  const witnesses = table.rules.filter((r) => r.chain === 'postrouting').map((r): NftOp => ({ op: 'deleteRule', table: T, chain: 'postrouting', handle: r.handle }));
   const onlyOurs = table.others === 0 && [...table.chains].every((c) => c === NFT_MASQ_CHAIN || c === 'postrouting');
-  const lines = doomed.map((h) => `delete rule ${T} ${NFT_MASQ_CHAIN} handle ${h}`);
-  if (checks.length === doomed.length && onlyOurs && witnesses.length > 0) lines.push(...witnesses, `delete table ${T}`);
-  else if (lines.length > 0 && witnesses.length > 0) lines.push(...witnesses, ...POSTROUTING_RULES);
-  return lines.length === 0 ? undefined : lines.join('\n') + '\n';
+  const ops = [...doomed];
+  if (checks.length === doomed.length && onlyOurs && witnesses.length > 0) ops.push(...witnesses, { op: 'deleteTable', table: T });
+  else if (ops.length > 0 && witnesses.length > 0) ops.push(...witnesses, ...postroutingRuleOps());
+  return ops.length === 0 ? undefined : ops;
 }
 
 /** The masquerade table as listed: its chains, its rules, and how many other objects (sets, ...) it holds. */
@@ -168,7 +213,9 @@ export function setupNftMasq(
   const key = nftInstanceHash(network, ifname, containerId);
   retryRaces(() => {
     const stale = listMasqRules(opts).filter((r) => r.comment?.startsWith(key)).map((r) => r.handle);
-    runFirewall('nft', ['-f', '-'], nftSetupScript(network, ifname, containerId, cidrs, stale, exclude), opts);
+    const ops = nftSetupOps(network, ifname, containerId, cidrs, stale, exclude);
+    if (ops) withNft(opts, (h) => nftApplyInet(h, ops));
+    else runFirewall('nft', ['-f', '-'], nftSetupScript(network, ifname, containerId, cidrs, stale, exclude), opts);
   });
 }
 
@@ -180,14 +227,14 @@ export function teardownNftMasq(network: string, ifname: string, containerId: st
 
 /**
  * Removes the `masq_checks` rules `pick` selects, and the table once they were the last, in one
- * transaction (see nftRemoveScript); a transaction that a concurrent change made fail is recomputed.
+ * transaction (see nftRemoveOps); a transaction that a concurrent change made fail is recomputed.
  */
 export function removeNftMasq(pick: (r: NftRule) => boolean, opts: FirewallOptions = {}): void {
-  retryRaces(() => {
-    const table = listMasqTable(opts);
-    const script = table && nftRemoveScript(table, pick);
-    if (script !== undefined) runFirewall('nft', ['-f', '-'], script, opts);
-  });
+  retryRaces(() => withNft(opts, (h) => {
+    const table = nftTableOf(h, NFT_MASQ_TABLE);
+    const ops = table && nftRemoveOps(table, pick);
+    if (ops !== undefined) nftApplyInet(h, ops);
+  }));
 }
 
 /** The attachments of `network` that have nftables masquerade rules. */
@@ -197,33 +244,18 @@ export function listNftMasq(network: string, opts: FirewallOptions = {}): NftMas
 
 /** The masquerade table, or undefined when it does not exist. */
 export function listMasqTable(opts: FirewallOptions = {}): NftTable | undefined {
-  try {
-    return parseNftTable(runFirewall('nft', ['-j', 'list', 'table', 'inet', NFT_MASQ_TABLE], '', opts));
-  } catch (err) {
-    if (isNoSuchObject(err)) return undefined;
-    throw err;
-  }
+  return withNft(opts, (h) => nftTableOf(h, NFT_MASQ_TABLE));
 }
 
 /** The rules of `masq_checks`; none when the table or chain does not exist yet. */
 export function listMasqRules(opts: FirewallOptions = {}): NftRule[] {
-  try {
-    return parseNftRules(runFirewall('nft', ['-j', 'list', 'chain', 'inet', NFT_MASQ_TABLE, NFT_MASQ_CHAIN], '', opts));
-  } catch (err) {
-    if (isNoSuchObject(err)) return [];
-    throw err;
-  }
+  return withNft(opts, (h) => nftRulesOf(h, NFT_MASQ_TABLE)).filter((r) => r.chain === NFT_MASQ_CHAIN);
 }
 
 /**
- * True when nftables can be used here: nft runs, and the kernel and our privileges accept a (checked,
- * not applied) transaction. Mirrors knftables.New, which the reference uses as its probe.
+ * True when nftables can be used here: the kernel answers nf_tables netlink with our privileges (what
+ * knftables.New, the reference's probe, checks with `nft --check`), without a process.
  */
 export function nftUsable(opts: FirewallOptions = {}): boolean {
-  try {
-    runFirewall('nft', ['--check', '-f', '-'], `add table ${T}\n`, opts);
-    return true;
-  } catch {
-    return false;
-  }
+  return nftNetlinkUsable(opts);
 }

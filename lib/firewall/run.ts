@@ -26,8 +26,9 @@ export class FirewallError extends Error {
   /** True when the program itself is missing: that front end is unusable on this host. */
   readonly notFound: boolean;
 
-  constructor(command: string, exitCode: number | null, stderr: string, opts: { cause?: unknown; notFound?: boolean } = {}) {
-    const what = opts.notFound ? 'not found' : exitCode === null ? 'killed' : `exit status ${exitCode}`;
+  /** `status` replaces "exit status N" in the message for a failure that is no process's (a netlink errno). */
+  constructor(command: string, exitCode: number | null, stderr: string, opts: { cause?: unknown; notFound?: boolean; status?: string } = {}) {
+    const what = opts.notFound ? 'not found' : opts.status ?? (exitCode === null ? 'killed' : `exit status ${exitCode}`);
     const tail = stderr.trim().replace(/\s*\n\s*/g, '; ');
     super(`${command}: ${what}${tail ? `: ${tail}` : ''}`, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'FirewallError';

@@ -64,6 +64,36 @@ export class NetlinkHandle {
     }
   }
 
+  /**
+   * Sends `msgs` as one datagram (an nfnetlink batch: its delimiters included by the caller) and waits
+   * for the answer to every message that asked for an ACK. nfnetlink serves the whole batch inside
+   * sendmsg and reports each message's ACK or error, also when a failure aborted the batch.
+   * @throws {NetlinkError} the first message the kernel refused, named by `describe(index)`
+   */
+  requestBatch(msgs: readonly NlMessage[], describeMsg: (index: number) => string): void {
+    if (this.#busy) throw new Error('NetlinkHandle: concurrent requests on one handle');
+    this.#busy = true;
+    try {
+      const first = (this.#seq + 1) >>> 0;
+      this.#seq = (this.#seq + msgs.length) >>> 0;
+      this.#transport.send(Buffer.concat(msgs.map((m, i) => m.serialize((first + i) >>> 0))));
+      const pending = new Set(msgs.flatMap((m, i) => ((m.flags & NLM_F_ACK) !== 0 ? [(first + i) >>> 0] : [])));
+      let failure: NetlinkError | undefined;
+      while (pending.size > 0) {
+        for (const reply of splitMessages(this.#transport.receive())) {
+          if (reply.type !== NLMSG_ERROR || !pending.has(reply.seq)) continue;
+          if (reply.pid !== 0 && reply.pid !== this.#transport.portId) continue;
+          pending.delete(reply.seq);
+          const { errno, extack } = parseErrorReply(reply);
+          if (errno !== 0 && !failure) failure = new NetlinkError(describeMsg((reply.seq - first) >>> 0), errno, extack);
+        }
+      }
+      if (failure) throw failure;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
   close(): void {
     this.#transport.close();
   }
@@ -73,7 +103,31 @@ export class NetlinkHandle {
     const bytes = msg.serialize(seq);
     if (opts.slow) await this.#transport.sendAsync(bytes);
     else this.#transport.send(bytes);
+    return this.#collect(msg, seq, opts);
+  }
 
+  /**
+   * request() without the event loop, for callers that are synchronous end to end (the firewall code,
+   * which must not yield inside withNetns). Same replies and errors; never from a pool thread.
+   */
+  requestSync(msg: NlMessage, opts: Omit<RequestOptions, 'slow'> = {}): NlReply[] {
+    if (this.#busy) throw new Error('NetlinkHandle: concurrent requests on one handle');
+    this.#busy = true;
+    try {
+      const dump = (msg.flags & NLM_F_DUMP) === NLM_F_DUMP;
+      for (let attempt = 0; ; attempt++) {
+        const seq = (this.#seq = (this.#seq + 1) >>> 0);
+        this.#transport.send(msg.serialize(seq));
+        const { replies, interrupted } = this.#collect(msg, seq, opts);
+        if (!dump || !interrupted) return replies;
+        if (attempt >= DUMP_RETRIES) throw new NetlinkError(`${describe(msg, opts)} (dump interrupted ${attempt + 1} times)`, ERRNO.EINTR);
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #collect(msg: NlMessage, seq: number, opts: RequestOptions): { replies: NlReply[]; interrupted: boolean } {
     const wantsAck = (msg.flags & NLM_F_ACK) !== 0;
     const replies: NlReply[] = [];
     let interrupted = false;

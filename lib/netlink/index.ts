@@ -15,6 +15,7 @@ export * from './addr';
 export * from './route';
 export * from './neigh';
 export * from './conntrack';
+export * from './nftables';
 // The few uapi numbers and the reply splitter that callers outside lib/netlink need (address
 // families of a dump, event types of a multicast subscription), so nl/ itself stays private.
 export { NETLINK_ROUTE, AF_INET, AF_INET6, AF_BRIDGE, RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR, RTM_DELADDR } from './nl/constants';

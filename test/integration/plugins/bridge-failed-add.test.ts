@@ -86,7 +86,7 @@ describe('plugins/bridge: a failed ADD leaves nothing but the bridge (built exec
         // A postrouting chain of the wrong type makes the whole masquerade transaction fail.
         execFileSync('ip', ['netns', 'exec', ns.host.name, 'nft', 'add table inet cni_plugins_masquerade; add chain inet cni_plugins_masquerade postrouting { type filter hook postrouting priority 0 ; }']);
       }
-      const msg = backend === 'iptables' ? /^iptables-restore -w 5 --noflush: exit status 1: iptables-restore: line 2 failed$/ : /^nft -f -: exit status 1: .*Operation not supported/;
+      const msg = backend === 'iptables' ? /^iptables-restore -w 5 --noflush: exit status 1: iptables-restore: line 2 failed$/ : /^netlink nftables addChain cni_plugins_masquerade postrouting: EOPNOTSUPP: Operation not supported$/;
       await assertFailsCleanly(conf, 117, msg, { PATH: `${fakes}:/usr/sbin:/usr/bin:/sbin:/bin` });
     });
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseCidr, type Cidr } from '../../../../lib/ip';
-import { nftMasqEntries, nftRemoveScript, nftSetupScript, parseNftRules, parseNftTable } from '../../../../lib/firewall/nftables';
+import { nftMasqEntries, nftRemoveOps, nftSetupOps, nftSetupScript, parseNftRules, parseNftTable, postroutingRuleOps } from '../../../../lib/firewall/nftables';
+import type { NftOp } from '../../../../lib/netlink';
 import { nftComment, nftInstanceHash } from '../../../../lib/firewall/names';
 
 const cidrs = (...s: string[]): Cidr[] => s.map((x) => parseCidr(x)!);
@@ -70,34 +71,50 @@ describe('lib/firewall/nftables', () => {
     const b = nftComment('net1', 'net1', 'c1');
     const mine = (r: { comment?: string }) => r.comment?.startsWith(nftInstanceHash('net1', 'eth0', 'c1')) ?? false;
 
+    const TN = 'cni_plugins_masquerade';
+    const del = (chain: string, handle: number): NftOp => ({ op: 'deleteRule', table: TN, chain, handle });
     /** postrouting's rules deleted by the handles seen, then written afresh: the table's new version. */
-    const rewrite = [
-      `delete rule ${T} postrouting handle 10`, `delete rule ${T} postrouting handle 11`, `delete rule ${T} postrouting handle 12`,
-      `add rule ${T} postrouting ip daddr == 224.0.0.0/4  return`, `add rule ${T} postrouting ip6 daddr == ff00::/8  return`,
-      `add rule ${T} postrouting goto masq_checks`,
-    ];
+    const rewrite: NftOp[] = [del('postrouting', 10), del('postrouting', 11), del('postrouting', 12), ...postroutingRuleOps()];
 
     it('deletes only the picked attachment\'s rules while another is left, and rewrites postrouting as proof nothing changed since the listing', () => {
-      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 5, comment: a }, { handle: 6, comment: a }, { handle: 7, comment: b }])), mine),
-        [`delete rule ${T} masq_checks handle 5`, `delete rule ${T} masq_checks handle 6`, ...rewrite, ''].join('\n'));
+      assert.deepEqual(nftRemoveOps(parseNftTable(table([{ handle: 5, comment: a }, { handle: 6, comment: a }, { handle: 7, comment: b }])), mine),
+        [del('masq_checks', 5), del('masq_checks', 6), ...rewrite]);
     });
 
     it('removes the table with the last rule, every postrouting rule deleted by handle first as proof that no ADD came between', () => {
-      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 5, comment: a }])), mine), [
-        `delete rule ${T} masq_checks handle 5`,
-        `delete rule ${T} postrouting handle 10`, `delete rule ${T} postrouting handle 11`, `delete rule ${T} postrouting handle 12`,
-        `delete table ${T}`, '',
-      ].join('\n'));
+      assert.deepEqual(nftRemoveOps(parseNftTable(table([{ handle: 5, comment: a }])), mine), [
+        del('masq_checks', 5), del('postrouting', 10), del('postrouting', 11), del('postrouting', 12), { op: 'deleteTable', table: TN },
+      ]);
       // The table and chains the reference's DEL leaves behind go with any later DEL.
-      assert.match(nftRemoveScript(parseNftTable(table([])), mine) ?? '', /delete table inet cni_plugins_masquerade\n$/);
+      assert.deepEqual(nftRemoveOps(parseNftTable(table([])), mine)?.at(-1), { op: 'deleteTable', table: TN });
     });
 
     it('keeps a table that holds anything else, and does nothing when nothing is there', () => {
       const set = { set: { family: 'inet', table: 'cni_plugins_masquerade', name: 'x', type: 'ipv4_addr', handle: 3 } };
-      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 5, comment: a }], [set])), mine), [`delete rule ${T} masq_checks handle 5`, ...rewrite, ''].join('\n'));
+      assert.deepEqual(nftRemoveOps(parseNftTable(table([{ handle: 5, comment: a }], [set])), mine), [del('masq_checks', 5), ...rewrite]);
       const chain = { chain: { family: 'inet', table: 'cni_plugins_masquerade', name: 'mine', handle: 4 } };
-      assert.equal(nftRemoveScript(parseNftTable(table([], [chain])), mine), undefined);
-      assert.equal(nftRemoveScript(parseNftTable(table([{ handle: 7, comment: b }])), mine), undefined);
+      assert.equal(nftRemoveOps(parseNftTable(table([], [chain])), mine), undefined);
+      assert.equal(nftRemoveOps(parseNftTable(table([{ handle: 7, comment: b }])), mine), undefined);
+    });
+  });
+
+  describe('setup as netlink ops', () => {
+    const kinds = (ops: NftOp[] | undefined): string[] => (ops ?? []).map((o) => ('chain' in o ? `${o.op} ${o.chain}` : o.op));
+
+    it('is nftSetupScript op for op: table, chains, postrouting flushed and rewritten, stale rules deleted, one rule per address', () => {
+      const ops = nftSetupOps('n', 'eth0', 'c', cidrs('10.0.0.2/24', 'fd00::2/64'), [7]);
+      assert.deepEqual(kinds(ops), [
+        'addTable', 'addChain masq_checks', 'addChain postrouting', 'flushChain postrouting',
+        'addRule postrouting', 'addRule postrouting', 'addRule postrouting', 'deleteRule masq_checks', 'addRule masq_checks', 'addRule masq_checks',
+      ]);
+      const rule = ops!.at(-2)!;
+      assert.equal(rule.op === 'addRule' && rule.comment, nftComment('n', 'eth0', 'c'));
+      assert.deepEqual(ops![2], { op: 'addChain', table: 'cni_plugins_masquerade', chain: 'postrouting', hook: { type: 'nat', hooknum: 4, priority: 100 } });
+    });
+
+    it('leaves a destination set (exclude beside the own subnet) to nft: undefined', () => {
+      assert.equal(nftSetupOps('n', 'eth0', 'c', cidrs('10.9.0.2/24'), [], cidrs('10.244.0.0/16')), undefined);
+      assert.notEqual(nftSetupOps('n', 'eth0', 'c', cidrs('10.244.3.2/24'), [], cidrs('10.244.0.0/16')), undefined);
     });
   });
 
