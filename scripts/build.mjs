@@ -132,9 +132,10 @@ function singleFile(name, bundle, cache) {
 /**
  * esbuild turns `import fs from 'node:fs'` into `__toESM(require("node:fs"))`, which copies every
  * export of the module onto a new object as a getter, for each of the ~20 such imports (fs alone has
- * ~100 exports): the bundle's load phase went from 7.8 to 7.4 ms p50 (BERTH_PHASES, 40 VERSION runs). A Node built-in is a plain CommonJS object
- * that never changes shape, so an object whose prototype is the module and whose `default` is the
- * module serves `fs.x` and `fs.default.x` alike without copying anything.
+ * ~100 exports): the bundle's load phase went from 7.8 to 7.4 ms p50 (BERTH_PHASES, 40 VERSION runs).
+ * A Node built-in is a plain CommonJS object that never changes shape, so an object whose prototype
+ * is the module and whose `default` is the module serves `fs.x` and `fs.default.x` alike without
+ * copying anything.
  */
 function viewBuiltins(code) {
   const helper = 'var __berthBuiltin = (mod) => Object.create(mod, { default: { value: mod, enumerable: true } });\n';

@@ -108,17 +108,13 @@ export function teardownIpMasq(
   att: IpMasqAttachment, opts: FirewallOptions & { backends?: readonly IpMasqBackend[]; ips?: readonly Cidr[] } = {},
 ): void {
   const chain = formatChainName(att.network, att.containerId);
-  const sources = (family: Family): MasqRemoval['legacy'] => {
-    const cidrs = (opts.ips ?? []).filter((c) => c.ip.family === family);
-    return opts.ips === undefined ? 'unless-owned' : new Set(cidrs.map((c) => `${formatIP(c.ip)}/${family === 4 ? 32 : 128}`));
-  };
   bestEffort(opts.backends ?? BACKENDS, opts, {
     iptables: () => {
-      const families = opts.ips === undefined ? [4, 6] as const : ([4, 6] as const).filter((f) => opts.ips!.some((c) => c.ip.family === f));
-      for (const f of families) {
-        const ips = opts.ips?.filter((c) => c.ip.family === f) ?? [];
-        if (removeSoleIptablesMasq(f, att, ips, opts)) continue;
-        removeIptablesMasq(f, new Map([[chain, { ifnames: (i) => i === att.ifname, legacy: sources(f) }]]), opts);
+      for (const family of [4, 6] as const) {
+        const own = opts.ips?.filter((c) => c.ip.family === family);
+        if (own !== undefined && (own.length === 0 || removeSoleIptablesMasq(family, att, own, opts))) continue;
+        const legacy: MasqRemoval['legacy'] = own === undefined ? 'unless-owned' : new Set(own.map((c) => `${formatIP(c.ip)}/${family === 4 ? 32 : 128}`));
+        removeIptablesMasq(family, new Map([[chain, { ifnames: (i) => i === att.ifname, legacy }]]), opts);
       }
     },
     nftables: () => teardownNftMasq(att.network, att.ifname, att.containerId, opts),

@@ -212,10 +212,15 @@ export function setupNftMasq(
 ): void {
   const key = nftInstanceHash(network, ifname, containerId);
   retryRaces(() => {
-    const stale = listMasqRules(opts).filter((r) => r.comment?.startsWith(key)).map((r) => r.handle);
-    const ops = nftSetupOps(network, ifname, containerId, cidrs, stale, exclude);
-    if (ops) withNft(opts, (h) => nftApplyInet(h, ops));
-    else runFirewall('nft', ['-f', '-'], nftSetupScript(network, ifname, containerId, cidrs, stale, exclude), opts);
+    // One socket for the listing and the batch: each socket's release costs the kernel milliseconds.
+    const viaNft = withNft(opts, (h) => {
+      const stale = masqChecks(nftRulesOf(h, NFT_MASQ_TABLE)).filter((r) => r.comment?.startsWith(key)).map((r) => r.handle);
+      const ops = nftSetupOps(network, ifname, containerId, cidrs, stale, exclude);
+      if (ops === undefined) return stale;
+      nftApplyInet(h, ops);
+      return undefined;
+    });
+    if (viaNft !== undefined) runFirewall('nft', ['-f', '-'], nftSetupScript(network, ifname, containerId, cidrs, viaNft, exclude), opts);
   });
 }
 
@@ -242,15 +247,12 @@ export function listNftMasq(network: string, opts: FirewallOptions = {}): NftMas
   return nftMasqEntries(listMasqRules(opts), network);
 }
 
-/** The masquerade table, or undefined when it does not exist. */
-export function listMasqTable(opts: FirewallOptions = {}): NftTable | undefined {
-  return withNft(opts, (h) => nftTableOf(h, NFT_MASQ_TABLE));
-}
-
 /** The rules of `masq_checks`; none when the table or chain does not exist yet. */
 export function listMasqRules(opts: FirewallOptions = {}): NftRule[] {
-  return withNft(opts, (h) => nftRulesOf(h, NFT_MASQ_TABLE)).filter((r) => r.chain === NFT_MASQ_CHAIN);
+  return masqChecks(withNft(opts, (h) => nftRulesOf(h, NFT_MASQ_TABLE)));
 }
+
+const masqChecks = <R extends { chain: string }>(rules: readonly R[]): R[] => rules.filter((r) => r.chain === NFT_MASQ_CHAIN);
 
 /**
  * True when nftables can be used here: the kernel answers nf_tables netlink with our privileges (what

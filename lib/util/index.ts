@@ -5,4 +5,4 @@
 export { UndoStack } from './undo-stack';
 export { BestEffort } from './best-effort';
 export { kRetryable, markRetryable, isRetryable } from './retryable';
-export { phase, markLoaded, phaseReport } from './phase-clock';
+export { phase, markLoaded } from './phase-clock';

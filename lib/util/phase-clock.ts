@@ -51,7 +51,7 @@ export function markLoaded(): void {
 }
 
 /** The figures as printed: landmarks since the process's time origin, then each phase's total. */
-export function phaseReport(): Record<string, number> {
+function phaseReport(): Record<string, number> {
   const loaderStart = (globalThis as Record<symbol, unknown>)[LOADER_START];
   const out: Record<string, number> = {};
   if (typeof loaderStart === 'number') {
