@@ -30,7 +30,7 @@ describe('overlay datapath: desiredPeers', () => {
   });
 
   const bad: [string, Lease, RegExp][] = [
-    ['an IPv6 subnet', lease('fd00::/64', '02:00:00:00:00:02', '192.168.77.2'), /not an IPv4 CIDR/],
+    ['a subnet that is no CIDR', lease('fd00::', '02:00:00:00:00:02', '192.168.77.2'), /not a CIDR/],
     ['a multicast MAC', lease('10.244.2.0/24', '01:00:5e:00:00:01', '192.168.77.2'), /not a unicast MAC/],
     ['the zero MAC', lease('10.244.2.0/24', '00:00:00:00:00:00', '192.168.77.2'), /not a unicast MAC/],
     ['a bad PublicIP', lease('10.244.2.0/24', '02:00:00:00:00:02', 'host-2'), /PublicIP/],

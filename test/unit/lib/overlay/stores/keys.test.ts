@@ -18,9 +18,9 @@ describe('lib/overlay/stores/keys', () => {
   it('rejects network names that would escape their keys, and non-canonical subnets', () => {
     assert.throws(() => configKey('/p', '../x'), /network name/);
     assert.throws(() => configKey('/p', ''), /network name/);
-    assert.throws(() => canonicalSubnet('10.244.3.0'), /not an IPv4 CIDR/);
-    assert.throws(() => canonicalSubnet('fd00::/64'), /not an IPv4 CIDR/);
-    assert.throws(() => canonicalSubnet('010.244.3.0/24'), /not an IPv4 CIDR/);
+    assert.throws(() => canonicalSubnet('10.244.3.0'), /not a CIDR/);
+    assert.throws(() => canonicalSubnet('010.244.3.0/24'), /not a CIDR/);
+    assert.throws(() => canonicalSubnet('fd00::1/64'), /host bits/);
   });
 
   it('checks lease attrs field by field and normalizes the MAC', () => {
