@@ -46,6 +46,19 @@ describe('lib/overlay/lease-file', () => {
       ['bridge with a slash', { ...LEASE, bridge: 'a/b' }, /^\/bridge must be an interface name/],
       ['expiresAt not a number', { ...LEASE, expiresAt: 'soon' }, /^\/expiresAt must be a time in Unix milliseconds/],
     ];
+    const DUAL = { ...LEASE, ipv6Network: 'fd00:10:244::/48', ipv6Subnet: 'fd00:10:244:3::/64' };
+    it('reads a dual-stack file (ipv6Network and ipv6Subnet); a v4-only file has neither', () => {
+      assert.deepEqual(parse(DUAL), DUAL);
+      assert.equal('ipv6Subnet' in parse(LEASE), false);
+    });
+    const bad6: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['ipv6Subnet without ipv6Network', { ...LEASE, ipv6Subnet: 'fd00:10:244:3::/64' }, /^\/ipv6Network must be an IPv6 CIDR such as "fd00:10:244::\/48" \(got nothing\)$/],
+      ['ipv6Network without ipv6Subnet', { ...LEASE, ipv6Network: 'fd00:10:244::/48' }, /^\/ipv6Subnet must be an IPv6 CIDR .*\(got nothing\)$/],
+      ['an IPv4 ipv6Subnet', { ...DUAL, ipv6Subnet: '10.244.3.0/24' }, /^\/ipv6Subnet must be an IPv6 CIDR/],
+      ['ipv6Subnet outside ipv6Network', { ...DUAL, ipv6Subnet: 'fd00:10:245:3::/64' }, /^\/ipv6Subnet must be a subnet of \/ipv6Network "fd00:10:244::\/48"/],
+      ['ipv6Subnet with host bits', { ...DUAL, ipv6Subnet: 'fd00:10:244:3::1/64' }, /^\/ipv6Subnet must be a network address/],
+    ];
+    for (const [what, doc, msg] of bad6) it(`refuses: ${what}`, () => refuses(() => parse(doc), msg));
     for (const [what, doc, msg] of bad) {
       it(`refuses: ${what}`, () => refuses(() => (typeof doc === 'string' ? parseLeaseFile(doc, 'ov') : parse(doc)), msg));
     }
