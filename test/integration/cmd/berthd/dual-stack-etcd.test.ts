@@ -14,7 +14,7 @@ import { ipJson } from '../../../helpers/netns';
 import { runPluginInNetns } from '../../../helpers/run-plugin';
 import { cniChains, leases, natRules } from '../../plugins/bridge-harness';
 import { Cluster, DIST, ping, waitFor, type Host } from './three-hosts-harness';
-import { vtepMac } from './three-hosts-scenario';
+import { serving, vtepMac } from './three-hosts-scenario';
 import { skipUnless } from '../../../helpers/skip';
 import type { NodeLeaseFile } from '../../../../lib/overlay/types';
 
@@ -174,6 +174,25 @@ describe('berthd: a dual-stack overlay network on etcd', function () {
     assert.doesNotMatch(save6, /10\.246\./, 'no IPv4 CIDR in the IPv6 table');
     // And the IPv4 one excludes the IPv4 cluster CIDR, as before.
     assert.match(natRules(h.ns, 4), new RegExp(`-d ${CIDR.replace(/\./g, '\\.')} .*-j ACCEPT`));
+  });
+
+  it('keeps both subnets and a running IPv6 ping across a SIGKILL and restart of berthd', async () => {
+    const [a, b] = hosts as [Host, Host];
+    const before = lease(b);
+    // 5 pings a second for 8 s over IPv6, from host 1's container to host 2's.
+    const pinging = ping(a.ctr, addr[b.n]!.v6, ['-6', '-i', '0.2', '-c', '40', '-W', '1']);
+    await new Promise((r) => setTimeout(r, 1500));
+    await c.kill(b);
+    await new Promise((r) => setTimeout(r, 1000));
+    c.start(b, [NET]);
+    await waitFor(`the restarted berthd on host ${b.n} to serve`, () => serving(c, b, NET)).catch((err) => { throw new Error(`${err.message}\n${c.log(b)}`); });
+    const r = await pinging;
+    console.log(`      IPv6 ping across the restart: ${r.sent} sent, ${r.received} received`);
+    assert.ok(r.sent - r.received <= 2, `lost ${r.sent - r.received} packets:\n${r.out}`);
+    const after = lease(b);
+    assert.deepEqual([after.subnet, after.ipv6Subnet], [before.subnet, before.ipv6Subnet], 'both leases reused by PublicIP');
+    assert.equal(c.api(a, 'GET', `/v1/networks/${NET}/leases`).leases.length, 4, 'no third lease for host 2');
+    await expectPeers6(a, [b]);
   });
 
   it('adds a joining host\'s IPv6 entries on the others, and removes them when it leaves', async () => {
