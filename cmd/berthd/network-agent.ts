@@ -58,6 +58,8 @@ export class NetworkAgent {
   #attrs: LeaseAttrs | undefined;
   #device: DeviceInfo | undefined;
   #run: Promise<void> | undefined;
+  /** The last lease-file write (they run one after another). */
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(name: string, deps: DaemonDeps) {
     this.name = name;
@@ -223,10 +225,19 @@ export class NetworkAgent {
     return dev !== undefined;
   }
 
-  async #writeLeaseFile(): Promise<void> {
-    if (this.#timers.stopped) return; // leave() may be removing it
-    await writeLeaseFile(this.#deps.runDir, nodeLeaseFile(this.name, this.#config!, this.#keeper!.lease!, this.#device!.mtu, this.#keeper6?.lease))
-      .catch((err: unknown) => this.#log.error({ err }, 'cannot write the lease file'));
+  /**
+   * Writes the lease file, one write at a time: the two keepers of a dual-stack network renew on the
+   * same rhythm, and writeLeaseFile sweeps the temp files beside the file as a killed writer's, so two
+   * writes at once would remove each other's. Each write takes both leases as they are when it runs.
+   */
+  #writeLeaseFile(): Promise<void> {
+    const run = this.#writing.then(async () => {
+      if (this.#timers.stopped) return; // leave() may be removing it
+      await writeLeaseFile(this.#deps.runDir, nodeLeaseFile(this.name, this.#config!, this.#keeper!.lease!, this.#device!.mtu, this.#keeper6?.lease))
+        .catch((err: unknown) => this.#log.error({ err }, 'cannot write the lease file'));
+    });
+    this.#writing = run;
+    return run;
   }
 
   /** The subnets of the lease file a previous run left, to ask for again. */
