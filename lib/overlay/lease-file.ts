@@ -18,6 +18,11 @@ import type { NodeLeaseFile } from './types';
  */
 export const LEASE_MTU_MIN = 68;
 export const LEASE_MTU_MAX = 65535;
+/**
+ * The least MTU of a dual-stack lease: IPv6 needs 1280 on every link (RFC 8200 §5), and the kernel
+ * turns IPv6 off on an interface with less, so the containers' IPv6 addresses would silently go.
+ */
+export const LEASE_MTU_MIN_IPV6 = 1280;
 
 /** A lease file that cannot be read or is not the lease file of its network; the message says why. */
 export class LeaseFileError extends Error {
@@ -52,8 +57,10 @@ export function parseLeaseFile(text: string, network: string): NodeLeaseFile {
   if (o.name !== network) bad('name', `the network's name ${JSON.stringify(network)}`);
   subnetPair(o, 'network', 'subnet', 4, bad);
   // IPv6 is optional and comes as a pair: a file from before dual-stack has neither key.
-  if (o.ipv6Network !== undefined || o.ipv6Subnet !== undefined) subnetPair(o, 'ipv6Network', 'ipv6Subnet', 6, bad);
+  const dual = o.ipv6Network !== undefined || o.ipv6Subnet !== undefined;
+  if (dual) subnetPair(o, 'ipv6Network', 'ipv6Subnet', 6, bad);
   if (!Number.isInteger(o.mtu) || (o.mtu as number) < LEASE_MTU_MIN || (o.mtu as number) > LEASE_MTU_MAX) bad('mtu', `an integer from ${LEASE_MTU_MIN} to ${LEASE_MTU_MAX}`);
+  if (dual && (o.mtu as number) < LEASE_MTU_MIN_IPV6) bad('mtu', `at least ${LEASE_MTU_MIN_IPV6} on a dual-stack lease (IPv6's minimum link MTU)`);
   if (!Number.isInteger(o.vni) || (o.vni as number) < 1 || (o.vni as number) > 0xffffff) bad('vni', 'an integer from 1 to 16777215');
   if (typeof o.bridge !== 'string') bad('bridge', 'an interface name');
   try {

@@ -57,6 +57,7 @@ describe('lib/overlay/lease-file', () => {
       ['an IPv4 ipv6Subnet', { ...DUAL, ipv6Subnet: '10.244.3.0/24' }, /^\/ipv6Subnet must be an IPv6 CIDR/],
       ['ipv6Subnet outside ipv6Network', { ...DUAL, ipv6Subnet: 'fd00:10:245:3::/64' }, /^\/ipv6Subnet must be a subnet of \/ipv6Network "fd00:10:244::\/48"/],
       ['ipv6Subnet with host bits', { ...DUAL, ipv6Subnet: 'fd00:10:244:3::1/64' }, /^\/ipv6Subnet must be a network address/],
+      ['an MTU below IPv6\'s 1280', { ...DUAL, mtu: 1279 }, /^\/mtu must be at least 1280 on a dual-stack lease .*\(got 1279\)$/],
     ];
     for (const [what, doc, msg] of bad6) it(`refuses: ${what}`, () => refuses(() => parse(doc), msg));
     for (const [what, doc, msg] of bad) {
