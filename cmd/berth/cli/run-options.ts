@@ -14,6 +14,7 @@ import { ramInBytes } from './ram-in-bytes';
 import { RUN_FLAGS, RUN_SPEC } from './run-flags';
 import { type DeviceStat, ThrottleDeviceError, parseThrottleDevice } from './throttle-device';
 import { parseIdMap, parseNetworkMode, checkIdMaps } from './run-values';
+import { type ExposedPort, type PortBinding, PortSpecError, parseExpose, parsePublish } from '../../../lib/runtime/network';
 
 /** What `berth run` asked for. */
 export interface RunOptions {
@@ -31,6 +32,12 @@ export interface RunOptions {
   readonly mounts: MountSpec[];
   readonly resources: Resources;
   readonly userns?: { uidMap: IdMap[]; gidMap: IdMap[] };
+  /** `-p`: one binding per container port. */
+  readonly ports: PortBinding[];
+  /** `--expose`. */
+  readonly exposedPorts: ExposedPort[];
+  /** `-P`: publish every exposed port (also the image's) on an ephemeral host port. */
+  readonly publishAll: boolean;
 }
 
 /** The caller's side of the parse, injectable for tests. */
@@ -168,6 +175,16 @@ function mountsFrom(args: ParsedArgs, deps: RunOptionsDeps): MountSpec[] {
   return mounts;
 }
 
+/** A `-p`/`--expose` value; Docker prints the nat package's error as it is. */
+function portValue<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof PortSpecError) throw new CliError(err.message, { seeHelp: true });
+    throw err;
+  }
+}
+
 /** An RFC 1123 host name of at most 64 bytes (the kernel's UTS limit). */
 const HOSTNAME = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
@@ -198,8 +215,17 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
   if (gidMap.length > 0 && uidMap.length === 0) throw new CliError('invalid --userns-gidmap: needs --userns-uidmap as well', { seeHelp: true });
   checkIdMaps('--userns-uidmap', uidMap);
   checkIdMaps('--userns-gidmap', gidMap);
+  const ports = args.list('publish').flatMap((v) => portValue(() => parsePublish(v)));
+  const exposedPorts = args.list('expose').flatMap((v) => portValue(() => parseExpose(v)));
+  const publishAll = args.bool('publish-all');
+  if (network.kind === 'container' && (ports.length > 0 || publishAll)) {
+    throw new CliError('conflicting options: port publishing and the container type network mode', { seeHelp: true });
+  }
   const opts: RunOptions = {
     image,
+    ports,
+    exposedPorts,
+    publishAll,
     command,
     detach: args.bool('detach'),
     autoRemove: args.bool('rm'),

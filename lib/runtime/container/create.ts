@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { validateResources, type Resources } from '../cgroups';
 import { DEFAULT_PATH } from '../init/find-executable';
+import { type ExposedPort, type PortBinding, parsePortKey, portKey } from '../network';
 import { checkDuplicateTargets, type MountSpec } from '../storage/mount-spec';
 import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
@@ -23,6 +24,12 @@ export interface CreateRequest {
   readonly workingDir?: string;
   readonly hostname?: string;
   readonly network: NetworkMode;
+  /** `-p` bindings; dropped with --network host or none, where there is nothing to map to. */
+  readonly ports?: readonly PortBinding[];
+  /** `--expose`. */
+  readonly exposedPorts?: readonly ExposedPort[];
+  /** `-P`: every exposed port (the image's, --expose, -p's) not bound by -p gets an ephemeral host port. */
+  readonly publishAll?: boolean;
   readonly mounts: readonly MountSpec[];
   readonly resources: Resources;
   readonly autoRemove: boolean;
@@ -52,6 +59,37 @@ export function mergeEnv(...lists: (readonly string[])[]): string[] {
 export function containerEnv(imageEnv: readonly string[], hostname: string, userEnv: readonly string[]): string[] {
   const env = mergeEnv([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`], imageEnv, userEnv);
   return env.some((e) => e.startsWith('HOME=')) ? env : [...env, 'HOME=/root'];
+}
+
+/**
+ * The ports part of the config, as Docker's daemon completes it: exposed ports are the image's,
+ * `--expose`'s and every published one (sorted, each once); `-P` binds each exposed port that `-p`
+ * did not to an ephemeral host port. With --network host or none the bindings go (nothing to DNAT to).
+ */
+function publishedPorts(
+  req: CreateRequest,
+  network: NetworkMode,
+  imageExposed: Readonly<Record<string, unknown>> | undefined,
+): Pick<ContainerConfig, 'ports' | 'exposedPorts'> {
+  const exposed = new Map<string, ExposedPort>();
+  const add = (p: ExposedPort) => exposed.set(portKey(p.port, p.protocol), p);
+  for (const key of Object.keys(imageExposed ?? {})) {
+    const p = parsePortKey(key);
+    if (p) add(p);
+  }
+  for (const p of req.exposedPorts ?? []) add(p);
+  const bindings = [...(req.ports ?? [])];
+  for (const b of bindings) add({ port: b.containerPort, protocol: b.protocol });
+  if (req.publishAll) {
+    for (const p of exposed.values()) {
+      if (!bindings.some((b) => b.containerPort === p.port && b.protocol === p.protocol)) {
+        bindings.push({ containerPort: p.port, protocol: p.protocol, hostIp: '', hostPorts: [0, 0] });
+      }
+    }
+  }
+  const sorted = [...exposed.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+  const published = network.kind === 'network' ? bindings : [];
+  return { ...(sorted.length > 0 ? { exposedPorts: sorted } : {}), ...(published.length > 0 ? { ports: published } : {}) };
 }
 
 /** The state of a container that has never run. */
@@ -103,6 +141,7 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     workingDir,
     hostname,
     network,
+    ...publishedPorts(req, network, image.config.ExposedPorts),
     mounts,
     resources: req.resources,
     autoRemove: req.autoRemove,

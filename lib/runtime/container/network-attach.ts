@@ -11,7 +11,7 @@ import { createNamedNetns, deleteNamedNetns, openNetns } from '../../netns';
 import { NetworkError } from '../network';
 import type { RuntimeDeps } from './deps';
 import { netnsDir } from './paths';
-import type { ContainerConfig, NetworkAttachment } from './types';
+import type { ContainerConfig, NetworkAttachment, PublishedPort } from './types';
 
 /** The interface name inside the container, as Docker's. */
 export const CONTAINER_IFNAME = 'eth0';
@@ -64,11 +64,16 @@ export function attachmentOf(network: string, result: Result): NetworkAttachment
   };
 }
 
-/** ADDs the container to network `name` in `netns`. A failed ADD is DELed (the spec's rule). */
-export async function attachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string): Promise<NetworkAttachment> {
+/**
+ * ADDs the container to network `name` in `netns`, publishing `ports` through the chain's portmap
+ * (libcni's `portMappings` capability). A failed ADD is DELed (the spec's rule).
+ */
+export async function attachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string, ports: readonly PublishedPort[] = []): Promise<NetworkAttachment> {
   const net = deps.networks.get(name);
-  const list = deps.networks.conflist(net);
-  const rt = { containerId: id, netns, ifName: CONTAINER_IFNAME, capabilityArgs: { [BERTH_ROOT_CAPABILITY]: deps.paths.root } };
+  const list = deps.networks.conflist(net, { publish: ports.length > 0 });
+  const capabilityArgs: Record<string, unknown> = { [BERTH_ROOT_CAPABILITY]: deps.paths.root };
+  if (ports.length > 0) capabilityArgs.portMappings = ports.map(portMapping);
+  const rt = { containerId: id, netns, ifName: CONTAINER_IFNAME, capabilityArgs };
   try {
     return attachmentOf(net.name, await deps.cni.addNetworkList(list, rt));
   } catch (err) {
@@ -76,6 +81,9 @@ export async function attachNetwork(deps: RuntimeDeps, id: string, name: string,
     throw err;
   }
 }
+
+/** A published port in the portmap plugin's `portMappings` shape. */
+const portMapping = (p: PublishedPort) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol, hostIP: p.hostIp });
 
 /**
  * The container's cached ADD on network `name`, or undefined when there is none. A file that is no
@@ -115,5 +123,7 @@ export async function detachNetwork(deps: RuntimeDeps, id: string, name: string,
   } catch {
     nsPath = '';
   }
-  await deps.cni.delNetworkList(list, { containerId: id, netns: nsPath, ifName: CONTAINER_IFNAME });
+  // DEL gets the capability args ADD had (libcni's rule), so portmap sees the mappings it removes.
+  const rt = { containerId: id, netns: nsPath, ifName: CONTAINER_IFNAME, ...(cached?.capabilityArgs ? { capabilityArgs: cached.capabilityArgs } : {}) };
+  await deps.cni.delNetworkList(list, rt);
 }
