@@ -16,6 +16,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'expose', kind: 'list', help: 'Expose a port or a range of ports' },
   { name: 'hostname', short: 'h', kind: 'string', help: 'Container host name' },
   { name: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open: pass it to the container (attached runs)' },
+  { name: 'ip', kind: 'string', help: 'IPv4 address (e.g., 172.30.100.104)' },
+  { name: 'ip6', kind: 'string', help: 'IPv6 address (e.g., 2001:db8::33)' },
   { name: 'memory', short: 'm', kind: 'string', valueType: 'bytes', help: 'Memory limit' },
   { name: 'memory-swap', kind: 'string', valueType: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
   { name: 'mount', kind: 'list', valueType: 'mount', help: 'Attach a filesystem mount to the container' },

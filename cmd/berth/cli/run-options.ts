@@ -3,6 +3,7 @@
  * network mode, resources (validated as Docker's daemon does) and user-namespace maps. Every error
  * names its flag, uses Docker's text where Docker has one, and exits 125.
  */
+import { isIP } from 'node:net';
 import { ResourceError, cpusToQuota, validateResources, type Resources, type ThrottleDevice } from '../../../lib/runtime/cgroups';
 import { DOCKER_NAME as CONTAINER_NAME, NAME_CHARS } from '../../../lib/paths';
 import type { IdMap, NetworkMode } from '../../../lib/runtime/container';
@@ -32,6 +33,9 @@ export interface RunOptions {
   readonly mounts: MountSpec[];
   readonly resources: Resources;
   readonly userns?: { uidMap: IdMap[]; gidMap: IdMap[] };
+  /** `--ip` / `--ip6`. */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
   /** `-p`: one binding per container port. */
   readonly ports: PortBinding[];
   /** `--expose`. */
@@ -218,6 +222,10 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
   const ports = args.list('publish').flatMap((v) => portValue(() => parsePublish(v)));
   const exposedPorts = args.list('expose').flatMap((v) => portValue(() => parseExpose(v)));
   const publishAll = args.bool('publish-all');
+  const ipv4 = args.string('ip');
+  const ipv6 = args.string('ip6');
+  if (ipv4 !== undefined && ipv4 !== '' && isIP(ipv4) !== 4) throw new CliError(`invalid IPv4 address: ${ipv4}`, { seeHelp: true });
+  if (ipv6 !== undefined && ipv6 !== '' && isIP(ipv6) !== 6) throw new CliError(`invalid IPv6 address: ${ipv6}`, { seeHelp: true });
   if (network.kind === 'container' && (ports.length > 0 || publishAll)) {
     throw new CliError('conflicting options: port publishing and the container type network mode', { seeHelp: true });
   }
@@ -234,6 +242,8 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
     mounts: mountsFrom(args, deps),
     resources: resourcesFrom(args, deps),
     ...(name ? { name } : {}),
+    ...(ipv4 ? { ipv4 } : {}),
+    ...(ipv6 ? { ipv6 } : {}),
     ...(workingDir ? { workingDir } : {}),
     ...(hostname ? { hostname } : {}),
     ...(uidMap.length > 0 ? { userns: { uidMap, gidMap: gidMap.length > 0 ? gidMap : uidMap } } : {}),

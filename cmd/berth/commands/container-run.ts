@@ -61,6 +61,8 @@ async function create(deps: RuntimeDeps, opts: RunOptions): Promise<{ record: Co
     ...(opts.workingDir ? { workingDir: opts.workingDir } : {}),
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     network: opts.network,
+    ...(opts.ipv4 ? { ipv4: opts.ipv4 } : {}),
+    ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
     ports: opts.ports,
     exposedPorts: opts.exposedPorts,
     publishAll: opts.publishAll,

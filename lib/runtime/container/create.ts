@@ -24,6 +24,9 @@ export interface CreateRequest {
   readonly workingDir?: string;
   readonly hostname?: string;
   readonly network: NetworkMode;
+  /** `--ip` / `--ip6` on the network it is created on (a user network). */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
   /** `-p` bindings; dropped with --network host or none, where there is nothing to map to. */
   readonly ports?: readonly PortBinding[];
   /** `--expose`. */
@@ -115,6 +118,9 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     // result cache, `network rm`'s count of users) looks it up, whatever the user typed.
     const net = deps.networks.get(network.name);
     network = { kind: 'network', name: net.name, id: net.id };
+    if ((req.ipv4 !== undefined || req.ipv6 !== undefined) && net.builtin) {
+      throw new ContainerError('user specified IP address is supported on user defined networks only', 'invalid');
+    }
   }
   if (req.network.kind === 'container') {
     const other = await deps.containers.resolve(req.network.container);
@@ -141,6 +147,8 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     workingDir,
     hostname,
     network,
+    ...(req.ipv4 !== undefined && network.kind === 'network' ? { ipv4: req.ipv4 } : {}),
+    ...(req.ipv6 !== undefined && network.kind === 'network' ? { ipv6: req.ipv6 } : {}),
     ...publishedPorts(req, network, image.config.ExposedPorts),
     mounts,
     resources: req.resources,

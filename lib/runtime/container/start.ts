@@ -20,6 +20,8 @@ import { copyUpVolumes } from './volume-copy-up';
 import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork } from './network-attach';
 import { type StartedInit, prestartInit } from './spawn-init';
 import { containerCgroup, killAll } from './teardown';
+import { attachConnected, requestedIps } from './connect';
+import { readEndpoints } from './endpoints';
 import { allocatePorts } from './port-allocation';
 import type { ContainerRecord, ContainerState, NetworkAttachment, PublishedPort } from './types';
 
@@ -66,13 +68,18 @@ async function setUpNetwork(
       undo.push('netns', () => deleteContainerNetns(deps, config.id));
       if (config.network.kind === 'none') return { netns, attachments: [] };
       const name = config.network.name;
-      // Published ports go through portmap on the host's bridge; a macvlan child is not reachable
-      // from its host, so there they are recorded and not published (the CLI warns).
-      const driver = deps.networks.get(name).driver;
-      const ports = driver === 'bridge' || driver === 'overlay' ? await allocatePorts(deps, rec) : [];
-      const attachment = await attachNetwork(deps, config.id, name, netns, ports);
-      undo.push(`network ${name}`, () => detachNetwork(deps, config.id, name, netns));
-      return { netns, attachments: [attachment], ports };
+      const attachments: NetworkAttachment[] = [];
+      let ports: PublishedPort[] = [];
+      if (!readEndpoints(deps.containers.containerDir(config.id)).primaryDetached) {
+        // Published ports go through portmap on the host's bridge; a macvlan child is not reachable
+        // from its host, so there they are recorded and not published.
+        const driver = deps.networks.get(name).driver;
+        ports = driver === 'bridge' || driver === 'overlay' ? await allocatePorts(deps, rec) : [];
+        attachments.push(await attachNetwork(deps, config.id, name, netns, { ports, ips: requestedIps(config) }));
+        undo.push(`network ${name}`, () => detachNetwork(deps, config.id, name, netns));
+      }
+      attachments.push(...(await attachConnected(deps, config.id, netns, undo)));
+      return { netns, attachments, ports };
     }
   }
 }

@@ -44,6 +44,9 @@ export interface ContainerConfig {
   /** The UTS hostname; the first 12 digits of the id by default (Docker's choice). */
   readonly hostname: string;
   readonly network: NetworkMode;
+  /** `--ip` / `--ip6`: the addresses to lease on the network it is created on. */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
   /** `-p`/`-P`: container ports to publish on the host (through the portmap plugin in the chain). */
   readonly ports?: readonly PortBinding[];
   /** `--expose`, the published ports and the image's ExposedPorts (what `-P` publishes). */
