@@ -69,7 +69,7 @@ export function containerEnv(imageEnv: readonly string[], hostname: string, user
  * `--expose`'s and every published one (sorted, each once); `-P` binds each exposed port that `-p`
  * did not to an ephemeral host port. With --network host or none the bindings go (nothing to DNAT to).
  */
-function publishedPorts(
+export function publishedPorts(
   req: CreateRequest,
   network: NetworkMode,
   imageExposed: Readonly<Record<string, unknown>> | undefined,
@@ -83,14 +83,14 @@ function publishedPorts(
   for (const p of req.exposedPorts ?? []) add(p);
   const bindings = [...(req.ports ?? [])];
   for (const b of bindings) add({ port: b.containerPort, protocol: b.protocol });
+  const sorted = [...exposed.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
   if (req.publishAll) {
-    for (const p of exposed.values()) {
+    for (const p of sorted) {
       if (!bindings.some((b) => b.containerPort === p.port && b.protocol === p.protocol)) {
         bindings.push({ containerPort: p.port, protocol: p.protocol, hostIp: '', hostPorts: [0, 0] });
       }
     }
   }
-  const sorted = [...exposed.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
   const published = network.kind === 'network' ? bindings : [];
   return { ...(sorted.length > 0 ? { exposedPorts: sorted } : {}), ...(published.length > 0 ? { ports: published } : {}) };
 }
