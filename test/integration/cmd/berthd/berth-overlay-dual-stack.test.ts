@@ -88,6 +88,8 @@ describe('berth on a dual-stack overlay network across two hosts', function () {
       const v6 = String(entry.IPv6Address).split('/')[0]!;
       addrs[name] = { v4, v6 };
       assert.ok(v6.startsWith(lease.ipv6Subnet!.split('::')[0]!), `${name}'s ${v6} is in ${lease.ipv6Subnet}`);
+      const ctr = await sb.inspect(name);
+      assert.deepEqual([ctr.NetworkSettings.Networks[NET].GlobalIPv6Address, ctr.NetworkSettings.Networks[NET].GlobalIPv6PrefixLen], [v6, 64]);
       const inside = await sb.ok(['exec', name, 'ip', '-6', 'addr', 'show', 'dev', 'eth0']);
       assert.match(inside, new RegExp(`inet6 ${v6}/64 scope global`));
     }
