@@ -73,6 +73,8 @@ export async function reconcilePeers(h: NetlinkHandle, dev: { readonly index: nu
     } catch (err) {
       failed.push({ op, error: err instanceof Error ? err.message : String(err) });
       if ('peer' in op) brokenPeers.add(op.peer);
+      // A dual-stack peer's two entries share one FDB entry: without it neither family's route works.
+      if (op.op === 'fdb-set') for (const p of peers) if (p.mac === op.mac) brokenPeers.add(p.subnet);
     }
   }
   return { added, removed, kept: plan.kept, failed, skipped };
