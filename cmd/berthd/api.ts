@@ -6,7 +6,7 @@
  *   GET  /v1/status                  DaemonStatus
  *   GET  /v1/networks/N/leases       {network, leases: Lease[]}
  *   GET  /v1/networks/N/peers        PeerEntries (read back from the kernel)
- *   POST /v1/networks                {name, network, subnetLen?, vni?, port?} → 201 {name, config, created}
+ *   POST /v1/networks                {name, network, subnetLen?, ipv6Network?, ipv6SubnetLen?, vni?, port?} → 201 {name, config, created}
  *   POST /v1/networks/N/leave        {name, left: true}
  * Errors: {error: "..."} with 400 (bad request), 404 (unknown path or network), 405, 409 (the VNI is
  * another network's), 500.

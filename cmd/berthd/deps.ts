@@ -1,10 +1,14 @@
+import type { Family } from '../../lib/ip';
 import type { Logger } from '../../lib/log';
 import type { Lease, LeaseAttrs, SubnetStore, UnreadableLease } from '../../lib/overlay';
 import type { Datapath } from './datapath';
 import type { Underlay } from './underlay';
 
-/** Leases a subnet for this node (reusing ours by PublicIP): lib/overlay/allocate.ts's acquireLease. */
-export type AcquireLease = (store: SubnetStore, network: string, attrs: LeaseAttrs, opts: { ttlMs: number; previous?: string; onUnreadable?: (lease: UnreadableLease) => void }) => Promise<Lease>;
+/** Leases a subnet of one family for this node (reusing ours by PublicIP): lib/overlay/allocate.ts's acquireLease. */
+export type AcquireLease = (
+  store: SubnetStore, network: string, attrs: LeaseAttrs,
+  opts: { ttlMs: number; previous?: string; onUnreadable?: (lease: UnreadableLease) => void; family?: Family },
+) => Promise<Lease>;
 
 /** Told true after any store call succeeds, false (with the error) after one fails. */
 export type StoreHealth = (ok: boolean, err?: Error) => void;

@@ -18,8 +18,8 @@ export interface ReconcileStats {
 export interface PeerSyncHooks {
   /** The device to program; nothing is reconciled while there is none. */
   readonly device: () => DeviceInfo | undefined;
-  /** Our subnet, never a peer. */
-  readonly ours: () => string | undefined;
+  /** Our subnets (one per family), never peers. */
+  readonly ours: () => readonly string[];
   /** Recreates the device after it was deleted; false when the agent stopped first. */
   readonly recreateDevice: () => Promise<boolean>;
   /** A lease was removed from the store (ours, maybe). */
@@ -140,7 +140,7 @@ export class PeerSync {
   async #reconcileOnce(): Promise<void> {
     const ours = this.#hooks.ours();
     const publicIP = this.#deps.underlay.publicIP;
-    const others = [...this.#leases.values()].filter((l) => l.subnet !== ours && l.attrs.PublicIP !== publicIP);
+    const others = [...this.#leases.values()].filter((l) => !ours.includes(l.subnet) && l.attrs.PublicIP !== publicIP);
     let r: ReconcileResult;
     try {
       r = await this.#deps.datapath.reconcile(this.#hooks.device()!, others);

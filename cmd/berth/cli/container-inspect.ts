@@ -17,6 +17,9 @@ export interface InspectEndpoint {
   readonly IPAddress: string;
   readonly IPPrefixLen: number;
   readonly Gateway: string;
+  /** The IPv6 address (without prefix) of a dual-stack attachment; absent or '' on IPv4 only. */
+  readonly GlobalIPv6Address?: string;
+  readonly GlobalIPv6PrefixLen?: number;
 }
 
 /** What the record does not hold. */
@@ -138,7 +141,7 @@ function endpointJson(e: InspectEndpoint): Record<string, unknown> {
   return {
     IPAMConfig: null, Links: null, Aliases: null, MacAddress: e.MacAddress, DriverOpts: null,
     NetworkID: e.NetworkID, EndpointID: e.EndpointID, Gateway: e.Gateway, IPAddress: e.IPAddress, IPPrefixLen: e.IPPrefixLen,
-    IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+    IPv6Gateway: '', GlobalIPv6Address: e.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: e.GlobalIPv6PrefixLen ?? 0, DNSNames: null,
   };
 }
 

@@ -55,6 +55,7 @@ function inspectOne(deps: RuntimeDeps, rec: ContainerRecord): unknown {
   for (const a of rec.state.attachments) {
     const netId = networkIdOf(deps, rec, a.network);
     const [ip = '', prefix = '0'] = (a.ipv4 ?? '').split('/');
+    const [ip6 = '', prefix6 = '0'] = (a.ipv6 ?? '').split('/');
     networks[a.network] = {
       NetworkID: netId,
       EndpointID: netId === '' ? '' : endpointId(netId, rec.config.id, a.ifName),
@@ -62,6 +63,8 @@ function inspectOne(deps: RuntimeDeps, rec: ContainerRecord): unknown {
       IPAddress: ip,
       IPPrefixLen: Number(prefix),
       Gateway: a.gateway ?? '',
+      GlobalIPv6Address: ip6,
+      GlobalIPv6PrefixLen: Number(prefix6),
     };
   }
   return dockerContainerInspect(rec, {

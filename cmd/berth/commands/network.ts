@@ -1,7 +1,7 @@
 /** `berth network ls|inspect|create|rm|prune`: Docker's network commands over berth's NetworkStore. */
 import { CniRuntime } from '../../../lib/cni/runtime';
 import { NetlinkHandle, isLinkNotFound, linkDel } from '../../../lib/netlink';
-import { NetworkStore, bridgeNameOf, dockerNetworkInspect, type NetworkInfo } from '../../../lib/runtime/network';
+import { NetworkError, NetworkStore, bridgeNameOf, dockerNetworkInspect, type NetworkInfo } from '../../../lib/runtime/network';
 import { ContainerStore, networksOf, readEndpoints, type ContainerRecord } from '../../../lib/runtime/container';
 import { formatInspect } from '../cli/container-inspect';
 import { CONNECT_COMMANDS } from './network-connect';
@@ -117,10 +117,11 @@ const create: CommandDef = {
       { name: 'driver', short: 'd', kind: 'string', defaultText: 'bridge', help: 'Driver to manage the Network (bridge, macvlan, or overlay through berthd)' },
       { name: 'gateway', kind: 'string', help: 'IPv4 Gateway for the master subnet' },
       { name: 'internal', kind: 'bool', help: 'Restrict external access to the network' },
+      { name: 'ipv6', kind: 'bool', help: 'Enable or disable IPv6 networking (overlay: dual-stack, with an IPv6 --subnet)' },
       { name: 'ip-range', kind: 'string', help: 'Allocate container ip from a sub-range' },
       { name: 'label', kind: 'list', help: 'Set metadata on a network' },
-      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan; vni=N, port=N, subnet_len=N for overlay)' },
-      { name: 'subnet', kind: 'string', help: 'Subnet in CIDR format that represents a network segment' },
+      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan; vni=N, port=N, subnet_len=N, ipv6_subnet_len=N for overlay)' },
+      { name: 'subnet', kind: 'list', help: 'Subnet in CIDR format that represents a network segment (overlay: one IPv4 and, with --ipv6, one IPv6)' },
     ],
   },
   async run(ctx, args) {
@@ -132,7 +133,7 @@ const create: CommandDef = {
     const req = {
       name: args.positionals[0]!,
       driver: driver as 'bridge' | 'macvlan' | 'overlay',
-      ...opt('subnet'),
+      ...subnetsOf(args.list('subnet'), driver, args.bool('ipv6')),
       ...opt('gateway'),
       ...opt('ip-range'),
       internal: args.bool('internal'),
@@ -144,6 +145,27 @@ const create: CommandDef = {
     ctx.out(`${net.id}\n`);
   },
 };
+
+/**
+ * `--subnet` (repeatable) and `--ipv6` as a request's subnet fields: an overlay network takes one IPv4
+ * and, with --ipv6, one IPv6 subnet; the other drivers are IPv4 only, one subnet.
+ * @throws {NetworkError} naming the flag
+ */
+function subnetsOf(subnets: readonly string[], driver: string, ipv6: boolean): { subnet?: string; ipv6Subnet?: string; enableIPv6?: boolean } {
+  if (driver !== 'overlay') {
+    if (ipv6) throw new NetworkError(`--ipv6 is not supported by the ${driver} driver: berth's ${driver} networks are IPv4 only`, 'invalid');
+    if (subnets.length > 1) throw new NetworkError(`only one --subnet is supported by the ${driver} driver (got ${subnets.length})`, 'invalid');
+    return subnets.length === 0 ? {} : { subnet: subnets[0]! };
+  }
+  const v6 = subnets.filter((s) => s.includes(':'));
+  const v4 = subnets.filter((s) => !s.includes(':'));
+  if (v4.length > 1 || v6.length > 1) throw new NetworkError(`an overlay network takes one IPv4 and one IPv6 --subnet (got ${subnets.join(', ')})`, 'invalid');
+  return {
+    ...(v4.length > 0 ? { subnet: v4[0]! } : {}),
+    ...(v6.length > 0 ? { ipv6Subnet: v6[0]! } : {}),
+    ...(ipv6 ? { enableIPv6: true } : {}),
+  };
+}
 
 /**
  * Removes a network and, for a bridge network, its Linux bridge: the bridge plugin creates bridges
