@@ -13,6 +13,9 @@ import { type HeldLock, tryLock } from './lock';
 import { ContainerError } from './store';
 import { type ContainerConfig, type ContainerRecord, type ContainerState, type IdMap, type NetworkMode, ZERO_TIME } from './types';
 
+/** Docker's refusal of `--network-alias` on the default bridge (and host, none, container:). */
+const ALIAS_USER_NETWORKS_ONLY = 'network-scoped alias is supported only for containers in user defined networks';
+
 /** What the user asked for (`berth run` flags, already parsed). */
 export interface CreateRequest {
   readonly image: string;
@@ -27,6 +30,9 @@ export interface CreateRequest {
   readonly resources: Resources;
   readonly autoRemove: boolean;
   readonly userns?: { readonly uidMap: readonly IdMap[]; readonly gidMap: readonly IdMap[] };
+  readonly dns?: ContainerConfig['dns'];
+  readonly extraHosts?: readonly string[];
+  readonly networkAliases?: readonly string[];
 }
 
 /** A created container and the lock its creator holds. */
@@ -77,6 +83,9 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     // result cache, `network rm`'s count of users) looks it up, whatever the user typed.
     const net = deps.networks.get(network.name);
     network = { kind: 'network', name: net.name, id: net.id };
+    if (net.builtin && (req.networkAliases?.length ?? 0) > 0) throw new ContainerError(ALIAS_USER_NETWORKS_ONLY, 'invalid');
+  } else if ((req.networkAliases?.length ?? 0) > 0) {
+    throw new ContainerError(ALIAS_USER_NETWORKS_ONLY, 'invalid');
   }
   if (req.network.kind === 'container') {
     const other = await deps.containers.resolve(req.network.container);
@@ -106,6 +115,9 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     mounts,
     resources: req.resources,
     autoRemove: req.autoRemove,
+    ...(req.dns ? { dns: req.dns } : {}),
+    ...(req.extraHosts && req.extraHosts.length > 0 ? { extraHosts: req.extraHosts } : {}),
+    ...(req.networkAliases && req.networkAliases.length > 0 ? { networkAliases: req.networkAliases } : {}),
     created: new Date().toISOString(),
   };
   let lock: HeldLock | undefined;

@@ -9,6 +9,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndoStack } from '../../util';
+import { ensureBerthdDns, hasEmbeddedDns } from '../network';
 import { DEFAULT_DEVICE_RULES } from '../cgroups';
 import { planMounts } from '../storage/mount-plan';
 import { overlayLayout } from '../storage/overlay-root';
@@ -61,11 +62,38 @@ async function setUpNetwork(deps: RuntimeDeps, rec: ContainerRecord, undo: UndoS
       undo.push('netns', () => deleteContainerNetns(deps, config.id));
       if (config.network.kind === 'none') return { netns, attachments: [] };
       const name = config.network.name;
-      const attachment = await attachNetwork(deps, config.id, name, netns);
+      const attached = await attachNetwork(deps, config.id, name, netns);
       undo.push(`network ${name}`, () => detachNetwork(deps, config.id, name, netns));
-      return { netns, attachments: [attachment] };
+      const aliases = config.networkAliases ?? [];
+      return { netns, attachments: [aliases.length > 0 ? { ...attached, aliases } : attached] };
     }
   }
+}
+
+/**
+ * The nameserver of a container whose first network has berth's DNS: that network's resolver, which
+ * berthd is made to serve (started on demand) before the container's command can ask it anything.
+ * Undefined for the default bridge, macvlan, host, none and container: networking.
+ */
+async function embeddedResolver(deps: RuntimeDeps, attachments: readonly NetworkAttachment[]): Promise<string | undefined> {
+  const first = attachments[0];
+  if (first === undefined || first.gateway === undefined) return undefined;
+  const net = deps.networks.get(first.network);
+  if (!hasEmbeddedDns(net)) return undefined;
+  const { runDir, root, cniDir, berthdPath } = deps.paths;
+  await ensureBerthdDns({ runDir, root, cniDir, ...(berthdPath ? { berthdPath } : {}) }, net.name, first.gateway);
+  return first.gateway;
+}
+
+/**
+ * `--add-host name:host-gateway`: Docker's special word for the host's address as the container sees
+ * it; here the gateway of the container's network (an address of the host), as podman does.
+ */
+function withHostGateway(entry: string, gateway: string | undefined): string {
+  const m = /^([^=:]+)([=:])host-gateway$/.exec(entry);
+  if (!m) return entry;
+  if (gateway === undefined) throw new Error(`--add-host ${entry}: host-gateway needs a network with a gateway`);
+  return `${m[1]}${m[2]}${gateway}`;
 }
 
 /**
@@ -103,7 +131,15 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
 
     const { netns, attachments } = await setUpNetwork(deps, rec, undo);
     const addresses = attachments.flatMap((a) => [a.ipv4, a.ipv6].filter((x): x is string => x !== undefined));
-    const etcFiles = writeEtcFiles(dir, config.hostname, addresses, config.network.kind === 'host');
+    const resolver = await embeddedResolver(deps, attachments);
+    const etcFiles = writeEtcFiles(dir, config.hostname, {
+      addresses,
+      hostNetwork: config.network.kind === 'host',
+      ...(config.dns ? { dns: config.dns } : {}),
+      extraHosts: (config.extraHosts ?? []).map((e) => withHostGateway(e, attachments[0]?.gateway)),
+      ...(resolver === undefined ? {} : { resolver }),
+      ...(deps.paths.resolvConf ? { hostResolvConf: deps.paths.resolvConf } : {}),
+    });
 
     const layout = overlayLayout(dir, [deps.images.rootfs(config.imageId)]);
     const mounts = planMounts(config.mounts, {
