@@ -23,18 +23,30 @@ function overUdp(query: Buffer, server: string, timeoutMs: number): Promise<Buff
   const port = DNS_PORT;
   const sock = dgram.createSocket(parseIP(host)?.family === 6 ? 'udp6' : 'udp4');
   return new Promise((resolve) => {
+    let finished = false;
     const done = (answer: Buffer | undefined): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       sock.close();
       resolve(answer);
     };
     const timer = setTimeout(() => done(undefined), timeoutMs);
     sock.on('error', () => done(undefined));
-    // Only an answer to this query from that server counts (the ID is ours, chosen at random).
-    sock.on('message', (msg, from) => {
-      if (msg.length >= 12 && msg.readUInt16BE(0) === query.readUInt16BE(0) && from.port === port) done(msg);
+    // A connected socket: only that server's datagrams arrive, and its ICMP port unreachable comes
+    // back as ECONNREFUSED at once, so a server that is down costs no timeout.
+    sock.on('message', (msg) => {
+      if (msg.length >= 12 && msg.readUInt16BE(0) === query.readUInt16BE(0)) done(msg);
     });
-    sock.send(query, port, host, (err) => { if (err) done(undefined); });
+    // Node calls back on success and on failure (no route: ENETUNREACH) alike.
+    sock.connect(port, host, (err?: Error) => {
+      if (err) return done(undefined);
+      try {
+        sock.send(query, (e) => { if (e) done(undefined); });
+      } catch {
+        done(undefined);
+      }
+    });
   });
 }
 
