@@ -40,7 +40,17 @@ export async function handleApi(daemon: Daemon, method: string, url: string, bod
     if (path === '/v1/dns' || path === '/v1/dns/sync') {
       if (dns === undefined) return { status: 404, body: { error: 'this berthd serves no DNS' } };
       if (path === '/v1/dns') return method === 'GET' ? ok({ listeners: dns.listening() }) : notAllowed(method, path);
-      return method === 'POST' ? ok(await dns.sync()) : notAllowed(method, path);
+      if (method !== 'POST') return notAllowed(method, path);
+      let asked: unknown;
+      try {
+        asked = body.trim() === '' ? undefined : (JSON.parse(body) as { berthRoot?: unknown }).berthRoot;
+      } catch {
+        return { status: 400, body: { error: 'request body is not JSON' } };
+      }
+      if (asked !== undefined && asked !== dns.berthRoot) {
+        throw new ConflictError(`this berthd serves the DNS of berth root ${dns.berthRoot}, not ${String(asked)}: start it with --berth-root ${String(asked)} (and that root's --cni-dir)`);
+      }
+      return ok(await dns.sync());
     }
     if (path === '/v1/status') return method === 'GET' ? ok(daemon.status()) : notAllowed(method, path);
     if (path === '/v1/networks') {

@@ -44,8 +44,11 @@ export class DnsService {
   readonly #listeners = new Map<string, Listener>();
   readonly #ctx: AnswerContext;
   #syncing: Promise<DnsSyncReport> | undefined;
+  /** The berth root whose stores the answers come from. */
+  readonly berthRoot: string;
 
   constructor(opts: DnsViewOptions, log: Logger) {
+    this.berthRoot = opts.berthRoot;
     this.#view = new DnsView(opts);
     this.#log = log.child({ part: 'dns' });
     const view = this.#view;

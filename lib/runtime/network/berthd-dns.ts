@@ -35,9 +35,10 @@ export interface DnsListener {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function call(socketPath: string, method: string, urlPath: string, timeoutMs = 10_000): Promise<{ status: number; body: unknown }> {
+function call(socketPath: string, method: string, urlPath: string, timeoutMs = 10_000, body = ''): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, method, path: urlPath }, (res) => {
+    const headers = body === '' ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const req = http.request({ socketPath, method, path: urlPath, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -49,7 +50,7 @@ function call(socketPath: string, method: string, urlPath: string, timeoutMs = 1
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`berthd did not answer within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -89,13 +90,15 @@ async function startBerthd(opts: BerthdDnsOptions, socketPath: string): Promise<
  */
 export async function ensureBerthdDns(opts: BerthdDnsOptions, network: string, address: string): Promise<void> {
   const socketPath = berthdSocketPath(opts.runDir);
+  // berthd answers from one berth root's stores; it refuses a sync for another (409), naming both.
+  const body = JSON.stringify({ berthRoot: opts.root });
   let r: { status: number; body: unknown };
   try {
-    r = await call(socketPath, 'POST', '/v1/dns/sync');
+    r = await call(socketPath, 'POST', '/v1/dns/sync', 10_000, body);
   } catch (err) {
     if (!notListening(err)) throw new NetworkError(`cannot reach berthd at ${socketPath}: ${(err as Error).message}`, 'unavailable');
     await startBerthd(opts, socketPath);
-    r = await call(socketPath, 'POST', '/v1/dns/sync');
+    r = await call(socketPath, 'POST', '/v1/dns/sync', 10_000, body);
   }
   const listeners = (r.body as { listeners?: DnsListener[] } | undefined)?.listeners;
   if (r.status !== 200 || !Array.isArray(listeners)) {
