@@ -6,8 +6,9 @@
  * Docker's rules: a container resolves the containers of every network it is on, by name, by each
  * network alias and by short ID (12 hex digits), also as `<that>.<network>`; containers of networks it
  * is not on do not resolve; PTR of a container address on a shared network gives `<name>.<network>`.
- * An unknown name under `<network>` (the network's own domain) is NXDOMAIN; every other name, and a
- * query from an address that is no container of the network, goes to the upstream resolvers.
+ * An unknown name under `<network>` (the network's own domain) is NXDOMAIN; every other name goes to
+ * the upstream resolvers. Who asks is the caller's question (a query from an address that is no
+ * container of the network is refused before it gets here: the resolver is no open resolver).
  */
 import { ipEqual, parseIP, type IP } from '../ip';
 import { addressRecord, parseReverseName, ptrRecord } from './records';
@@ -25,13 +26,16 @@ export interface DnsEndpoint {
   readonly addresses: readonly string[];
 }
 
-/** Who asked: the network whose resolver got the query, and the source address. */
+/** Who asked: the container, and the network whose resolver got the query. */
 export interface Asker {
+  readonly containerId: string;
   readonly network: string;
-  readonly address: IP;
 }
 
-/** What to do with a question. */
+/**
+ * What to do with a question: answer it (an empty list is "no data"), NXDOMAIN, or forward it
+ * upstream.
+ */
 export type Lookup =
   | { readonly kind: 'answer'; readonly records: readonly ResourceRecord[] }
   | { readonly kind: 'nxdomain' }
@@ -53,16 +57,18 @@ export function endpointNames(ep: DnsEndpoint): string[] {
   return [...new Set([...labels, ...labels.map((l) => `${l}.${network}`)])];
 }
 
-/** The container that sent the query, or undefined when the address is no container of that network. */
-export function findAsker(endpoints: readonly DnsEndpoint[], asker: Asker): string | undefined {
-  return endpoints.find((ep) => ep.network === asker.network && addressesOf(ep).some((a) => ipEqual(a, asker.address)))?.containerId;
+/** The container holding `address` on `network` among `endpoints`, or undefined. */
+export function findAsker(endpoints: readonly DnsEndpoint[], network: string, address: IP): string | undefined {
+  return endpoints.find((ep) => ep.network === network && addressesOf(ep).some((a) => ipEqual(a, address)))?.containerId;
 }
 
-/** Answers `q` for `asker` from `endpoints` (see the file comment for the rules). */
+/**
+ * Answers `q` for `asker` from `endpoints` (see the file comment for the rules). The asker sees the
+ * network it asked on even before its own endpoint is in `endpoints` (a container whose state is not
+ * saved yet asks as soon as its command runs).
+ */
 export function lookup(endpoints: readonly DnsEndpoint[], asker: Asker, q: Question): Lookup {
-  const askerId = findAsker(endpoints, asker);
-  if (askerId === undefined) return { kind: 'forward' };
-  const networks = new Set(endpoints.filter((ep) => ep.containerId === askerId).map((ep) => ep.network));
+  const networks = new Set([asker.network, ...endpoints.filter((ep) => ep.containerId === asker.containerId).map((ep) => ep.network)]);
   const visible = endpoints.filter((ep) => networks.has(ep.network));
   const name = q.name.toLowerCase().replace(/\.$/, '');
 

@@ -1,11 +1,12 @@
 /**
  * One query in, one answer out (or none, for a packet not worth answering): decoding, the checks a
  * real resolver makes (a response is never answered, a non-QUERY opcode is NOTIMP, anything but one
- * question is FORMERR), the name table, and forwarding with SERVFAIL when no upstream answers.
+ * question is FORMERR, an asker that is no container of the network is REFUSED), the name table, and
+ * forwarding with SERVFAIL when no upstream answers.
  * Never throws: a malformed packet is FORMERR or dropped, an internal failure SERVFAIL.
  */
 import {
-  DnsFormatError, OPCODE_QUERY, RCODE, decodeMessage, encodeMessage, formatErrorReply, lookup, responseTo, truncateForUdp,
+  DnsFormatError, OPCODE_QUERY, RCODE, decodeMessage, encodeMessage, findAsker, formatErrorReply, lookup, responseTo, truncateForUdp,
   type DnsEndpoint, type Message,
 } from '../../../lib/dns';
 import { parseIP, type IP } from '../../../lib/ip';
@@ -44,19 +45,15 @@ export async function answerQuery(ctx: AnswerContext, q: Incoming): Promise<Buff
   try {
     const { endpoints, records } = await ctx.snapshot();
     const address = parseIP(q.source);
-    let asker: ContainerRecord | undefined;
-    let result: ReturnType<typeof lookup> = { kind: 'forward' };
-    if (address !== undefined) {
-      // The lease names the asker even before its state is saved; its endpoints on other networks
-      // come from the store. An address with no lease on this network is no container of it.
-      const owner = ctx.leaseOwner(q.network, address);
-      asker = records.find((r) => r.config.id === owner);
-      const own = owner === undefined ? [] : [{ network: q.network, containerId: owner, name: asker?.config.name ?? owner, aliases: [], addresses: [q.source] }];
-      result = lookup([...endpoints, ...own], { network: q.network, address }, query.questions[0]!);
-    }
+    // The IPAM lease names the asker even in the instant before its state is saved; the endpoints
+    // are the fallback. An address that is neither is no container of this network: REFUSED, so the
+    // resolver never serves (or amplifies for) whoever can route to the gateway.
+    const askerId = address === undefined ? undefined : ctx.leaseOwner(q.network, address) ?? findAsker(endpoints, q.network, address);
+    if (askerId === undefined) return encode(responseTo(query, RCODE.REFUSED), q.transport);
+    const result = lookup(endpoints, { containerId: askerId, network: q.network }, query.questions[0]!);
     if (result.kind === 'answer') return encode(responseTo(query, RCODE.NOERROR, result.records, { aa: true }), q.transport);
     if (result.kind === 'nxdomain') return encode(responseTo(query, RCODE.NXDOMAIN, [], { aa: true }), q.transport);
-    const answer = await ctx.forward(q.packet, ctx.upstreams(asker), q.transport);
+    const answer = await ctx.forward(q.packet, ctx.upstreams(records.find((r) => r.config.id === askerId)), q.transport);
     return answer ?? encode(responseTo(query, RCODE.SERVFAIL), q.transport);
   } catch {
     return encode(responseTo(query, RCODE.SERVFAIL), q.transport);

@@ -105,7 +105,7 @@ export class DnsService {
     const l = this.#listeners.get(key);
     if (!l) return;
     this.#listeners.delete(key);
-    l.udp.close();
+    try { l.udp.close(); } catch { /* closed already after a socket error */ }
     await new Promise<void>((r) => l.tcp.close(() => r()));
     this.#log.info(l.spec, 'DNS resolver closed');
   }

@@ -65,7 +65,8 @@ async function startBerthd(opts: BerthdDnsOptions, socketPath: string): Promise<
   const log = fs.openSync(path.join(opts.runDir, 'berthd.log'), 'a', 0o600);
   try {
     const child = spawn(process.execPath, [opts.berthdPath, 'run', '--run-dir', opts.runDir, '--state-dir', path.join(opts.root, 'berthd'), '--berth-root', opts.root, '--cni-dir', opts.cniDir], {
-      detached: true, stdio: ['ignore', log, log], env: process.env,
+      // cwd /: a daemon must not keep the caller's directory (or its mount) busy.
+      detached: true, stdio: ['ignore', log, log], env: process.env, cwd: '/',
     });
     child.unref();
   } finally {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { TYPE, containerResolvConf, lookup, recordAddress, reverseName, upstreamServers, type DnsEndpoint } from '../../../../lib/dns';
+import { TYPE, containerResolvConf, findAsker, lookup, recordAddress, reverseName, upstreamServers, type DnsEndpoint } from '../../../../lib/dns';
 import { formatIP, parseIP } from '../../../../lib/ip';
 
 const id = (c: string): string => c.repeat(64);
@@ -9,7 +9,8 @@ const eps: DnsEndpoint[] = [
   { network: 'b', containerId: id('3'), name: 'db', aliases: [], addresses: ['10.1.0.2/24'] },
   { network: 'b', containerId: id('2'), name: 'client', aliases: [], addresses: ['10.1.0.3/24'] },
 ];
-const ask = (from: string, network: string, name: string, type: number = TYPE.A) => lookup(eps, { network, address: parseIP(from)! }, { name, type, class: 1 });
+const ask = (from: string, network: string, name: string, type: number = TYPE.A) =>
+  lookup(eps, { network, containerId: findAsker(eps, network, parseIP(from)!)! }, { name, type, class: 1 });
 const addrs = (l: ReturnType<typeof lookup>): string[] => (l.kind === 'answer' ? l.records.map((r) => formatIP(recordAddress(r)!)) : [l.kind]);
 
 describe('lib/dns/name-table', () => {
@@ -21,8 +22,9 @@ describe('lib/dns/name-table', () => {
     assert.deepEqual(addrs(ask('10.1.0.2', 'b', 'web')), ['forward']);
     assert.deepEqual(addrs(ask('10.1.0.2', 'b', 'web.b')), ['nxdomain']);
   });
-  it('an address that is no container of the network only forwards', () => {
-    assert.deepEqual(addrs(ask('10.1.0.2', 'a', 'web')), ['forward']);
+  it('an address that is no container of the network is no asker; a new container sees its network before its endpoint is stored', () => {
+    assert.equal(findAsker(eps, 'a', parseIP('10.1.0.2')!), undefined);
+    assert.deepEqual(addrs(lookup(eps, { network: 'a', containerId: id('9') }, { name: 'web', type: TYPE.A, class: 1 })), ['10.0.0.2']);
   });
   it('AAAA of an IPv4-only container and other types are empty answers; PTR gives name.network', () => {
     assert.deepEqual(ask('10.0.0.3', 'a', 'web', TYPE.AAAA), { kind: 'answer', records: [] });
