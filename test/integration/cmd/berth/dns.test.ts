@@ -82,6 +82,9 @@ describe('berth CLI: embedded DNS on user networks', function () {
     await b.ok(['run', '-d', '--name', 'stranger', '--network', 'othernet', 'busybox', 'sleep', '1000']);
     const webIp = await ipv4Of('web');
     assert.match(webIp, /^10\.231\.0\.\d+$/);
+    const ep = (await b.inspect('web')).NetworkSettings.Networks.dnsnet;
+    assert.deepEqual(ep.Aliases, ['frontend']);
+    assert.deepEqual(ep.DNSNames, ['web', webId.slice(0, 12), 'frontend']);
 
     const resolv = await b.ok(['exec', 'client', 'cat', '/etc/resolv.conf']);
     assert.equal(resolv, 'nameserver 10.231.0.1\noptions attempts:3 ndots:0');
@@ -136,6 +139,7 @@ describe('berth CLI: embedded DNS on user networks', function () {
     await b.ok(['run', '-d', '--name', 'fwd2', '--network', 'dnsnet', '--dns', UPSTREAM, 'busybox', 'sleep', '1000']);
     assert.deepEqual((await lookupIn('fwd2', EXTERNAL_NAME)).addresses, [EXTERNAL_IP]);
     assert.match(await b.ok(['exec', 'fwd2', 'cat', '/etc/resolv.conf']), /^nameserver 10\.231\.0\.1$/m);
+    assert.deepEqual((await b.inspect('fwd2')).HostConfig.Dns, [UPSTREAM]);
     // A --dns server that cannot be reached (the sandbox's host netns has no route to it, so no packet
     // leaves the machine): SERVFAIL.
     await b.ok(['run', '-d', '--name', 'deaf', '--network', 'dnsnet', '--dns', UNROUTED, 'busybox', 'sleep', '1000']);
