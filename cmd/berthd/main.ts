@@ -1,5 +1,6 @@
-// `berthd`: the node daemon of the overlay (issue 7). Wiring only: options, store, netlink handle and
-// underlay go to the Daemon; the API serves it on <runDir>/berthd.sock; signals stop it gracefully.
+// `berthd`: the node daemon of the overlay (issue 7) and of the embedded DNS of user networks (issue 16).
+// Wiring only: options, store, netlink handle and underlay go to the Daemon, the berth stores to the
+// DnsService; the API serves both on <runDir>/berthd.sock; signals stop it gracefully.
 import { createLogger } from '../../lib/log';
 import { NetlinkHandle } from '../../lib/netlink';
 import { acquireLease } from '../../lib/overlay';

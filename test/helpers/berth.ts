@@ -271,7 +271,8 @@ export class BerthSandbox {
 
   /** The berthd processes of this sandbox (berth starts one on demand for the DNS of user networks). */
   berthdPids(): number[] {
-    return this.processes().filter((p) => /(^|\/)berthd run\b/.test(p.cmd) || /\/berthd run /.test(p.cmd)).map((p) => p.pid);
+    // `node …/dist/bin/berthd run --run-dir …` (or the release binary `…/berthd run …`).
+    return this.processes().filter((p) => /(^|\/)berthd run( |$)/.test(p.cmd)).map((p) => p.pid);
   }
 
   /**
