@@ -18,3 +18,5 @@ export { type HeldLock, tryLock, isUnattended, waitUnattended } from './lock';
 export { appendLog, readLog, followLog, type LogRecord } from './json-log';
 export { InitError, type StartedInit } from './spawn-init';
 export { CONTAINER_IFNAME } from './network-attach';
+export { connectNetwork, disconnectNetwork, networksOf, type ConnectRequest } from './connect';
+export { readEndpoints, type Endpoints, type ConnectedEndpoint } from './endpoints';

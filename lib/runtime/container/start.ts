@@ -21,7 +21,10 @@ import { copyUpVolumes } from './volume-copy-up';
 import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork } from './network-attach';
 import { type StartedInit, prestartInit } from './spawn-init';
 import { containerCgroup, killAll } from './teardown';
-import type { ContainerRecord, ContainerState, NetworkAttachment } from './types';
+import { attachConnected, requestedIps } from './connect';
+import { readEndpoints } from './endpoints';
+import { allocatePorts } from './port-allocation';
+import type { ContainerRecord, ContainerState, NetworkAttachment, PublishedPort } from './types';
 
 /** The container's stdin, stdout and stderr, as spawn() stdio entries. */
 export type ContainerStdio = readonly ('inherit' | 'ignore' | 'pipe' | number)[];
@@ -44,7 +47,11 @@ export function processStartTime(pid: number): string | undefined {
 }
 
 /** Which netns the container uses, and whether it was made for it. */
-async function setUpNetwork(deps: RuntimeDeps, rec: ContainerRecord, undo: UndoStack): Promise<{ netns: string; attachments: NetworkAttachment[] }> {
+async function setUpNetwork(
+  deps: RuntimeDeps,
+  rec: ContainerRecord,
+  undo: UndoStack,
+): Promise<{ netns: string; attachments: NetworkAttachment[]; ports?: PublishedPort[] }> {
   const { config } = rec;
   switch (config.network.kind) {
     case 'host':
@@ -62,10 +69,20 @@ async function setUpNetwork(deps: RuntimeDeps, rec: ContainerRecord, undo: UndoS
       undo.push('netns', () => deleteContainerNetns(deps, config.id));
       if (config.network.kind === 'none') return { netns, attachments: [] };
       const name = config.network.name;
-      const attached = await attachNetwork(deps, config.id, name, netns);
-      undo.push(`network ${name}`, () => detachNetwork(deps, config.id, name, netns));
-      const aliases = config.networkAliases ?? [];
-      return { netns, attachments: [aliases.length > 0 ? { ...attached, aliases } : attached] };
+      const attachments: NetworkAttachment[] = [];
+      let ports: PublishedPort[] = [];
+      if (!readEndpoints(deps.containers.containerDir(config.id)).primaryDetached) {
+        // Published ports go through portmap on the host's bridge; a macvlan child is not reachable
+        // from its host, so there they are recorded and not published.
+        const driver = deps.networks.get(name).driver;
+        ports = driver === 'bridge' || driver === 'overlay' ? await allocatePorts(deps, rec) : [];
+        const attached = await attachNetwork(deps, config.id, name, netns, { ports, ips: requestedIps(config) });
+        const aliases = config.networkAliases ?? [];
+        attachments.push(aliases.length > 0 ? { ...attached, aliases } : attached);
+        undo.push(`network ${name}`, () => detachNetwork(deps, config.id, name, netns));
+      }
+      attachments.push(...(await attachConnected(deps, config.id, netns, undo)));
+      return { netns, attachments, ports };
     }
   }
 }
@@ -129,7 +146,7 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     for (const m of config.mounts) if (m.type === 'volume' && m.name !== undefined) await deps.volumes.create(m.name);
     copyUpVolumes(config.mounts, deps.images.rootfs(config.imageId), (name) => deps.volumes.mountpoint(name));
 
-    const { netns, attachments } = await setUpNetwork(deps, rec, undo);
+    const { netns, attachments, ports } = await setUpNetwork(deps, rec, undo);
     const addresses = attachments.flatMap((a) => [a.ipv4, a.ipv6].filter((x): x is string => x !== undefined));
     const resolver = await embeddedResolver(deps, attachments);
     const etcFiles = writeEtcFiles(dir, config.hostname, {
@@ -172,6 +189,7 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       error: '',
       netns,
       attachments,
+      ports: ports ?? [],
     };
     await deps.containers.saveState(config.id, state);
     return { init, state };
