@@ -130,6 +130,21 @@ describe('berth CLI: embedded DNS on user networks', function () {
     assert.match((await lookupIn('asker', 'gone.dnsnet')).out, /NXDOMAIN/);
   });
 
+  it('network connect/disconnect: a connected container resolves and is resolved on the new network (with --alias), at once both ways', async () => {
+    await b.ok(['run', '-d', '--name', 'hub', '--network', 'dnsnet', 'busybox', 'sleep', '1000']);
+    await b.ok(['run', '-d', '--name', 'visitor', '--network', 'othernet', 'busybox', 'sleep', '1000']);
+    assert.deepEqual((await lookupIn('hub', 'visitor')).addresses, []);
+    await b.ok(['network', 'connect', '--alias', 'guest', 'dnsnet', 'visitor']);
+    const visitorOnDnsnet = (await b.inspect('visitor')).NetworkSettings.Networks.dnsnet.IPAddress as string;
+    assert.match(visitorOnDnsnet, /^10\.231\.0\.\d+$/);
+    for (const name of ['visitor', 'guest']) assert.deepEqual((await lookupIn('hub', name)).addresses, [visitorOnDnsnet], name);
+    // The visitor asks its own (othernet) resolver and sees dnsnet's names too.
+    assert.deepEqual((await lookupIn('visitor', 'hub')).addresses, [await ipv4Of('hub')]);
+    await b.ok(['network', 'disconnect', 'dnsnet', 'visitor']);
+    assert.match((await lookupIn('hub', 'guest')).out, /NXDOMAIN/);
+    assert.match((await lookupIn('visitor', 'hub')).out, /NXDOMAIN/);
+  });
+
   it('forwards other names to the host\'s resolver and to --dns; SERVFAIL when no upstream answers', async () => {
     await b.ok(['run', '-d', '--name', 'fwd', '--network', 'dnsnet', 'busybox', 'sleep', '1000']);
     const r = await lookupIn('fwd', EXTERNAL_NAME);
