@@ -9,7 +9,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndoStack } from '../../util';
-import { ensureBerthdDns, hasEmbeddedDns } from '../network';
+import { NetworkError, ensureBerthdDns, hasEmbeddedDns } from '../network';
 import { DEFAULT_DEVICE_RULES } from '../cgroups';
 import { planMounts } from '../storage/mount-plan';
 import { overlayLayout } from '../storage/overlay-root';
@@ -95,7 +95,14 @@ async function setUpNetwork(
 async function embeddedResolver(deps: RuntimeDeps, attachments: readonly NetworkAttachment[]): Promise<string | undefined> {
   const first = attachments[0];
   if (first === undefined || first.gateway === undefined) return undefined;
-  const net = deps.networks.get(first.network);
+  let net;
+  try {
+    net = deps.networks.get(first.network);
+  } catch (err) {
+    // A connected network removed since: its attachment has just been made from the cached config.
+    if (err instanceof NetworkError && err.kind === 'not-found') return undefined;
+    throw err;
+  }
   if (!hasEmbeddedDns(net)) return undefined;
   const { runDir, root, cniDir, berthdPath } = deps.paths;
   await ensureBerthdDns({ runDir, root, cniDir, ...(berthdPath ? { berthdPath } : {}) }, net.name, first.gateway);
