@@ -13,6 +13,9 @@ export type AcquireLease = (
 /** Told true after any store call succeeds, false (with the error) after one fails. */
 export type StoreHealth = (ok: boolean, err?: Error) => void;
 
+/** What a network agent runs on: an overlay network needs the underlay. */
+export type AgentDeps = DaemonDeps & { readonly underlay: Underlay };
+
 /**
  * What a daemon runs on, and so what each of its network agents runs on: main.ts gives all but the two
  * hooks, which the Daemon fills in for its agents (it keeps the store's state and knows every VNI).
@@ -22,7 +25,8 @@ export interface DaemonDeps {
   readonly storeKind: 'file' | 'etcd';
   readonly datapath: Datapath;
   readonly acquire: AcquireLease;
-  readonly underlay: Underlay;
+  /** Absent when berthd found none at start and serves no overlay network (it serves DNS alone). */
+  readonly underlay?: Underlay;
   readonly stateDir: string;
   readonly runDir: string;
   readonly leaseTtlMs: number;

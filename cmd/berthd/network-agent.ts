@@ -5,7 +5,7 @@ import {
 } from '../../lib/overlay';
 import { AgentTimers } from './agent-timers';
 import type { DeviceInfo } from './datapath';
-import type { DaemonDeps, StoreHealth } from './deps';
+import type { AgentDeps, StoreHealth } from './deps';
 import { nodeLeaseFile } from './lease-file';
 import { LeaseKeeper } from './lease-keeper';
 import { PeerSync, type ReconcileStats } from './peer-sync';
@@ -45,7 +45,7 @@ export interface NetworkStatus {
  */
 export class NetworkAgent {
   readonly name: string;
-  readonly #deps: DaemonDeps;
+  readonly #deps: AgentDeps;
   readonly #log: Logger;
   readonly #timers: AgentTimers;
   readonly #peers: PeerSync;
@@ -61,7 +61,7 @@ export class NetworkAgent {
   /** The last lease-file write (they run one after another). */
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(name: string, deps: DaemonDeps) {
+  constructor(name: string, deps: AgentDeps) {
     this.name = name;
     this.#deps = deps;
     this.#log = deps.log.child({ network: name });

@@ -2,7 +2,7 @@ import type { Logger } from '../../lib/log';
 import { DeviceGoneError, type Lease, type LeaseEvent, type ReconcileResult, type Watch } from '../../lib/overlay';
 import type { AgentTimers } from './agent-timers';
 import type { DeviceInfo } from './datapath';
-import type { DaemonDeps } from './deps';
+import type { AgentDeps } from './deps';
 import { backoff, retryUntilStopped } from './retry';
 
 /** What the last reconcile did (the status API's `lastReconcile`). */
@@ -33,7 +33,7 @@ export interface PeerSyncHooks {
  */
 export class PeerSync {
   readonly #network: string;
-  readonly #deps: DaemonDeps;
+  readonly #deps: AgentDeps;
   readonly #timers: AgentTimers;
   readonly #log: Logger;
   readonly #hooks: PeerSyncHooks;
@@ -45,7 +45,7 @@ export class PeerSync {
   #peers = 0;
   #last: ReconcileStats | undefined;
 
-  constructor(network: string, deps: DaemonDeps, timers: AgentTimers, log: Logger, hooks: PeerSyncHooks) {
+  constructor(network: string, deps: AgentDeps, timers: AgentTimers, log: Logger, hooks: PeerSyncHooks) {
     this.#network = network;
     this.#deps = deps;
     this.#timers = timers;

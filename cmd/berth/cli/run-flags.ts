@@ -3,6 +3,7 @@ import type { CommandSpec, FlagSpec } from './args';
 
 /** Every `run` flag, in Docker's help order (alphabetical by long name). */
 export const RUN_FLAGS: readonly FlagSpec[] = [
+  { name: 'add-host', kind: 'list', help: 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the network\'s gateway)' },
   { name: 'blkio-weight', kind: 'string', valueType: 'uint16', help: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' },
   { name: 'cpu-shares', short: 'c', kind: 'string', valueType: 'int', help: 'CPU shares (relative weight)' },
   { name: 'cpus', kind: 'string', valueType: 'decimal', help: 'Number of CPUs' },
@@ -11,6 +12,9 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'detach', short: 'd', kind: 'bool', help: 'Run container in background and print container ID' },
   { name: 'device-read-bps', kind: 'list', help: 'Limit read rate (bytes per second) from a device (PATH:RATE, e.g. /dev/sda:1mb)' },
   { name: 'device-write-bps', kind: 'list', help: 'Limit write rate (bytes per second) to a device (PATH:RATE)' },
+  { name: 'dns', kind: 'list', help: 'Set custom DNS servers (on a user network: where its embedded DNS forwards other names)' },
+  { name: 'dns-option', kind: 'list', help: 'Set DNS options' },
+  { name: 'dns-search', kind: 'list', help: 'Set custom DNS search domains' },
   { name: 'env', short: 'e', kind: 'list', help: 'Set environment variables (KEY=VALUE, or KEY to pass the caller\'s value)' },
   { name: 'env-file', kind: 'list', help: 'Read in a file of environment variables' },
   { name: 'expose', kind: 'list', help: 'Expose a port or a range of ports' },
@@ -23,6 +27,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'mount', kind: 'list', valueType: 'mount', help: 'Attach a filesystem mount to the container' },
   { name: 'name', kind: 'string', help: 'Assign a name to the container' },
   { name: 'network', aliases: ['net'], kind: 'string', valueType: 'network', defaultText: 'bridge', help: 'Connect a container to a network: bridge, host, none, container:<name|id> or a network name' },
+  { name: 'network-alias', kind: 'list', help: 'Add network-scoped alias for the container (user networks: other containers resolve it)' },
   { name: 'pids-limit', kind: 'string', valueType: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
   { name: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])" },
   { name: 'publish-all', short: 'P', kind: 'bool', help: 'Publish all exposed ports to random ports' },

@@ -16,6 +16,7 @@ import { RUN_FLAGS, RUN_SPEC } from './run-flags';
 import { type DeviceStat, ThrottleDeviceError, parseThrottleDevice } from './throttle-device';
 import { parseIdMap, parseNetworkMode, checkIdMaps } from './run-values';
 import { type ExposedPort, type PortBinding, PortSpecError, parseExpose, parsePublish } from '../../../lib/runtime/network';
+import { type DnsOptions, dnsOptionsFrom, validateExtraHost } from './dns-flags';
 
 /** What `berth run` asked for. */
 export interface RunOptions {
@@ -42,6 +43,12 @@ export interface RunOptions {
   readonly exposedPorts: ExposedPort[];
   /** `-P`: publish every exposed port (also the image's) on an ephemeral host port. */
   readonly publishAll: boolean;
+  /** `--dns`, `--dns-search`, `--dns-option`; absent when none was given. */
+  readonly dns?: DnsOptions;
+  /** `--add-host`, as given (validated). */
+  readonly extraHosts?: string[];
+  /** `--network-alias`. */
+  readonly networkAliases?: string[];
 }
 
 /** The caller's side of the parse, injectable for tests. */
@@ -192,6 +199,15 @@ function portValue<T>(parse: () => T): T {
 /** An RFC 1123 host name of at most 64 bytes (the kernel's UTS limit). */
 const HOSTNAME = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
+function nonEmpty<K extends string>(key: K, list: string[]): Partial<Record<K, string[]>> {
+  return list.length === 0 ? {} : ({ [key]: list } as Record<K, string[]>);
+}
+
+function dnsPart(args: ParsedArgs): { dns?: DnsOptions } {
+  const dns = dnsOptionsFrom(args, (name, text, parse) => value('run', name, text, parse));
+  return dns === undefined ? {} : { dns };
+}
+
 /** Builds {@link RunOptions} from already parsed `run` (or `create`) args. */
 export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunOptions {
   const [image, ...command] = args.positionals;
@@ -246,6 +262,9 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
     ...(ipv6 ? { ipv6 } : {}),
     ...(workingDir ? { workingDir } : {}),
     ...(hostname ? { hostname } : {}),
+    ...dnsPart(args),
+    ...nonEmpty('extraHosts', args.list('add-host').map((v) => value('run', 'add-host', v, validateExtraHost))),
+    ...nonEmpty('networkAliases', [...args.list('network-alias')]),
     ...(uidMap.length > 0 ? { userns: { uidMap, gidMap: gidMap.length > 0 ? gidMap : uidMap } } : {}),
   };
   return opts;

@@ -26,6 +26,8 @@ export function depsOf(ctx: CliContext): RuntimeDeps {
     cgroupParent: ctx.cgroupParent,
     cniPath: ctx.cniPath,
     initPath: join(executableDir(), 'berth-init'),
+    berthdPath: join(executableDir(), 'berthd'),
+    ...(ctx.env.BERTH_RESOLV_CONF ? { resolvConf: ctx.env.BERTH_RESOLV_CONF } : {}),
   });
 }
 

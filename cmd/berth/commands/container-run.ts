@@ -70,6 +70,9 @@ async function create(deps: RuntimeDeps, opts: RunOptions): Promise<{ record: Co
     resources: opts.resources,
     autoRemove: opts.autoRemove,
     ...(opts.userns ? { userns: opts.userns } : {}),
+    ...(opts.dns ? { dns: opts.dns } : {}),
+    ...(opts.extraHosts ? { extraHosts: opts.extraHosts } : {}),
+    ...(opts.networkAliases ? { networkAliases: opts.networkAliases } : {}),
   });
 }
 

@@ -14,6 +14,9 @@ import { type HeldLock, tryLock } from './lock';
 import { ContainerError } from './store';
 import { type ContainerConfig, type ContainerRecord, type ContainerState, type IdMap, type NetworkMode, ZERO_TIME } from './types';
 
+/** Docker's refusal of `--network-alias` on the default bridge (and host, none, container:). */
+const ALIAS_USER_NETWORKS_ONLY = 'network-scoped alias is supported only for containers in user defined networks';
+
 /** What the user asked for (`berth run` flags, already parsed). */
 export interface CreateRequest {
   readonly image: string;
@@ -37,6 +40,9 @@ export interface CreateRequest {
   readonly resources: Resources;
   readonly autoRemove: boolean;
   readonly userns?: { readonly uidMap: readonly IdMap[]; readonly gidMap: readonly IdMap[] };
+  readonly dns?: ContainerConfig['dns'];
+  readonly extraHosts?: readonly string[];
+  readonly networkAliases?: readonly string[];
 }
 
 /** A created container and the lock its creator holds. */
@@ -121,6 +127,9 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     if ((req.ipv4 !== undefined || req.ipv6 !== undefined) && net.builtin) {
       throw new ContainerError('user specified IP address is supported on user defined networks only', 'invalid');
     }
+    if (net.builtin && (req.networkAliases?.length ?? 0) > 0) throw new ContainerError(ALIAS_USER_NETWORKS_ONLY, 'invalid');
+  } else if ((req.networkAliases?.length ?? 0) > 0) {
+    throw new ContainerError(ALIAS_USER_NETWORKS_ONLY, 'invalid');
   }
   if (req.network.kind === 'container') {
     const other = await deps.containers.resolve(req.network.container);
@@ -153,6 +162,9 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     mounts,
     resources: req.resources,
     autoRemove: req.autoRemove,
+    ...(req.dns ? { dns: req.dns } : {}),
+    ...(req.extraHosts && req.extraHosts.length > 0 ? { extraHosts: req.extraHosts } : {}),
+    ...(req.networkAliases && req.networkAliases.length > 0 ? { networkAliases: req.networkAliases } : {}),
     created: new Date().toISOString(),
   };
   let lock: HeldLock | undefined;

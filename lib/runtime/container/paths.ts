@@ -18,6 +18,10 @@ export interface RuntimePaths {
   readonly cniPath: readonly string[];
   /** The berth-init executable. */
   readonly initPath: string;
+  /** The berthd executable, started on demand for the embedded DNS of user networks. */
+  readonly berthdPath?: string;
+  /** The host's resolv.conf that containers inherit (default /etc/resolv.conf; BERTH_RESOLV_CONF). */
+  readonly resolvConf?: string;
 }
 
 /** The directory that holds the named netns of containers. */

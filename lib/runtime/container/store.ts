@@ -284,7 +284,8 @@ export class ContainerStore {
  * disconnect keep current.
  */
 function withEndpoints(state: ContainerState, endpoints: Endpoints): ContainerState {
-  const connected = endpoints.connected.flatMap((e) => (e.attachment ? [e.attachment] : []));
+  // `connect --alias` names travel with the attachment, where berth's DNS reads them.
+  const connected = endpoints.connected.flatMap((e) => (e.attachment ? [e.aliases && e.aliases.length > 0 ? { ...e.attachment, aliases: e.aliases } : e.attachment] : []));
   if (connected.length === 0 && !endpoints.primaryDetached) return state;
   const primary = endpoints.primaryDetached ? [] : state.attachments.filter((a) => a.ifName === CONTAINER_IFNAME);
   return { ...state, attachments: [...primary, ...connected] };

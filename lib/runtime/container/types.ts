@@ -57,6 +57,12 @@ export interface ContainerConfig {
   readonly autoRemove: boolean;
   /** `--userns`: run in a new user namespace with these maps. */
   readonly userns?: { readonly uidMap: readonly IdMap[]; readonly gidMap: readonly IdMap[] };
+  /** `--dns`, `--dns-search`, `--dns-option` (absent or empty lists: the host's). */
+  readonly dns?: { readonly servers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] };
+  /** `--add-host` entries as Docker's HostConfig.ExtraHosts: `host:ip`. */
+  readonly extraHosts?: readonly string[];
+  /** `--network-alias`: more names on the `--network` network (user networks only). */
+  readonly networkAliases?: readonly string[];
   /** RFC 3339 time of creation. */
   readonly created: string;
 }
@@ -74,6 +80,8 @@ export interface NetworkAttachment {
   readonly ipv4?: string;
   readonly ipv6?: string;
   readonly gateway?: string;
+  /** Names besides the container's own that berth's DNS answers on this network (`--network-alias`). */
+  readonly aliases?: readonly string[];
 }
 
 /** What changes over a container's life. */
