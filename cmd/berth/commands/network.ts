@@ -1,7 +1,7 @@
 /** `berth network ls|inspect|create|rm|prune`: Docker's network commands over berth's NetworkStore. */
 import { CniRuntime } from '../../../lib/cni/runtime';
 import { NetlinkHandle, isLinkNotFound, linkDel } from '../../../lib/netlink';
-import { NetworkStore, bridgeNameOf, dockerNetworkInspect, type NetworkInfo } from '../../../lib/runtime/network';
+import { NetworkStore, bridgeNameOf, dockerNetworkInspect, syncNetworkIsolation, type NetworkInfo } from '../../../lib/runtime/network';
 import type { ContainerRecord } from '../../../lib/runtime/container';
 import { formatInspect } from '../cli/container-inspect';
 import { daemonRefusalText } from '../cli/errors';
@@ -145,14 +145,17 @@ const create: CommandDef = {
 };
 
 /**
- * Removes a network and, for a bridge network, its Linux bridge: the bridge plugin creates bridges
- * but never deletes them (others may share one), so the runtime that made the network does, as
- * Docker removes br-<id>. Its attachments are gone already (remove refuses a network in use).
+ * Removes a network and, for a bridge network, its isolation rules and its Linux bridge: the bridge
+ * plugin creates bridges but never deletes them (others may share one), so the runtime that made the
+ * network does, as Docker removes br-<id>. Its attachments are gone already (remove refuses a network
+ * in use). The record goes first: a `network rm` killed before the sync leaves rules of a network
+ * that no longer exists, which the next sync (any start on a bridge network, any rm) removes.
  */
 async function removeNetwork(networks: NetworkStore, ref: string, users: ReadonlyMap<string, readonly string[]>): Promise<void> {
   const net = networks.get(ref);
   networks.remove(ref, (name) => users.get(name) ?? []);
   if (net.driver !== 'bridge') return;
+  await syncNetworkIsolation(networks);
   const h = NetlinkHandle.open();
   try {
     await linkDel(h, bridgeNameOf(net));

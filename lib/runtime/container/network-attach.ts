@@ -8,7 +8,7 @@ import type { Result } from '../../cni';
 import { type CachedAttachment, CniRuntimeError, type NetworkConfigList, parseConfList } from '../../cni/runtime';
 import { NetlinkHandle, linkSetUp } from '../../netlink';
 import { createNamedNetns, deleteNamedNetns, openNetns } from '../../netns';
-import { NetworkError } from '../network';
+import { NetworkError, syncNetworkIsolation } from '../network';
 import type { RuntimeDeps } from './deps';
 import { netnsDir } from './paths';
 import type { ContainerConfig, NetworkAttachment } from './types';
@@ -64,10 +64,15 @@ export function attachmentOf(network: string, result: Result): NetworkAttachment
   };
 }
 
-/** ADDs the container to network `name` in `netns`. A failed ADD is DELed (the spec's rule). */
+/**
+ * ADDs the container to network `name` in `netns`. A failed ADD is DELed (the spec's rule). On a
+ * bridge network the isolation rules are synced first, so they are in place before the container's
+ * first packet, also when a reboot flushed them: berth has no daemon that would restore them.
+ */
 export async function attachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string): Promise<NetworkAttachment> {
   const net = deps.networks.get(name);
   const list = deps.networks.conflist(net);
+  if (net.driver === 'bridge') await syncNetworkIsolation(deps.networks);
   const rt = { containerId: id, netns, ifName: CONTAINER_IFNAME, capabilityArgs: { [BERTH_ROOT_CAPABILITY]: deps.paths.root } };
   try {
     return attachmentOf(net.name, await deps.cni.addNetworkList(list, rt));

@@ -8,12 +8,15 @@ export { overlayRequest, storedCluster, overlayRecord } from './overlay-network'
 export { networkConfList, bridgeNameOf, parseBoolOption, NETWORK_CNI_VERSION } from './network-conflist';
 export { dockerNetworkInspect, endpointId, type DockerNetwork, type DockerEndpoint } from './docker-inspect';
 export { rfc3339Nano } from './timestamp';
+export { syncNetworkIsolation, isolatedNetworks } from './isolation';
 export {
   NetworkError,
   OPT_BRIDGE_NAME,
   OPT_MTU,
   OPT_IP_MASQUERADE,
   OPT_PARENT,
+  OPT_ISOLATE,
+  OPT_ENABLE_ICC,
   OPT_MACVLAN_MODE,
   OPT_VNI,
   OPT_PORT,
