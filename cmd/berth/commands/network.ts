@@ -115,11 +115,18 @@ const create: CommandDef = {
     flags: [
       { name: 'driver', short: 'd', kind: 'string', defaultText: 'bridge', help: 'Driver to manage the Network (bridge, macvlan, or overlay through berthd)' },
       { name: 'gateway', kind: 'string', help: 'IPv4 Gateway for the master subnet' },
-      { name: 'internal', kind: 'bool', help: 'Restrict external access to the network' },
+      { name: 'internal', kind: 'bool', help: 'Restrict external access to the network (no default route, no masquerade, nothing forwarded in or out of its subnet)' },
       { name: 'ip-range', kind: 'string', help: 'Allocate container ip from a sub-range' },
       { name: 'label', kind: 'list', help: 'Set metadata on a network' },
-      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan; vni=N, port=N, subnet_len=N for overlay)' },
+      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan; vni=N, port=N, subnet_len=N for overlay; isolate=false for bridge)' },
       { name: 'subnet', kind: 'string', help: 'Subnet in CIDR format that represents a network segment' },
+    ],
+    notes: [
+      'Bridge networks are isolated from each other, the default "bridge" included, as in Docker: a container reaches\n' +
+        'its own network\'s containers, its gateway and the outside, never a container of another bridge network\n' +
+        '(filter chains BERTH-ISOLATION-STAGE-1/2, synced at every container start and removed by network rm).\n' +
+        '-o isolate=false opts a network out: it reaches and is reached by every other network.\n' +
+        '--internal networks reach only their own subnet: the host forwards nothing between them and anywhere else.',
     ],
   },
   async run(ctx, args) {
