@@ -6,8 +6,10 @@
 // there, flushes them as a reboot would and sees the next start put them back, and sees network rm
 // take a network's rules (and the last user network's rm the chains) away.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { useBerth } from '../../../helpers/berth';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { useBerth, waitFor } from '../../../helpers/berth';
 import { ip, makeTestNetns, type TestNetns } from '../../../helpers/netns';
 
 const STAGE_1 = 'BERTH-ISOLATION-STAGE-1';
@@ -163,6 +165,58 @@ describe('berth CLI: network isolation', function () {
     assert.equal(await tcp('s1', 'd2'), '', 'the isolated networks stay apart');
     await b.ok(['rm', '-f', 's1', 'o1', 'd2']);
     await b.ok(['network', 'rm', 'iso', 'open']);
+    assert.doesNotMatch(filter(), /BERTH-ISOLATION/);
+  });
+
+  it('concurrent starts on three networks write each rule once; a network rm killed after the record went leaves rules the next start removes', async () => {
+    await b.ok(['network', 'create', '--subnet', '10.67.0.0/24', 'c1']);
+    await b.ok(['network', 'create', '--subnet', '10.68.0.0/24', 'c2']);
+    const nets = ['c1', 'c2', 'bridge'];
+    // The chains exist but are empty, as `iptables -F` leaves them: no `-N` fails to stop a second
+    // writer, only the sync's lock keeps two starts from appending the same rule.
+    iptables('-N', STAGE_1);
+    iptables('-N', STAGE_2);
+    const runs = await Promise.all(Array.from({ length: 6 }, (_, i) => b.berth(['run', '-d', '--network', nets[i % 3]!, 'busybox', 'sleep', '1000'])));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    const rules = rulesOf(filter()).filter((l) => l.startsWith('-A '));
+    assert.equal(new Set(rules).size, rules.length, `a rule written twice:\n${rules.join('\n')}`);
+    assert.equal(rules.filter((l) => l.startsWith(`-A ${STAGE_1} `)).length, 3);
+    assert.equal(rules.filter((l) => l.startsWith(`-A ${STAGE_2} `)).length, 3);
+    assert.equal(rules.filter((l) => l.startsWith('-A FORWARD ')).length, 1);
+    await b.ok(['rm', '-f', ...runs.map((r) => r.stdout.trim())]);
+
+    // What keeps them apart is the root's isolation lock: while another process holds it, a start
+    // on a bridge network waits before it touches the table, and goes on once it is released.
+    iptables('-F', STAGE_2);
+    const holder = spawn('flock', ['-x', path.join(b.root, 'networks', '.isolation.lock'), 'cat'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      const held = (): boolean => new RegExp(`FLOCK\\s+ADVISORY\\s+WRITE\\s+${holder.pid} `).test(fs.readFileSync('/proc/locks', 'utf8'));
+      assert.ok(await waitFor(held), 'flock holds the lock');
+      const waiting = b.berth(['run', '-d', '--network', 'c1', 'busybox', 'sleep', '1000']);
+      let done = false;
+      void waiting.then(() => (done = true));
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(done, false, 'the start waits for the lock');
+      assert.doesNotMatch(filter(), new RegExp(`^-A ${STAGE_2} `, 'm'), 'and has not written a rule');
+      holder.stdin!.end();
+      const r = await waiting;
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(rulesOf(filter()).filter((l) => l.startsWith(`-A ${STAGE_2} `)).length, 3, 'then writes what was missing');
+      await b.ok(['rm', '-f', r.stdout.trim()]);
+    } finally {
+      holder.kill();
+    }
+
+    // `network rm` removes the record, then syncs: killed between the two, it leaves c2's rules
+    // behind a network that is gone. The next start on any bridge network removes them.
+    const [c2] = JSON.parse(await b.ok(['network', 'inspect', 'c2'])) as any[];
+    const id12 = (c2.Id as string).slice(0, 12);
+    fs.rmSync(path.join(b.root, 'networks', 'c2.json'));
+    assert.match(filter(), new RegExp(`network ${id12}`));
+    await b.ok(['run', '--rm', '--network', 'c1', 'busybox', 'true']);
+    assert.doesNotMatch(filter(), new RegExp(`network ${id12}`), 'the removed network\'s rules are gone');
+    assert.match(filter(), new RegExp(`^-A ${STAGE_2} -o berth0 `, 'm'), 'c1 and the default bridge stay isolated');
+    await b.ok(['network', 'rm', 'c1']);
     assert.doesNotMatch(filter(), /BERTH-ISOLATION/);
   });
 
