@@ -19,3 +19,8 @@ export {
 } from './hostport-iptables';
 export { setupNftHostports, teardownNftHostports, checkNftHostports, NFT_HOSTPORT_TABLE } from './hostport-nftables';
 export { FirewallError, type FirewallOptions, type NetnsRef } from './run';
+export {
+  isolationPlan, isolationRules, isolationComment, parseIsolationComment, rootHash, ISOLATION_STAGE_1, ISOLATION_STAGE_2,
+  type IsolatedNetwork, type IsolationRule,
+} from './isolation';
+export { syncIsolation, type IsolationSync } from './isolation-iptables';

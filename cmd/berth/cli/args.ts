@@ -33,6 +33,8 @@ export interface CommandSpec {
   readonly usage: string;
   readonly description: string;
   readonly flags: readonly FlagSpec[];
+  /** Paragraphs printed after Options in `--help`: behaviour a flag's one line cannot say. */
+  readonly notes?: readonly string[];
   /** Other paths of the same command ("volume list"), listed under Aliases in help. */
   readonly aliases?: readonly string[];
   /** Everything from the first positional on is positional (`run IMAGE [COMMAND] [ARG...]`). */

@@ -29,5 +29,6 @@ export function formatCommandHelp(spec: CommandSpec): string {
   ]);
   rows.push(['    --help', 'Print usage']);
   lines.push('Options:', twoColumns(rows));
+  for (const note of spec.notes ?? []) lines.push('', note);
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 /** `berth network ls|inspect|create|rm|prune`: Docker's network commands over berth's NetworkStore. */
 import { CniRuntime } from '../../../lib/cni/runtime';
 import { NetlinkHandle, isLinkNotFound, linkDel } from '../../../lib/netlink';
-import { NetworkError, NetworkStore, bridgeNameOf, dockerNetworkInspect, type NetworkInfo } from '../../../lib/runtime/network';
+import { NetworkError, NetworkStore, bridgeNameOf, dockerNetworkInspect, syncNetworkIsolation, type NetworkInfo } from '../../../lib/runtime/network';
 import { ContainerStore, networksOf, readEndpoints, type ContainerRecord } from '../../../lib/runtime/container';
 import { formatInspect } from '../cli/container-inspect';
 import { CONNECT_COMMANDS } from './network-connect';
@@ -116,12 +116,19 @@ const create: CommandDef = {
     flags: [
       { name: 'driver', short: 'd', kind: 'string', defaultText: 'bridge', help: 'Driver to manage the Network (bridge, macvlan, or overlay through berthd)' },
       { name: 'gateway', kind: 'string', help: 'IPv4 Gateway for the master subnet' },
-      { name: 'internal', kind: 'bool', help: 'Restrict external access to the network' },
+      { name: 'internal', kind: 'bool', help: 'Restrict external access to the network (no default route, no masquerade, nothing forwarded in or out of its subnet)' },
       { name: 'ipv6', kind: 'bool', help: 'Enable or disable IPv6 networking (overlay: dual-stack, with an IPv6 --subnet)' },
       { name: 'ip-range', kind: 'string', help: 'Allocate container ip from a sub-range' },
       { name: 'label', kind: 'list', help: 'Set metadata on a network' },
-      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan; vni=N, port=N, subnet_len=N, ipv6_subnet_len=N for overlay)' },
+      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan; vni=N, port=N, subnet_len=N, ipv6_subnet_len=N for overlay; isolate=false for bridge)' },
       { name: 'subnet', kind: 'list', help: 'Subnet in CIDR format that represents a network segment (overlay: one IPv4 and, with --ipv6, one IPv6)' },
+    ],
+    notes: [
+      'Bridge networks are isolated from each other, the default "bridge" included, as in Docker: a container reaches\n' +
+        'its own network\'s containers, its gateway and the outside, never a container of another bridge network\n' +
+        '(filter chains BERTH-ISOLATION-STAGE-1/2, synced at every container start and removed by network rm).\n' +
+        '-o isolate=false opts a network out: it reaches and is reached by every other network.\n' +
+        '--internal networks reach only their own subnet: the host forwards nothing between them and anywhere else.',
     ],
   },
   async run(ctx, args) {
@@ -168,14 +175,17 @@ function subnetsOf(subnets: readonly string[], driver: string, ipv6: boolean): {
 }
 
 /**
- * Removes a network and, for a bridge network, its Linux bridge: the bridge plugin creates bridges
- * but never deletes them (others may share one), so the runtime that made the network does, as
- * Docker removes br-<id>. Its attachments are gone already (remove refuses a network in use).
+ * Removes a network and, for a bridge network, its isolation rules and its Linux bridge: the bridge
+ * plugin creates bridges but never deletes them (others may share one), so the runtime that made the
+ * network does, as Docker removes br-<id>. Its attachments are gone already (remove refuses a network
+ * in use). The record goes first: a `network rm` killed before the sync leaves rules of a network
+ * that no longer exists, which the next sync (any start on a bridge network, any rm) removes.
  */
 async function removeNetwork(networks: NetworkStore, ref: string, users: ReadonlyMap<string, readonly string[]>): Promise<void> {
   const net = networks.get(ref);
   networks.remove(ref, (name) => users.get(name) ?? []);
   if (net.driver !== 'bridge') return;
+  await syncNetworkIsolation(networks);
   const h = NetlinkHandle.open();
   try {
     await linkDel(h, bridgeNameOf(net));

@@ -8,7 +8,7 @@ import type { Result } from '../../cni';
 import { type CachedAttachment, CniRuntimeError, type NetworkConfigList, parseConfList } from '../../cni/runtime';
 import { NetlinkHandle, linkSetUp } from '../../netlink';
 import { createNamedNetns, deleteNamedNetns, openNetns } from '../../netns';
-import { NetworkError } from '../network';
+import { NetworkError, syncNetworkIsolation } from '../network';
 import type { RuntimeDeps } from './deps';
 import { CONTAINER_IFNAME } from './endpoints';
 import { netnsDir } from './paths';
@@ -75,11 +75,16 @@ export interface AttachOptions {
   ips?: readonly string[];
 }
 
-/** ADDs the container to network `name` in `netns`. A failed ADD is DELed (the spec's rule). */
+/**
+ * ADDs the container to network `name` in `netns`. A failed ADD is DELed (the spec's rule). On a
+ * bridge network the isolation rules are synced first, so they are in place before the container's
+ * first packet, also when a reboot flushed them: berth has no daemon that would restore them.
+ */
 export async function attachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string, opts: AttachOptions = {}): Promise<NetworkAttachment> {
   const net = deps.networks.get(name);
   const ports = opts.ports ?? [];
   const list = deps.networks.conflist(net, { publish: ports.length > 0 });
+  if (net.driver === 'bridge') await syncNetworkIsolation(deps.networks);
   const capabilityArgs: Record<string, unknown> = { [BERTH_ROOT_CAPABILITY]: deps.paths.root };
   if (ports.length > 0) capabilityArgs.portMappings = ports.map(portMapping);
   if (opts.ips !== undefined && opts.ips.length > 0) capabilityArgs.ips = [...opts.ips];

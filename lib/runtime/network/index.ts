@@ -12,12 +12,15 @@ export {
 } from './port-spec';
 export { dockerNetworkInspect, endpointId, type DockerNetwork, type DockerEndpoint } from './docker-inspect';
 export { rfc3339Nano } from './timestamp';
+export { syncNetworkIsolation, isolatedNetworks } from './isolation';
 export {
   NetworkError,
   OPT_BRIDGE_NAME,
   OPT_MTU,
   OPT_IP_MASQUERADE,
   OPT_PARENT,
+  OPT_ISOLATE,
+  OPT_ENABLE_ICC,
   OPT_MACVLAN_MODE,
   OPT_VNI,
   OPT_PORT,

@@ -4,7 +4,7 @@
  */
 import { validateNewIfName } from '../../cni';
 import { parseBoolOption, bridgeNameOf } from './network-conflist';
-import { NetworkError, OPT_BRIDGE_NAME, OPT_IP_MASQUERADE, OPT_MACVLAN_MODE, OPT_MTU, OPT_PARENT, type NetworkInfo } from './types';
+import { NetworkError, OPT_BRIDGE_NAME, OPT_ENABLE_ICC, OPT_IP_MASQUERADE, OPT_ISOLATE, OPT_MACVLAN_MODE, OPT_MTU, OPT_PARENT, type NetworkInfo } from './types';
 
 /** Docker's macvlan modes (the plugin also has `source`, which Docker does not offer). */
 const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'];
@@ -22,8 +22,16 @@ export function checkOptions(net: NetworkInfo, others: readonly NetworkInfo[]): 
     }
   }
   if (net.driver === 'bridge') {
-    if (o[OPT_IP_MASQUERADE] !== undefined && parseBoolOption(o[OPT_IP_MASQUERADE]) === undefined) {
-      throw new NetworkError(`invalid value ${JSON.stringify(o[OPT_IP_MASQUERADE])} for option ${OPT_IP_MASQUERADE}: expected true or false`, 'invalid');
+    for (const key of [OPT_IP_MASQUERADE, OPT_ISOLATE, OPT_ENABLE_ICC]) {
+      if (o[key] !== undefined && parseBoolOption(o[key]) === undefined) {
+        throw new NetworkError(`invalid value ${JSON.stringify(o[key])} for option ${key}: expected true or false`, 'invalid');
+      }
+    }
+    // Docker's enable_icc=false drops traffic between two containers of one bridge, which the host
+    // sees in iptables only through br_netfilter (bridge-nf-call-iptables), a host-wide module berth
+    // does not load: accepting it would promise a separation that is not there.
+    if (parseBoolOption(o[OPT_ENABLE_ICC] ?? 'true') === false) {
+      throw new NetworkError(`option ${OPT_ENABLE_ICC}=false is not supported: berth does not filter traffic inside a bridge (it would need br_netfilter)`, 'invalid');
     }
     const bridge = bridgeNameOf(net);
     ifName(bridge, OPT_BRIDGE_NAME);

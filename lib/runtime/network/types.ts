@@ -39,7 +39,10 @@ export interface NetworkInfo {
   scope: NetworkScope;
   /** RFC 3339 with nanoseconds, as Docker prints it. */
   created: string;
-  /** `--internal`: no masquerade and no default route. */
+  /**
+   * `--internal`: no masquerade and no default route, and (bridge) the host forwards nothing between
+   * its subnet and anywhere else (network-isolation).
+   */
   internal: boolean;
   subnet?: string;
   /** A dual-stack overlay network's IPv6 cluster CIDR (`--ipv6 --subnet fd00:…/48`). */
@@ -104,6 +107,13 @@ export const OPT_BRIDGE_NAME = 'com.docker.network.bridge.name';
 export const OPT_MTU = 'com.docker.network.driver.mtu';
 export const OPT_IP_MASQUERADE = 'com.docker.network.bridge.enable_ip_masquerade';
 export const OPT_PARENT = 'parent';
+/**
+ * `-o isolate=false`: a bridge network that reaches, and is reached by, every other network (berth's,
+ * after podman's `isolate`; Docker has no such switch). Default true: isolated as Docker's are.
+ */
+export const OPT_ISOLATE = 'isolate';
+/** Docker's inter-container connectivity switch; berth has only `true` (see network-options). */
+export const OPT_ENABLE_ICC = 'com.docker.network.bridge.enable_icc';
 export const OPT_MACVLAN_MODE = 'macvlan_mode';
 /** Overlay options (`-o vni=N -o port=N -o subnet_len=N`), sent to berthd. */
 export const OPT_VNI = 'vni';
