@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 # plugin): the kubelet-path test runs a private one (own root, socket and CNI dirs) against berth's
 # plugins; the package's systemd unit is not used. time: GNU time, the bench's peak RSS of a plugin exec
 # (wait4's maxrss, for ours and the reference's alike).
-PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server iperf3 curl containerd time)
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server iperf3 curl containerd time util-linux)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,7 +6,7 @@
  * step pushes its undo; a failure unwinds them all, so a failed start leaves no cgroup, netns, veth,
  * lease, rule or waiting init behind, and the error says which step failed.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndoStack } from '../../util';
 import { DEFAULT_DEVICE_RULES } from '../cgroups';
@@ -18,7 +18,8 @@ import { writeEtcFiles } from './etc-files';
 import { appendLog } from './json-log';
 import { copyUpVolumes } from './volume-copy-up';
 import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork } from './network-attach';
-import { type StartedInit, prestartInit } from './spawn-init';
+import { type InitPidNs, type InitUserns, type PendingInit, type StartedInit, prestartInit } from './spawn-init';
+import { type HeldUserns, allowPingSockets, chownToMappedRoot, holdUserns, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
 import { containerCgroup, killAll } from './teardown';
 import { allocatePorts } from './port-allocation';
 import type { ContainerRecord, ContainerState, NetworkAttachment, PublishedPort } from './types';
@@ -87,16 +88,23 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
   const dir = deps.containers.containerDir(config.id);
   const undo = new UndoStack();
   const logPath = logPathOf(deps, config.id);
-  const pending = prestartInit({
-    initPath: deps.paths.initPath,
-    pidNs: { mode: 'run' },
-    stdio,
-    output: (stream, chunk) => {
-      appendLog(logPath, stream, chunk);
-      if (opts.attach) (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
-    },
-  });
-  undo.push('init', () => pending.abort());
+  const prestart = (pidNs: InitPidNs, userns?: InitUserns): PendingInit => {
+    const pending = prestartInit({
+      initPath: deps.paths.initPath,
+      pidNs,
+      ...(userns === undefined ? {} : { userns }),
+      stdio,
+      output: (stream, chunk) => {
+        appendLog(logPath, stream, chunk);
+        if (opts.attach) (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
+      },
+    });
+    undo.push('init', () => pending.abort());
+    return pending;
+  };
+  // Without a user namespace the init starts now (its Node start-up overlaps the steps below); with
+  // one it is spawned into its netns, which must exist by then (userns.ts).
+  let pending = config.userns === undefined ? prestart({ mode: 'run' }) : undefined;
   try {
     const cgroup = containerCgroup(deps, config.id);
     // The undo goes first: a create that fails half-way through the v1 hierarchies leaves some.
@@ -114,7 +122,10 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     const addresses = attachments.flatMap((a) => [a.ipv4, a.ipv6].filter((x): x is string => x !== undefined));
     const etcFiles = writeEtcFiles(dir, config.hostname, addresses, config.network.kind === 'host');
 
-    const layout = overlayLayout(dir, [deps.images.rootfs(config.imageId)]);
+    if (config.userns !== undefined && netns !== '' && (config.network.kind === 'network' || config.network.kind === 'none')) allowPingSockets(netns);
+    const rootfs = deps.images.rootfs(config.imageId);
+    const userns = config.userns === undefined ? undefined : await enterUserns(deps, config, undo, { dir, rootfs, etcFiles });
+    const layout = overlayLayout(dir, [userns?.lower ?? rootfs]);
     const mounts = planMounts(config.mounts, {
       rootfs: layout.merged,
       volumePath: (name) => deps.volumes.mountpoint(name),
@@ -123,9 +134,11 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
         return st === undefined ? undefined : st.isDirectory() ? 'directory' : 'file';
       },
     });
+    pending ??= prestart({ mode: 'relay' }, { user: userns!.held.userPath, ...(netns === '' ? {} : { netns }) });
     const spec: RunSpec = {
       mode: 'run',
-      ...(netns === '' ? {} : { netns }),
+      ...(netns === '' || userns !== undefined ? {} : { netns }),
+      ...(userns === undefined ? {} : { userns: true }),
       hostname: config.hostname,
       rootfs: { lower: layout.lowerdirs, upper: layout.upperdir, work: layout.workdir, merged: layout.merged },
       mounts,
@@ -135,6 +148,11 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       workingDir: config.workingDir,
     };
     const init = await pending.start(spec, (pid) => cgroup.addProcess(pid));
+    if (userns !== undefined) {
+      // The init's mount namespace has its own copy of the idmapped mount: the host's can go.
+      unmountIdmappedLower(userns.lower);
+      await userns.held.release();
+    }
     const startTime = processStartTime(init.pid);
     const state: ContainerState = {
       ...rec.state,
@@ -153,6 +171,38 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     await undo.unwind();
     throw err;
   }
+}
+
+/**
+ * Prepares a user namespace start (userns.ts): the namespace held with its maps, the image
+ * idmapped through it at `<dir>/lower`, the container's directory and volumes usable by its root.
+ */
+async function enterUserns(
+  deps: RuntimeDeps,
+  config: ContainerRecord['config'],
+  undo: UndoStack,
+  at: { dir: string; rootfs: string; etcFiles: Record<string, string> },
+): Promise<{ held: HeldUserns; lower: string }> {
+  const maps = config.userns!;
+  const held = await holdUserns(maps);
+  undo.push('user namespace', () => held.release());
+  const lower = idmappedLowerOf(at.dir);
+  undo.push('idmapped image', () => unmountIdmappedLower(lower));
+  mountIdmappedLower(at.rootfs, lower, held);
+  const owner = mappedRoot(maps);
+  const layout = overlayLayout(at.dir, [lower]);
+  for (const d of [layout.upperdir, layout.workdir, layout.merged]) mkdirSync(d, { recursive: true });
+  makePassable(deps.paths.root, at.dir);
+  chownToMappedRoot([at.dir, layout.upperdir, layout.workdir, layout.merged, ...Object.values(at.etcFiles)], owner);
+  for (const m of config.mounts) {
+    if (m.type !== 'volume' || m.name === undefined) continue;
+    const data = deps.volumes.mountpoint(m.name);
+    makePassable(deps.paths.root, data);
+    // A volume's top directory belongs to the mapped root, as under dockerd's remapped root; only
+    // one still owned by host root is taken (another mapping's volume keeps its owner).
+    if (statSync(data).uid === 0) chownToMappedRoot([data], owner);
+  }
+  return { held, lower };
 }
 
 /** The host path of the container's json log. */
