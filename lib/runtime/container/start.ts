@@ -17,9 +17,9 @@ import type { RuntimeDeps } from './deps';
 import { writeEtcFiles } from './etc-files';
 import { appendLog } from './json-log';
 import { copyUpVolumes } from './volume-copy-up';
-import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork } from './network-attach';
+import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork, ownsNetns } from './network-attach';
 import { type InitPidNs, type InitUserns, type PendingInit, type StartedInit, prestartInit } from './spawn-init';
-import { type HeldUserns, allowPingSockets, chownToMappedRoot, holdUserns, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
+import { type HeldUserns, chownToMappedRoot, holdUserns, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
 import { containerCgroup, killAll } from './teardown';
 import { allocatePorts } from './port-allocation';
 import type { ContainerRecord, ContainerState, NetworkAttachment, PublishedPort } from './types';
@@ -49,6 +49,8 @@ async function setUpNetwork(
   deps: RuntimeDeps,
   rec: ContainerRecord,
   undo: UndoStack,
+  /** A netns to adopt instead of making one (a user namespace's own: userns.ts). */
+  adopt?: string,
 ): Promise<{ netns: string; attachments: NetworkAttachment[]; ports?: PublishedPort[] }> {
   const { config } = rec;
   switch (config.network.kind) {
@@ -63,7 +65,7 @@ async function setUpNetwork(
     }
     case 'none':
     case 'network': {
-      const netns = await createContainerNetns(deps, config.id);
+      const netns = await createContainerNetns(deps, config.id, adopt);
       undo.push('netns', () => deleteContainerNetns(deps, config.id));
       if (config.network.kind === 'none') return { netns, attachments: [] };
       const name = config.network.name;
@@ -118,13 +120,14 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     for (const m of config.mounts) if (m.type === 'volume' && m.name !== undefined) await deps.volumes.create(m.name);
     copyUpVolumes(config.mounts, deps.images.rootfs(config.imageId), (name) => deps.volumes.mountpoint(name));
 
-    const { netns, attachments, ports } = await setUpNetwork(deps, rec, undo);
+    const held = config.userns === undefined ? undefined : await holdUserns(config.userns, { net: ownsNetns(config) });
+    if (held !== undefined) undo.push('user namespace', () => held.release());
+    const { netns, attachments, ports } = await setUpNetwork(deps, rec, undo, held?.netPath);
     const addresses = attachments.flatMap((a) => [a.ipv4, a.ipv6].filter((x): x is string => x !== undefined));
     const etcFiles = writeEtcFiles(dir, config.hostname, addresses, config.network.kind === 'host');
 
-    if (config.userns !== undefined && netns !== '' && (config.network.kind === 'network' || config.network.kind === 'none')) allowPingSockets(netns);
     const rootfs = deps.images.rootfs(config.imageId);
-    const userns = config.userns === undefined ? undefined : await enterUserns(deps, config, undo, { dir, rootfs, etcFiles });
+    const userns = held === undefined ? undefined : prepareUserns(deps, config, undo, { held, dir, rootfs, etcFiles });
     const layout = overlayLayout(dir, [userns?.lower ?? rootfs]);
     const mounts = planMounts(config.mounts, {
       rootfs: layout.merged,
@@ -174,18 +177,17 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
 }
 
 /**
- * Prepares a user namespace start (userns.ts): the namespace held with its maps, the image
- * idmapped through it at `<dir>/lower`, the container's directory and volumes usable by its root.
+ * Prepares a user namespace start (userns.ts), the namespace held already: the image idmapped
+ * through it at `<dir>/lower`, the container's directory and volumes usable by its root.
  */
-async function enterUserns(
+function prepareUserns(
   deps: RuntimeDeps,
   config: ContainerRecord['config'],
   undo: UndoStack,
-  at: { dir: string; rootfs: string; etcFiles: Record<string, string> },
-): Promise<{ held: HeldUserns; lower: string }> {
+  at: { held: HeldUserns; dir: string; rootfs: string; etcFiles: Record<string, string> },
+): { held: HeldUserns; lower: string } {
   const maps = config.userns!;
-  const held = await holdUserns(maps);
-  undo.push('user namespace', () => held.release());
+  const { held } = at;
   const lower = idmappedLowerOf(at.dir);
   undo.push('idmapped image', () => unmountIdmappedLower(lower));
   mountIdmappedLower(at.rootfs, lower, held);

@@ -5,7 +5,10 @@
  * namespace, and every Node process has threads. So small single-threaded util-linux programs do
  * exactly those steps, and Node does the rest. The order, and why:
  *
- * 1. A holder, `unshare --user cat`, creates the user namespace U (it echoes a line once it runs).
+ * 1. A holder, `unshare --user --net cat`, creates the user namespace U and a netns owned by U (it
+ *    echoes a line once it runs). berth names that netns as it names its others and attaches it to
+ *    its networks as host root (who has every capability in U). Owned by U, the netns is root's in
+ *    the container as it is without a user namespace: raw sockets (ping), sysfs, its own routes.
  * 2. berth (host root) writes U's uid_map and gid_map itself (/proc/<holder>/uid_map: the writer
  *    needs CAP_SETUID over U, which host root has; no newuidmap or /etc/subuid involved).
  * 3. The image's rootfs is bind-mounted idmapped through U (mount_setattr MOUNT_ATTR_IDMAP) at
@@ -14,9 +17,10 @@
  *    /etc files are chowned to the mapped root (Docker's userns-remap does the same), so overlayfs
  *    mounted inside U writes its upper layer with the mapped ids.
  * 4. The first init is spawned through `nsenter -F --net=NETNS --user=/proc/<holder>/ns/user`:
- *    nsenter joins the netns first, still privileged on the host (from inside U it could not: the
- *    netns belongs to the host's user namespace), then U, then setgid(0)/setuid(0) there, and execs
- *    Node, which so starts as root of U with every capability in U and none outside.
+ *    nsenter joins the netns first, still privileged on the host (with --network host or container:
+ *    the netns is the host's, and from inside U it could not join that one), then U, then
+ *    setgid(0)/setuid(0) there, and execs Node, which so starts as root of U with every capability
+ *    in U and none outside.
  * 5. That first init is a relay (init/pid-ns-relay.ts): a PID namespace must be owned by U for root
  *    inside to mount its /proc, so it unshares one (allowed with threads) and spawns the real init as
  *    its PID 1, reports that PID, and relays its exit status (137 after SIGKILL stays 137).
@@ -31,7 +35,6 @@ import { chmodSync, chownSync, closeSync, mkdirSync, openSync, statSync, writeFi
 import { dirname, join } from 'node:path';
 import { MNT_DETACH, hasErrno, mountIdmapped, umount2 } from '../../sys';
 import { programPath } from './program-path';
-import { openNetns, withNetns } from '../../netns';
 import type { IdMap } from './types';
 
 /** A container's maps, as recorded in its config. */
@@ -72,16 +75,19 @@ export function mappedRoot(maps: UsernsMaps): { uid: number; gid: number } {
 export interface HeldUserns {
   /** `/proc/<holder>/ns/user`: what nsenter joins. */
   readonly userPath: string;
+  /** `/proc/<holder>/ns/net`: a netns owned by the user namespace (when asked for). */
+  readonly netPath?: string;
   /** Lets the holder go (idempotent); the namespaces live on in whatever process joined them. */
   release(): Promise<void>;
 }
 
 /**
- * Creates a user namespace, held by a `cat` process, and writes its maps.
+ * Creates a user namespace, held by a `cat` process, and writes its maps. `net`: and a netns it owns
+ * (for a container with a netns of its own), which berth names and attaches like any other.
  * @throws Error naming the step (spawn, map write) after the holder is gone.
  */
-export async function holdUserns(maps: UsernsMaps): Promise<HeldUserns> {
-  const holder = spawn(programPath('unshare'), ['--user', programPath('cat')], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function holdUserns(maps: UsernsMaps, opts: { net: boolean }): Promise<HeldUserns> {
+  const holder = spawn(programPath('unshare'), ['--user', ...(opts.net ? ['--net'] : []), programPath('cat')], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => holder.once('close', () => resolve()));
   const release = async () => {
     holder.stdin?.end();
@@ -95,7 +101,7 @@ export async function holdUserns(maps: UsernsMaps): Promise<HeldUserns> {
     // parent namespace; setgroups stays "allow", so nsenter may drop the supplementary groups.
     writeFileSync(`/proc/${pid}/uid_map`, idMapText(maps.uidMap));
     writeFileSync(`/proc/${pid}/gid_map`, idMapText(maps.gidMap));
-    return { userPath: `/proc/${pid}/ns/user`, release };
+    return { userPath: `/proc/${pid}/ns/user`, ...(opts.net ? { netPath: `/proc/${pid}/ns/net` } : {}), release };
   } catch (err) {
     await release();
     throw new Error(`creating the user namespace: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -166,17 +172,3 @@ export function chownToMappedRoot(paths: readonly string[], owner: { uid: number
   }
 }
 
-/**
- * Lets every group open ICMP ping sockets in the container's own netns (Docker's default sysctl
- * `net.ipv4.ping_group_range=0 2147483647`): root of a user namespace has no CAP_NET_RAW over the
- * host-owned netns, so `ping` needs the unprivileged kind of socket there.
- */
-export function allowPingSockets(netnsPath: string): void {
-  const ns = openNetns(netnsPath);
-  try {
-    // The sysctl resolves against the netns of the thread that opens the file (DESIGN.md).
-    withNetns(ns, () => writeFileSync('/proc/sys/net/ipv4/ping_group_range', '0 2147483647'));
-  } finally {
-    ns.close();
-  }
-}

@@ -13,7 +13,7 @@ import { closeSync, openSync } from 'node:fs';
 import { posix } from 'node:path';
 import {
   CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC,
-  MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, chdir, mount, pivotRoot, sethostname, setns, umount2, unshare, makeDirs,
+  MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, hasErrno, chdir, mount, pivotRoot, sethostname, setns, umount2, unshare, makeDirs,
 } from '../../sys';
 import { apply, type PlanStep, type Syscalls, hostSyscalls } from '../storage/mount-plan';
 import { overlayData } from '../storage/overlay-root';
@@ -40,16 +40,18 @@ function rootedSyscalls(merged: string): Syscalls {
 }
 
 /**
- * sysfs at `sys`, read-only. Mounting sysfs needs CAP_SYS_ADMIN over the owner of the netns; in a
- * user namespace the netns is the host's (berth made it), so there the host's /sys is bound instead,
- * recursively and read-only (runc's fallback for the same case).
+ * sysfs at `sys`, read-only. Mounting sysfs needs CAP_SYS_ADMIN over the owner of the netns: in a
+ * user namespace with a netns of the host's (--network host or container:), the kernel refuses it,
+ * and the host's /sys is bound instead, recursively and read-only (runc's fallback for that case).
  */
 function mountSys(sys: string, userns: boolean): void {
   makeDirs(sys);
   const flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
-  if (!userns) {
+  try {
     mount('sysfs', sys, 'sysfs', flags);
     return;
+  } catch (err) {
+    if (!userns || !hasErrno(err, 'EPERM')) throw err;
   }
   mount('/sys', sys, null, MS_BIND | MS_REC);
   mount(null, sys, null, MS_REMOUNT | MS_BIND | flags);

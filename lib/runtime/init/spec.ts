@@ -24,7 +24,8 @@ export interface RunSpec {
   /**
    * Started inside a user namespace (container/userns.ts) as its root: devices are bound from the
    * host instead of made (mknod is refused there), overlayfs keeps its xattrs in user.overlay.*, and
-   * sysfs, which only the netns owner's root may mount, is bound from the host read-only.
+   * sysfs, which only the netns owner's root may mount, is bound from the host read-only when the
+   * netns is the host's (--network host or container:).
    */
   readonly userns?: boolean;
   readonly hostname: string;

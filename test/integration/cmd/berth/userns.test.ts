@@ -3,6 +3,7 @@
 // the container writes is owned by the mapped host id, the host stays out of reach, networking and
 // exec work, and a SIGKILL still ends in 137. The sandbox's cleanup proves no mount is left.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { mountsUnder, useBerth } from '../../../helpers/berth';
@@ -60,6 +61,8 @@ describe('berth CLI: user namespaces', function () {
     // No host-side mount is left once it runs: the idmapped image lives in its mount namespace only.
     assert.deepEqual(mountsUnder(b.root), []);
     await b.ok(['rm', '-f', 'u1']);
+    // rm takes the container's directory, the (already detached) idmapped mount point included.
+    assert.equal(fs.existsSync(path.join(b.root, 'containers', c.Id)), false);
   });
 
   it('root inside cannot do what needs root on the host', async () => {
@@ -89,7 +92,11 @@ describe('berth CLI: user namespaces', function () {
     assert.match(plain, /hostdir-written/);
   });
 
-  it('networking works: a TCP connection from one user namespace container to another on the bridge', async () => {
+  it('networking works: it pings its gateway, and a TCP connection reaches another user namespace container', async () => {
+    // Its netns is owned by its user namespace: a raw ICMP socket is root's there, as sysfs is.
+    const ping = await b.ok(['run', '--rm', ...MAPS, 'busybox', 'sh', '-c', 'ping -c1 -W2 10.87.0.1; grep " /sys " /proc/self/mounts']);
+    assert.match(ping, /1 packets received/);
+    assert.match(ping, /^sysfs \/sys sysfs ro,/m);
     await b.ok(['run', '-d', '--name', 'srv', ...MAPS, 'busybox', 'sh', '-c', 'nc -l -p 7777 > /got; sleep 1000']);
     const ip = (await b.inspect('srv')).NetworkSettings.Networks.bridge.IPAddress as string;
     assert.match(ip, /^10\.87\./);
@@ -100,6 +107,15 @@ describe('berth CLI: user namespaces', function () {
     assert.ok(sent, 'the client connected');
     assert.equal(await b.ok(['exec', 'srv', 'cat', '/got']), 'hello');
     await b.ok(['rm', '-f', 'srv']);
+  });
+
+  it('--network host: the host netns is joined before the user namespace, and root inside is no admin of it', async () => {
+    const script = 'ip link show berth0 >/dev/null && echo sees-host; ip addr add 192.0.2.77/32 dev lo 2>/dev/null && echo added || echo refused';
+    const out = await b.ok(['run', '--rm', ...MAPS, '--network', 'host', 'busybox', 'sh', '-c', script]);
+    assert.match(out, /sees-host/);
+    assert.match(out, /refused/);
+    const lo = execFileSync('ip', ['-n', b.host.name, '-o', 'addr', 'show', 'lo'], { encoding: 'utf8' });
+    assert.doesNotMatch(lo, /192\.0\.2\.77/);
   });
 
   it('exit codes stay exact: 3, and 137 when its PID 1 is SIGKILLed', async () => {
