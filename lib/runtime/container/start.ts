@@ -19,7 +19,7 @@ import { appendLog } from './json-log';
 import { copyUpVolumes } from './volume-copy-up';
 import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork, ownsNetns } from './network-attach';
 import { type InitPidNs, type InitUserns, type PendingInit, type StartedInit, prestartInit } from './spawn-init';
-import { type HeldUserns, chownToMappedRoot, holdUserns, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
+import { type HeldUserns, chownToMappedRoot, holdUserns, shiftOwners, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
 import { containerCgroup, killAll } from './teardown';
 import { allocatePorts } from './port-allocation';
 import type { ContainerRecord, ContainerState, NetworkAttachment, PublishedPort } from './types';
@@ -118,7 +118,8 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     cgroup.apply({ devices: [...DEFAULT_DEVICE_RULES], ...config.resources });
 
     for (const m of config.mounts) if (m.type === 'volume' && m.name !== undefined) await deps.volumes.create(m.name);
-    copyUpVolumes(config.mounts, deps.images.rootfs(config.imageId), (name) => deps.volumes.mountpoint(name));
+    const maps = config.userns;
+    copyUpVolumes(config.mounts, deps.images.rootfs(config.imageId), (name) => deps.volumes.mountpoint(name), maps === undefined ? undefined : (dest) => shiftOwners(dest, maps));
 
     const held = config.userns === undefined ? undefined : await holdUserns(config.userns, { net: ownsNetns(config) });
     if (held !== undefined) undo.push('user namespace', () => held.release());

@@ -31,7 +31,7 @@
  * holds its own copy) and the holder is let go (U lives on in the container).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MNT_DETACH, hasErrno, mountIdmapped, umount2 } from '../../sys';
 import { programPath } from './program-path';
@@ -172,3 +172,24 @@ export function chownToMappedRoot(paths: readonly string[], owner: { uid: number
   }
 }
 
+
+/**
+ * Gives every file under `dir` (itself included) the host owner its owner maps to: what a volume's
+ * copy-up took from the image (host ids as in the image) becomes what the container sees as the
+ * image's owners, as under Docker's userns-remap, whose image layers are stored remapped. Ids the
+ * maps do not cover stay as they are (they show as nobody inside). Symlinks are not followed.
+ */
+export function shiftOwners(dir: string, maps: UsernsMaps): void {
+  const visit = (path: string): void => {
+    const st = lstatSync(path);
+    const uid = hostIdOf(maps.uidMap, st.uid) ?? st.uid;
+    const gid = hostIdOf(maps.gidMap, st.gid) ?? st.gid;
+    // chown clears set-id bits; they are restored as the image had them.
+    if (uid !== st.uid || gid !== st.gid) {
+      lchownSync(path, uid, gid);
+      if (!st.isSymbolicLink() && (st.mode & 0o6000) !== 0) chmodSync(path, st.mode & 0o7777);
+    }
+    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  visit(dir);
+}

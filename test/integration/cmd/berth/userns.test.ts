@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ImageStore } from '../../../../lib/runtime/image';
+import { mountIdmapped } from '../../../../lib/sys';
 import { mountsUnder, useBerth } from '../../../helpers/berth';
 
 /** A range no other test uses, so ownership seen outside can only come from this mapping. */
@@ -116,6 +118,34 @@ describe('berth CLI: user namespaces', function () {
     assert.match(out, /refused/);
     const lo = execFileSync('ip', ['-n', b.host.name, '-o', 'addr', 'show', 'lo'], { encoding: 'utf8' });
     assert.doesNotMatch(lo, /192\.0\.2\.77/);
+  });
+
+  it('volumes: a new volume is the mapped root\'s, and its copy-up from the image keeps the image\'s owners as seen inside', async () => {
+    const out = await b.ok(['run', '--rm', ...MAPS, '-v', 'uvol:/etc', '-v', 'wvol:/data', 'busybox', 'sh', '-c',
+      'stat -c %u:%g /etc/passwd /data; echo w > /data/f && echo wrote']);
+    assert.deepEqual(out.split('\n'), ['0:0', '0:0', 'wrote']);
+    const data = JSON.parse(await b.ok(['volume', 'inspect', 'wvol']))[0].Mountpoint as string;
+    const f = fs.statSync(path.join(data, 'f'));
+    assert.deepEqual([f.uid, f.gid], [HOST_UID, HOST_GID]);
+    const etc = JSON.parse(await b.ok(['volume', 'inspect', 'uvol']))[0].Mountpoint as string;
+    const passwd = fs.statSync(path.join(etc, 'passwd'));
+    assert.deepEqual([passwd.uid, passwd.gid], [HOST_UID, HOST_GID]);
+    await b.ok(['volume', 'rm', 'uvol', 'wvol']);
+  });
+
+  it('an idmapped image mount left by a crash is detached by rm, never deleted through', async () => {
+    await b.ok(['run', '-d', '--name', 'crashed', ...MAPS, 'busybox', 'sleep', '1000']);
+    const c = await b.inspect('crashed');
+    // What a SIGKILL between the mount and the init's start leaves: the image idmapped at <dir>/lower.
+    const rootfs = new ImageStore({ root: b.root }).rootfs((c.Image as string).replace(/^sha256:/, ''));
+    const lower = path.join(b.root, 'containers', c.Id, 'lower');
+    const fd = fs.openSync(`/proc/${c.State.Pid}/ns/user`, 'r');
+    try { mountIdmapped(rootfs, lower, fd); } finally { fs.closeSync(fd); }
+    assert.deepEqual(mountsUnder(b.root), [lower]);
+    await b.ok(['rm', '-f', 'crashed']);
+    assert.deepEqual(mountsUnder(b.root), []);
+    assert.ok(fs.statSync(path.join(rootfs, 'bin', 'busybox')).size > 0, 'the image is intact');
+    assert.equal(fs.existsSync(path.join(b.root, 'containers', c.Id)), false);
   });
 
   it('exit codes stay exact: 3, and 137 when its PID 1 is SIGKILLed', async () => {
