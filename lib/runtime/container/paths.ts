@@ -18,6 +18,11 @@ export interface RuntimePaths {
   readonly cniPath: readonly string[];
   /** The berth-init executable. */
   readonly initPath: string;
+  /**
+   * User namespace containers see the image through an idmapped mount (default), or, when false
+   * (BERTH_USERNS_IDMAP=0), through a copy with shifted owners (remapped-rootfs.ts).
+   */
+  readonly usernsIdmap?: boolean;
 }
 
 /** The directory that holds the named netns of containers. */

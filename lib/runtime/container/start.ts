@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndoStack } from '../../util';
+import { hasErrno } from '../../sys';
 import { DEFAULT_DEVICE_RULES } from '../cgroups';
 import { planMounts } from '../storage/mount-plan';
 import { overlayLayout } from '../storage/overlay-root';
@@ -19,7 +20,8 @@ import { appendLog } from './json-log';
 import { copyUpVolumes } from './volume-copy-up';
 import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork, ownsNetns } from './network-attach';
 import { type InitPidNs, type InitUserns, type PendingInit, type StartedInit, prestartInit } from './spawn-init';
-import { type HeldUserns, chownToMappedRoot, holdUserns, shiftOwners, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
+import { remappedRootfs } from './remapped-rootfs';
+import { type HeldUserns, type UsernsMaps, chownToMappedRoot, holdUserns, shiftOwners, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
 import { containerCgroup, killAll } from './teardown';
 import { allocatePorts } from './port-allocation';
 import type { ContainerRecord, ContainerState, NetworkAttachment, PublishedPort } from './types';
@@ -154,7 +156,7 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     const init = await pending.start(spec, (pid) => cgroup.addProcess(pid));
     if (userns !== undefined) {
       // The init's mount namespace has its own copy of the idmapped mount: the host's can go.
-      unmountIdmappedLower(userns.lower);
+      if (userns.idmapped) unmountIdmappedLower(userns.lower);
       await userns.held.release();
     }
     const startTime = processStartTime(init.pid);
@@ -186,12 +188,10 @@ function prepareUserns(
   config: ContainerRecord['config'],
   undo: UndoStack,
   at: { held: HeldUserns; dir: string; rootfs: string; etcFiles: Record<string, string> },
-): { held: HeldUserns; lower: string } {
+): { held: HeldUserns; lower: string; idmapped: boolean } {
   const maps = config.userns!;
   const { held } = at;
-  const lower = idmappedLowerOf(at.dir);
-  undo.push('idmapped image', () => unmountIdmappedLower(lower));
-  mountIdmappedLower(at.rootfs, lower, held);
+  const lower = imageForUserns(deps, at.rootfs, maps, at.dir, held, undo);
   const owner = mappedRoot(maps);
   const layout = overlayLayout(at.dir, [lower]);
   for (const d of [layout.upperdir, layout.workdir, layout.merged]) mkdirSync(d, { recursive: true });
@@ -205,7 +205,30 @@ function prepareUserns(
     // one still owned by host root is taken (another mapping's volume keeps its owner).
     if (statSync(data).uid === 0) chownToMappedRoot([data], owner);
   }
-  return { held, lower };
+  return { held, lower, idmapped: lower === idmappedLowerOf(at.dir) };
+}
+
+/** errnos of a kernel or filesystem that cannot idmap: the copy is the way then. */
+const NO_IDMAP = ['EINVAL', 'EPERM', 'ENOSYS', 'EOPNOTSUPP', 'ENOTSUP'];
+
+/**
+ * The image as the container's root sees it: idmapped at `<dir>/lower`, or a remapped copy where
+ * idmapped mounts are off or the kernel refuses them.
+ */
+function imageForUserns(deps: RuntimeDeps, rootfs: string, maps: UsernsMaps, dir: string, held: HeldUserns, undo: UndoStack): string {
+  if (deps.paths.usernsIdmap !== false) {
+    const lower = idmappedLowerOf(dir);
+    undo.push('idmapped image', () => unmountIdmappedLower(lower));
+    try {
+      mountIdmappedLower(rootfs, lower, held);
+      return lower;
+    } catch (err) {
+      if (!NO_IDMAP.some((code) => hasErrno(err, code))) throw err;
+    }
+  }
+  const copy = remappedRootfs(rootfs, maps);
+  makePassable(deps.paths.root, copy);
+  return copy;
 }
 
 /** The host path of the container's json log. */

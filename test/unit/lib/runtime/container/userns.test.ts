@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { hostIdOf, idMapText, mapProblem, mappedRoot } from '../../../../../lib/runtime/container/userns';
 import { initCommand } from '../../../../../lib/runtime/container/spawn-init';
+import { mappingKey } from '../../../../../lib/runtime/container/remapped-rootfs';
 
 describe('lib/runtime/container/userns', () => {
   const maps = [{ containerId: 0, hostId: 100000, size: 1000 }, { containerId: 1000, hostId: 5000, size: 1 }];
@@ -30,5 +31,12 @@ describe('lib/runtime/container/userns', () => {
     assert.match(program, /\/nsenter$/);
     assert.deepEqual(args, ['-F', '--net=/run/berth/netns/c', '--user=/proc/9/ns/user', '--', process.execPath, '/x/berth-init', 'pid-namespace-relay', '/x/berth-init']);
     assert.deepEqual(initCommand('/x/berth-init', undefined, false), [process.execPath, ['/x/berth-init']]);
+  });
+
+  it('keys a remapped copy by both maps: the same maps share it, any difference does not', () => {
+    const a = { uidMap: maps, gidMap: maps };
+    assert.equal(mappingKey(a), mappingKey({ uidMap: [...maps], gidMap: [...maps] }));
+    assert.notEqual(mappingKey(a), mappingKey({ uidMap: maps, gidMap: [maps[0]!] }));
+    assert.match(mappingKey(a), /^[0-9a-f]{16}$/);
   });
 });
