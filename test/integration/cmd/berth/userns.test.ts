@@ -168,6 +168,16 @@ describe('berth CLI: user namespaces', function () {
     await b.ok(['rm', 'k1']);
   });
 
+  it('a start that fails leaves nothing: 127 for a missing command, no mount, no holder, no netns', async () => {
+    const r = await b.berth(['run', '--name', 'nocmd', ...MAPS, 'busybox', 'no-such-command']);
+    assert.equal(r.code, 127, r.stderr);
+    assert.match(r.stderr, /executable file not found/);
+    assert.deepEqual(mountsUnder(b.root), []);
+    const left = b.residue();
+    assert.deepEqual([left.processes, left.netns, left.cgroups], [[], [], []]);
+    await b.ok(['rm', 'nocmd']);
+  });
+
   it('BERTH_USERNS_IDMAP=0: a copy of the image with shifted owners, made once per mapping and removed with the image', async () => {
     const env = { env: { BERTH_USERNS_IDMAP: '0' } };
     assert.equal(await b.ok(['run', '--rm', ...MAPS, 'busybox', 'stat', '-c', '%u:%g', '/bin/busybox'], env), '0:0');
