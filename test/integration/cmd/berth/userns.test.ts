@@ -178,6 +178,28 @@ describe('berth CLI: user namespaces', function () {
     await b.ok(['rm', 'nocmd']);
   });
 
+  it('SIGKILL of an attached userns `berth run` at random instants (10 times): no mount, holder or netns left once reconciled', async () => {
+    const report: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const child = b.spawn(['run', ...MAPS, 'busybox', 'sleep', '100']);
+      const delay = Math.floor(Math.random() * 600);
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+      await b.ok(['ps', '-a']);
+      const running = await b.runningIds();
+      const stray: Record<string, unknown> = b.residueExcept(running);
+      delete stray.containers;
+      const mounts = mountsUnder(b.root).filter((m) => !running.some((id) => m.includes(id)));
+      if (mounts.length > 0) stray.mounts = mounts;
+      if (Object.keys(stray).length > 0) report.push(`kill after ${delay} ms: ${JSON.stringify(stray)}`);
+    }
+    assert.deepEqual(report, []);
+    const all = await b.ok(['ps', '-aq', '--no-trunc']);
+    if (all !== '') await b.ok(['rm', '-f', ...all.split('\n')]);
+    assert.deepEqual(mountsUnder(b.root), []);
+  });
+
   it('BERTH_USERNS_IDMAP=0: a copy of the image with shifted owners, made once per mapping and removed with the image', async () => {
     const env = { env: { BERTH_USERNS_IDMAP: '0' } };
     assert.equal(await b.ok(['run', '--rm', ...MAPS, 'busybox', 'stat', '-c', '%u:%g', '/bin/busybox'], env), '0:0');
