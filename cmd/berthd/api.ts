@@ -6,8 +6,11 @@
  *   GET  /v1/status                  DaemonStatus
  *   GET  /v1/networks/N/leases       {network, leases: Lease[]}
  *   GET  /v1/networks/N/peers        PeerEntries (read back from the kernel)
- *   POST /v1/networks                {name, network, subnetLen?, vni?, port?} → 201 {name, config, created}
+ *   POST /v1/networks                {name, network, subnetLen?, ipv6Network?, ipv6SubnetLen?, vni?, port?} → 201 {name, config, created}
  *   POST /v1/networks/N/leave        {name, left: true}
+ *   GET  /v1/dns                     {listeners: [{network, address}]}
+ *   POST /v1/dns/sync                reconciles the resolvers with the network store, then as GET plus
+ *                                    {failures: {network: why}} for those that cannot listen yet
  * Errors: {error: "..."} with 400 (bad request), 404 (unknown path or network), 405, 409 (the VNI is
  * another network's), 500.
  */
@@ -19,6 +22,7 @@ import { UsageError } from './config';
 import { ConflictError } from './conflict-error';
 import { NotFoundError, type Daemon } from './daemon';
 import { makeDirsAsync } from '../../lib/sys';
+import type { DnsService } from './dns/dns-service';
 
 /** An API answer. */
 export interface ApiResponse {
@@ -30,9 +34,24 @@ export interface ApiResponse {
 const MAX_BODY = 64 * 1024;
 
 /** Routes one request. Never throws: every failure is an {@link ApiResponse}. */
-export async function handleApi(daemon: Daemon, method: string, url: string, body: string): Promise<ApiResponse> {
+export async function handleApi(daemon: Daemon, method: string, url: string, body: string, dns?: DnsService): Promise<ApiResponse> {
   const path = url.split('?')[0]!.replace(/\/+$/, '');
   try {
+    if (path === '/v1/dns' || path === '/v1/dns/sync') {
+      if (dns === undefined) return { status: 404, body: { error: 'this berthd serves no DNS' } };
+      if (path === '/v1/dns') return method === 'GET' ? ok({ listeners: dns.listening() }) : notAllowed(method, path);
+      if (method !== 'POST') return notAllowed(method, path);
+      let asked: unknown;
+      try {
+        asked = body.trim() === '' ? undefined : (JSON.parse(body) as { berthRoot?: unknown }).berthRoot;
+      } catch {
+        return { status: 400, body: { error: 'request body is not JSON' } };
+      }
+      if (asked !== undefined && asked !== dns.berthRoot) {
+        throw new ConflictError(`this berthd serves the DNS of berth root ${dns.berthRoot}, not ${String(asked)}: start it with --berth-root ${String(asked)} (and that root's --cni-dir)`);
+      }
+      return ok(await dns.sync());
+    }
     if (path === '/v1/status') return method === 'GET' ? ok(daemon.status()) : notAllowed(method, path);
     if (path === '/v1/networks') {
       if (method !== 'POST') return notAllowed(method, path);
@@ -65,7 +84,7 @@ export async function handleApi(daemon: Daemon, method: string, url: string, bod
  * Listens on `socketPath` (a stale socket from a killed run is removed first), mode 0600.
  * @returns the server; close it on shutdown
  */
-export async function startApiServer(daemon: Daemon, socketPath: string, log: Logger): Promise<Server> {
+export async function startApiServer(daemon: Daemon, socketPath: string, log: Logger, dns?: DnsService): Promise<Server> {
   await makeDirsAsync(dirname(socketPath), 0o755);
   await rm(socketPath, { force: true });
   const server = createServer((req, res) => {
@@ -79,7 +98,7 @@ export async function startApiServer(daemon: Daemon, socketPath: string, log: Lo
       } else chunks.push(c);
     });
     req.on('end', () => {
-      void handleApi(daemon, req.method ?? 'GET', req.url ?? '/', Buffer.concat(chunks).toString('utf8')).then((r) => {
+      void handleApi(daemon, req.method ?? 'GET', req.url ?? '/', Buffer.concat(chunks).toString('utf8'), dns).then((r) => {
         if (r.status >= 500) log.error({ method: req.method, url: req.url, error: (r.body as { error?: string }).error }, 'API request failed');
         res.writeHead(r.status, { 'content-type': 'application/json' }).end(`${JSON.stringify(r.body)}\n`);
       });

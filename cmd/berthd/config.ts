@@ -4,7 +4,7 @@
  * naming the flag and the value.
  */
 import { DEFAULT_PREFIX } from '../../lib/overlay';
-import { CNI_NAME, DEFAULT_BERTHD_STATE_DIR, DEFAULT_RUN_DIR } from '../../lib/paths';
+import { CNI_NAME, DEFAULT_BERTH_ROOT, DEFAULT_BERTHD_STATE_DIR, DEFAULT_CNI_DIR, DEFAULT_RUN_DIR } from '../../lib/paths';
 
 /** Where the overlay's configs and leases live. */
 export type StoreSpec =
@@ -27,8 +27,14 @@ export interface DaemonOptions {
   readonly stateDir: string;
   readonly runDir: string;
   readonly leaseTtlMs: number;
-  /** Period of the full reconcile. */
+  /** Period of the full reconcile (and of the DNS resolvers' reconcile). */
   readonly resyncMs: number;
+  /** berth's state root: the container and network stores the embedded DNS answers from. */
+  readonly berthRoot: string;
+  /** libcni's directory: the IPAM leases that name who asks. */
+  readonly cniDir: string;
+  /** The host's resolv.conf: upstream servers for names that are no container's. */
+  readonly resolvConf: string;
 }
 
 /** A bad flag, environment variable or value: printed as one line, exit status 2. */
@@ -60,6 +66,9 @@ const FLAGS: readonly FlagDef[] = [
   { flag: 'run-dir', env: 'BERTHD_RUN_DIR' },
   { flag: 'lease-ttl', env: 'BERTHD_LEASE_TTL' },
   { flag: 'resync', env: 'BERTHD_RESYNC' },
+  { flag: 'berth-root', env: 'BERTH_ROOT' },
+  { flag: 'cni-dir', env: 'BERTH_CNI_DIR' },
+  { flag: 'resolv-conf', env: 'BERTH_RESOLV_CONF' },
 ];
 
 export const USAGE = `usage: berthd [run] [flags]
@@ -74,6 +83,12 @@ flags (environment variable in brackets):
   --run-dir DIR         [BERTHD_RUN_DIR] default ${DEFAULT_RUN_DIR}
   --lease-ttl DURATION  [BERTHD_LEASE_TTL] default 24h (etcd), 1h (file); e.g. 10s, 1h
   --resync DURATION     full reconcile period [BERTHD_RESYNC] default 30s
+  --berth-root DIR      berth's state: containers and networks the embedded DNS answers from
+                        [BERTH_ROOT] default ${DEFAULT_BERTH_ROOT}
+  --cni-dir DIR         IPAM leases (who asks) [BERTH_CNI_DIR] default ${DEFAULT_CNI_DIR}
+  --resolv-conf FILE    upstream resolvers for other names [BERTH_RESOLV_CONF] default /etc/resolv.conf
+Embedded DNS: a resolver on UDP and TCP port 53 of the gateway address of every user bridge and
+overlay network in berth's network store; berth starts berthd on demand when it is not running.
 `;
 
 /**
@@ -128,7 +143,15 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
     command, store, prefix: prefix.replace(/\/+$/, '') || '/', networks,
     ...(iface !== undefined ? { iface } : {}), ...(publicIP !== undefined ? { publicIP } : {}),
     stateDir, runDir: one('run-dir') ?? DEFAULT_RUN_DIR, leaseTtlMs, resyncMs,
+    berthRoot: absolute(one('berth-root') ?? DEFAULT_BERTH_ROOT, '--berth-root'),
+    cniDir: absolute(one('cni-dir') ?? DEFAULT_CNI_DIR, '--cni-dir'),
+    resolvConf: absolute(one('resolv-conf') ?? '/etc/resolv.conf', '--resolv-conf'),
   };
+}
+
+function absolute(path: string, flag: string): string {
+  if (!path.startsWith('/')) throw new UsageError(`${flag} ${JSON.stringify(path)} must be an absolute path`);
+  return path;
 }
 
 /** `file:/path` or `etcd:host:port,host:port` (an `http://` scheme on an endpoint is accepted). */

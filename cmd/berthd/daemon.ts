@@ -7,7 +7,8 @@ import { parseNetworkRequest } from './network-request';
 
 /** `GET /v1/status`. */
 export interface DaemonStatus {
-  readonly node: { readonly publicIP: string; readonly iface: string; readonly mtu: number };
+  /** null when berthd runs without an underlay (embedded DNS only). */
+  readonly node: { readonly publicIP: string; readonly iface: string; readonly mtu: number } | null;
   readonly store: { readonly kind: 'file' | 'etcd'; readonly state: 'ok' | 'unreachable'; readonly error?: string };
   readonly networks: readonly NetworkStatus[];
 }
@@ -47,8 +48,11 @@ export class Daemon {
     checkNetworkName(name, 'network');
     let agent = this.#agents.get(name);
     if (!agent) {
+      const underlay = this.#deps.underlay;
+      if (underlay === undefined) throw new ConflictError(`cannot serve overlay network ${JSON.stringify(name)}: this berthd found no underlay at start (no default route); restart it with --iface or --public-ip`);
       agent = new NetworkAgent(name, {
         ...this.#deps,
+        underlay,
         vniHolder: (vni, self) => this.#vniHolder(vni, self),
         storeHealth: (ok, err) => {
           if (ok !== this.#storeOk) this.#deps.log[ok ? 'info' : 'warn']({ err: err?.message }, ok ? 'store reachable again' : 'store unreachable');
@@ -65,7 +69,7 @@ export class Daemon {
   status(): DaemonStatus {
     const u = this.#deps.underlay;
     return {
-      node: { publicIP: u.publicIP, iface: u.name, mtu: u.mtu },
+      node: u === undefined ? null : { publicIP: u.publicIP, iface: u.name, mtu: u.mtu },
       store: { kind: this.#deps.storeKind, state: this.#storeOk ? 'ok' : 'unreachable', ...(this.#storeError ? { error: this.#storeError } : {}) },
       networks: [...this.#agents.values()].map((a) => a.status()),
     };

@@ -1,6 +1,6 @@
 import { isLinkNotFound, linkByName, type NetlinkHandle } from '../../lib/netlink';
 import {
-  deleteVxlan, ensureVtepAddress, ensureVxlan, readPeerState, reconcilePeers, type PeerState, type ReconcileResult,
+  deleteVxlan, dropVtepAddresses6, ensureVtepAddress, ensureVxlan, readPeerState, reconcilePeers, type PeerState, type ReconcileResult,
   type VxlanDeviceSpec, type Lease,
 } from '../../lib/overlay';
 
@@ -20,8 +20,11 @@ export interface DeviceInfo {
 export interface Datapath {
   /** The MAC of an existing device of that name (adopted when no MAC was persisted). */
   deviceMac(name: string): Promise<string | undefined>;
-  /** ensureVxlan + the /32 VTEP address of `subnet`. */
-  ensureDevice(spec: VxlanDeviceSpec, subnet: string): Promise<DeviceInfo>;
+  /**
+   * ensureVxlan + the VTEP address of each subnet (the /32 of the IPv4 one, the /128 of the IPv6 one;
+   * without an IPv6 subnet the device keeps no IPv6 address but its link-local one).
+   */
+  ensureDevice(spec: VxlanDeviceSpec, subnets: readonly string[]): Promise<DeviceInfo>;
   reconcile(dev: DeviceInfo, others: readonly Lease[]): Promise<ReconcileResult>;
   peers(dev: DeviceInfo): Promise<PeerState>;
   deleteDevice(name: string): Promise<void>;
@@ -44,9 +47,10 @@ export function netlinkDatapath(h: NetlinkHandle): Datapath {
         throw err;
       }
     }),
-    ensureDevice: (spec, subnet) => serial(async () => {
+    ensureDevice: (spec, subnets) => serial(async () => {
       const link = await ensureVxlan(h, spec);
-      await ensureVtepAddress(h, link.index, subnet);
+      for (const subnet of subnets) await ensureVtepAddress(h, link.index, subnet);
+      if (!subnets.some((s) => s.includes(':'))) await dropVtepAddresses6(h, link.index);
       return { name: link.name, index: link.index, mtu: link.mtu, mac: link.hardwareAddr ?? spec.mac };
     }),
     reconcile: (dev, others) => serial(() => reconcilePeers(h, dev, others)),

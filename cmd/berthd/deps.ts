@@ -1,13 +1,20 @@
+import type { Family } from '../../lib/ip';
 import type { Logger } from '../../lib/log';
 import type { Lease, LeaseAttrs, SubnetStore, UnreadableLease } from '../../lib/overlay';
 import type { Datapath } from './datapath';
 import type { Underlay } from './underlay';
 
-/** Leases a subnet for this node (reusing ours by PublicIP): lib/overlay/allocate.ts's acquireLease. */
-export type AcquireLease = (store: SubnetStore, network: string, attrs: LeaseAttrs, opts: { ttlMs: number; previous?: string; onUnreadable?: (lease: UnreadableLease) => void }) => Promise<Lease>;
+/** Leases a subnet of one family for this node (reusing ours by PublicIP): lib/overlay/allocate.ts's acquireLease. */
+export type AcquireLease = (
+  store: SubnetStore, network: string, attrs: LeaseAttrs,
+  opts: { ttlMs: number; previous?: string; onUnreadable?: (lease: UnreadableLease) => void; family?: Family },
+) => Promise<Lease>;
 
 /** Told true after any store call succeeds, false (with the error) after one fails. */
 export type StoreHealth = (ok: boolean, err?: Error) => void;
+
+/** What a network agent runs on: an overlay network needs the underlay. */
+export type AgentDeps = DaemonDeps & { readonly underlay: Underlay };
 
 /**
  * What a daemon runs on, and so what each of its network agents runs on: main.ts gives all but the two
@@ -18,7 +25,8 @@ export interface DaemonDeps {
   readonly storeKind: 'file' | 'etcd';
   readonly datapath: Datapath;
   readonly acquire: AcquireLease;
-  readonly underlay: Underlay;
+  /** Absent when berthd found none at start and serves no overlay network (it serves DNS alone). */
+  readonly underlay?: Underlay;
   readonly stateDir: string;
   readonly runDir: string;
   readonly leaseTtlMs: number;

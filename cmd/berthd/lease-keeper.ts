@@ -1,3 +1,4 @@
+import type { Family } from '../../lib/ip';
 import type { Logger } from '../../lib/log';
 import type { Lease, LeaseAttrs, UnreadableLease } from '../../lib/overlay';
 import type { AgentTimers } from './agent-timers';
@@ -22,8 +23,9 @@ export interface LeaseKeeperHooks {
 }
 
 /**
- * This node's lease of one network: acquired (retried until it is, or the agent stops), renewed on a
- * timer, and taken back when the store lost it: the same subnet if it is free, else another.
+ * This node's lease of one network and family: acquired (retried until it is, or the agent stops),
+ * renewed on a timer, and taken back when the store lost it: the same subnet if it is free, else
+ * another. A dual-stack network has two keepers, one per family, each on its own key and timer.
  */
 export class LeaseKeeper {
   readonly #network: string;
@@ -32,15 +34,17 @@ export class LeaseKeeper {
   readonly #log: Logger;
   readonly #attrs: LeaseAttrs;
   readonly #hooks: LeaseKeeperHooks;
+  readonly #family: Family;
   #lease: Lease | undefined;
   #cancelRenew: (() => void) | undefined;
   #renewing = false;
 
-  constructor(network: string, deps: DaemonDeps, timers: AgentTimers, log: Logger, attrs: LeaseAttrs, hooks: LeaseKeeperHooks) {
+  constructor(network: string, deps: DaemonDeps, timers: AgentTimers, log: Logger, attrs: LeaseAttrs, hooks: LeaseKeeperHooks, family: Family = 4) {
     this.#network = network;
     this.#deps = deps;
     this.#timers = timers;
-    this.#log = log;
+    this.#family = family;
+    this.#log = family === 4 ? log : log.child({ family: 'ipv6' });
     this.#attrs = attrs;
     this.#hooks = hooks;
   }
@@ -52,9 +56,9 @@ export class LeaseKeeper {
 
   /** Acquires the lease, asking for `previous` first; undefined when the agent stopped first. */
   async acquire(previous: string | undefined): Promise<Lease | undefined> {
-    const { store, acquire, leaseTtlMs: ttlMs } = this.#deps;
+    const { store, acquire } = this.#deps;
     const lease = await retryUntilStopped(this.#timers, this.#log, 'acquire a lease',
-      () => acquire(store, this.#network, this.#attrs, { ttlMs, previous, onUnreadable: this.#onUnreadable }), this.#deps.storeHealth);
+      () => acquire(store, this.#network, this.#attrs, this.#acquireOptions(previous)), this.#deps.storeHealth);
     // Kept even when we were stopped meanwhile: leave() deletes the lease it finds here.
     if (lease) this.#lease = lease;
     return lease;
@@ -106,7 +110,7 @@ export class LeaseKeeper {
         this.#log.warn({ subnet: lease.subnet }, 'lease lost; acquiring again');
         this.#lease = (await store.createLease(network, lease.subnet, attrs, ttlMs))
           ? { subnet: lease.subnet, attrs, expiresAt: Date.now() + ttlMs }
-          : await acquire(store, network, attrs, { ttlMs, previous: lease.subnet, onUnreadable: this.#onUnreadable });
+          : await acquire(store, network, attrs, this.#acquireOptions(lease.subnet));
         if (this.#timers.stopped) return; // the new lease is #lease: leave() deletes it
         if (this.#lease.subnet !== lease.subnet) {
           this.#log.warn({ old: lease.subnet, subnet: this.#lease.subnet }, 'subnet changed');
@@ -122,6 +126,12 @@ export class LeaseKeeper {
       this.#log.warn({ err }, 'lease renewal failed; retrying');
       this.#schedule(Math.min(renewDelay(ttlMs), 1_000));
     }
+  }
+
+  #acquireOptions(previous: string | undefined): Parameters<DaemonDeps['acquire']>[3] {
+    const base = { ttlMs: this.#deps.leaseTtlMs, previous, onUnreadable: this.#onUnreadable };
+    // Family 4 is asked without the option, as before dual-stack (an injected acquire may not know it).
+    return this.#family === 4 ? base : { ...base, family: this.#family };
   }
 
   /** A subnet the allocation skipped because its key's value cannot be read: worth an operator's look. */

@@ -1,5 +1,6 @@
-// `berthd`: the node daemon of the overlay (issue 7). Wiring only: options, store, netlink handle and
-// underlay go to the Daemon; the API serves it on <runDir>/berthd.sock; signals stop it gracefully.
+// `berthd`: the node daemon of the overlay (issue 7) and of the embedded DNS of user networks (issue 16).
+// Wiring only: options, store, netlink handle and underlay go to the Daemon, the berth stores to the
+// DnsService; the API serves both on <runDir>/berthd.sock; signals stop it gracefully.
 import { createLogger } from '../../lib/log';
 import { NetlinkHandle } from '../../lib/netlink';
 import { acquireLease } from '../../lib/overlay';
@@ -12,7 +13,8 @@ import { lockDaemon } from './daemon-lock';
 import { netlinkDatapath } from './datapath';
 import { leaveOffline } from './leave';
 import { openStore } from './open-store';
-import { findUnderlay } from './underlay';
+import { findUnderlay, type Underlay } from './underlay';
+import { DnsService } from './dns/dns-service';
 
 const log = createLogger({ cmd: 'berthd' }, { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info' });
 
@@ -23,21 +25,27 @@ async function run(opts: DaemonOptions): Promise<number> {
   // Held until the process exits: a second berthd stops here, before it touches the first one's socket.
   const lock = lockDaemon(opts.runDir);
   const h = NetlinkHandle.open();
-  const underlay = await findUnderlay(h, opts);
+  const underlay = await underlayOrNone(h, opts);
   const store = openStore(opts.store, opts.prefix);
   const daemon = new Daemon({
     store, storeKind: opts.store.kind, datapath: netlinkDatapath(h), acquire: acquireLease, underlay,
     stateDir: opts.stateDir, runDir: opts.runDir, leaseTtlMs: opts.leaseTtlMs, resyncMs: opts.resyncMs, log,
   });
+  const dns = new DnsService({ berthRoot: opts.berthRoot, cniDir: opts.cniDir, resolvConf: opts.resolvConf }, log);
+  // Before the API answers: a berth that started this berthd syncs next and finds every resolver the
+  // stores ask for (a restart serves the same names at once).
+  await dns.sync();
+  const dnsTimer = setInterval(() => void dns.sync(), opts.resyncMs);
   const socket = berthdSocketPath(opts.runDir);
-  const server = await startApiServer(daemon, socket, log);
+  const server = await startApiServer(daemon, socket, log, dns);
   for (const n of opts.networks) daemon.serve(n);
-  log.info({ underlay: underlay.name, publicIP: underlay.publicIP, store: opts.store, networks: opts.networks, socket }, 'berthd started');
+  log.info({ underlay: underlay?.name, publicIP: underlay?.publicIP, store: opts.store, networks: opts.networks, socket, dns: dns.listening() }, 'berthd started');
   return new Promise((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping; the datapath and the leases stay');
       server.close();
-      void daemon.stop().then(() => store.close()).finally(() => {
+      clearInterval(dnsTimer);
+      void dns.close().then(() => daemon.stop()).then(() => store.close()).finally(() => {
         lock.release();
         resolve(0);
       });
@@ -45,6 +53,20 @@ async function run(opts: DaemonOptions): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/**
+ * The underlay, or none when berthd serves no overlay network yet and finds no default route: it then
+ * serves the embedded DNS alone (berth starts it so in a netns without a default route).
+ */
+async function underlayOrNone(h: NetlinkHandle, opts: DaemonOptions): Promise<Underlay | undefined> {
+  try {
+    return await findUnderlay(h, opts);
+  } catch (err) {
+    if (opts.networks.length > 0 || opts.iface !== undefined || opts.publicIP !== undefined) throw err;
+    log.info({ why: (err as Error).message }, 'no underlay: overlay networks cannot be served by this run, embedded DNS can');
+    return undefined;
+  }
 }
 
 async function leave(opts: DaemonOptions): Promise<number> {

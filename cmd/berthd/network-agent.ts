@@ -5,7 +5,7 @@ import {
 } from '../../lib/overlay';
 import { AgentTimers } from './agent-timers';
 import type { DeviceInfo } from './datapath';
-import type { DaemonDeps, StoreHealth } from './deps';
+import type { AgentDeps, StoreHealth } from './deps';
 import { nodeLeaseFile } from './lease-file';
 import { LeaseKeeper } from './lease-keeper';
 import { PeerSync, type ReconcileStats } from './peer-sync';
@@ -23,6 +23,10 @@ export interface NetworkStatus {
   readonly error?: string;
   readonly network?: string;
   readonly subnet?: string;
+  /** A dual-stack network's IPv6 cluster CIDR. */
+  readonly ipv6Network?: string;
+  /** This node's IPv6 subnet, once leased. */
+  readonly ipv6Subnet?: string;
   readonly vni?: number;
   readonly device?: string;
   readonly mtu?: number;
@@ -33,35 +37,44 @@ export interface NetworkStatus {
 }
 
 /**
- * Serves one overlay network on this node: waits for its config, leases a subnet, ensures the VXLAN
- * device, writes the lease file, then keeps the lease ({@link LeaseKeeper}) and the peers
- * ({@link PeerSync}). Store failures are retried forever and never touch the datapath: what is
+ * Serves one overlay network on this node: waits for its config, leases a subnet (and on a dual-stack
+ * network an IPv6 subnet too, a second lease with its own keeper), ensures the VXLAN device, writes the
+ * lease file, then keeps the leases ({@link LeaseKeeper}) and the peers ({@link PeerSync}). One VXLAN
+ * device carries both families: the inner IPv6 packets ride the same IPv4 underlay. Store failures are retried forever and never touch the datapath: what is
  * programmed stays until the store says otherwise.
  */
 export class NetworkAgent {
   readonly name: string;
-  readonly #deps: DaemonDeps;
+  readonly #deps: AgentDeps;
   readonly #log: Logger;
   readonly #timers: AgentTimers;
   readonly #peers: PeerSync;
   #keeper: LeaseKeeper | undefined;
+  /** The IPv6 lease's keeper, on a dual-stack network. */
+  #keeper6: LeaseKeeper | undefined;
   #state: NetworkStatus['state'] = 'waiting-config';
   #error: string | undefined;
   #config: OverlayConfig | undefined;
   #attrs: LeaseAttrs | undefined;
   #device: DeviceInfo | undefined;
   #run: Promise<void> | undefined;
+  /** The last lease-file write (they run one after another). */
+  #writing: Promise<void> = Promise.resolve();
 
-  constructor(name: string, deps: DaemonDeps) {
+  constructor(name: string, deps: AgentDeps) {
     this.name = name;
     this.#deps = deps;
     this.#log = deps.log.child({ network: name });
     this.#timers = new AgentTimers(this.#log);
     this.#peers = new PeerSync(name, deps, this.#timers, this.#log, {
       device: () => this.#device,
-      ours: () => this.#keeper?.lease?.subnet,
+      ours: () => this.#ownSubnets(),
       recreateDevice: () => this.#ensureDevice(),
-      removed: (subnet) => { if (this.#state === 'serving') this.#keeper?.removed(subnet); },
+      removed: (subnet) => {
+        if (this.#state !== 'serving') return;
+        this.#keeper?.removed(subnet);
+        this.#keeper6?.removed(subnet);
+      },
     });
   }
 
@@ -92,17 +105,19 @@ export class NetworkAgent {
   }
 
   /**
-   * The node leaves the network: stop, then delete the lease, the device and the lease file. The lease
-   * deleted is the last one the agent held, one taken by a renewal in flight at stop() included.
+   * The node leaves the network: stop, then delete the leases, the device and the lease file. The leases
+   * deleted are the last ones the agent held, one taken by a renewal in flight at stop() included.
    */
   async leave(): Promise<void> {
     await this.stop();
     const lease = this.#keeper?.lease;
     if (lease) await this.#deps.store.deleteLease(this.name, lease.subnet);
+    const lease6 = this.#keeper6?.lease;
+    if (lease6) await this.#deps.store.deleteLease(this.name, lease6.subnet);
     const vni = this.#config?.Backend.VNI;
     if (vni !== undefined) await this.#deps.datapath.deleteDevice(vxlanDeviceName(vni));
     await removeLeaseFile(this.#deps.runDir, this.name);
-    this.#log.info({ subnet: lease?.subnet }, 'left the network');
+    this.#log.info({ subnet: lease?.subnet, ipv6Subnet: lease6?.subnet }, 'left the network');
   }
 
   /** The device (undefined until it exists). */
@@ -121,10 +136,14 @@ export class NetworkAgent {
 
   status(): NetworkStatus {
     const lease = this.#keeper?.lease;
+    const lease6 = this.#keeper6?.lease;
+    const expiries = [lease?.expiresAt, lease6?.expiresAt].filter((e): e is number => e !== undefined);
     return {
       name: this.name, state: this.#state, network: this.#config?.Network, subnet: lease?.subnet,
+      ...(this.#config?.IPv6Network !== undefined ? { ipv6Network: this.#config.IPv6Network } : {}),
+      ...(lease6 !== undefined ? { ipv6Subnet: lease6.subnet } : {}),
       vni: this.#config?.Backend.VNI, device: this.#device?.name, mtu: this.#device?.mtu, vtepMAC: this.#attrs?.BackendData.VtepMAC,
-      leaseExpiresAt: lease?.expiresAt, peers: this.#peers.peers, lastReconcile: this.#peers.lastReconcile,
+      leaseExpiresAt: expiries.length > 0 ? Math.min(...expiries) : undefined, peers: this.#peers.peers, lastReconcile: this.#peers.lastReconcile,
       ...(this.#error !== undefined ? { error: this.#error } : {}),
     };
   }
@@ -140,20 +159,37 @@ export class NetworkAgent {
     if (!mac) return;
     const attrs: LeaseAttrs = { PublicIP: deps.underlay.publicIP, BackendType: 'vxlan', BackendData: { VNI: config.Backend.VNI, VtepMAC: mac } };
     this.#attrs = attrs;
-    const keeper = new LeaseKeeper(this.name, deps, this.#timers, this.#log, attrs, {
+    const hooks = {
       subnetChanged: async () => { await this.#ensureDevice(); },
       renewed: () => this.#writeLeaseFile(),
-    });
+    };
+    const keeper = new LeaseKeeper(this.name, deps, this.#timers, this.#log, attrs, hooks);
     this.#keeper = keeper;
-    const lease = await keeper.acquire(this.#previousSubnet());
+    const previous = this.#previousSubnets();
+    const lease = await keeper.acquire(previous.subnet);
     if (!lease) return;
     this.#log.info({ subnet: lease.subnet, vtepMAC: mac }, 'lease acquired');
+    // The IPv6 lease second, with the same attrs: the IPv4 one is ours meanwhile (a crash between the
+    // two leaves it to be reused by PublicIP on restart, or to expire).
+    if (config.IPv6Network !== undefined) {
+      const keeper6 = new LeaseKeeper(this.name, deps, this.#timers, this.#log, attrs, hooks, 6);
+      this.#keeper6 = keeper6;
+      const lease6 = await keeper6.acquire(previous.ipv6Subnet);
+      if (!lease6) return;
+      this.#log.info({ ipv6Subnet: lease6.subnet, vtepMAC: mac }, 'IPv6 lease acquired');
+    }
     if (this.#timers.stopped || !(await this.#ensureDevice()) || this.#timers.stopped) return;
     await this.#writeLeaseFile();
     if (this.#timers.stopped) return;
     this.#state = 'serving';
     keeper.start();
+    this.#keeper6?.start();
     await this.#peers.start();
+  }
+
+  /** Our subnets (never peers): the IPv4 one, and the IPv6 one of a dual-stack network. */
+  #ownSubnets(): string[] {
+    return [this.#keeper?.lease?.subnet, this.#keeper6?.lease?.subnet].filter((s): s is string => s !== undefined);
   }
 
   /** The stored config, valid and with a VNI no other served network holds, claimed for this one. */
@@ -184,26 +220,36 @@ export class NetworkAgent {
       name: vxlanDeviceName(config.Backend.VNI), vni: config.Backend.VNI, port: config.Backend.Port,
       local: underlay.publicIP, underlayIndex: underlay.index, mtu: underlay.mtu - VXLAN_OVERHEAD,
       mac: this.#attrs!.BackendData.VtepMAC,
-    }, this.#keeper!.lease!.subnet));
+    }, this.#ownSubnets()));
     if (dev) this.#device = dev;
     return dev !== undefined;
   }
 
-  async #writeLeaseFile(): Promise<void> {
-    if (this.#timers.stopped) return; // leave() may be removing it
-    await writeLeaseFile(this.#deps.runDir, nodeLeaseFile(this.name, this.#config!, this.#keeper!.lease!, this.#device!.mtu))
-      .catch((err: unknown) => this.#log.error({ err }, 'cannot write the lease file'));
+  /**
+   * Writes the lease file, one write at a time: the two keepers of a dual-stack network renew on the
+   * same rhythm, and writeLeaseFile sweeps the temp files beside the file as a killed writer's, so two
+   * writes at once would remove each other's. Each write takes both leases as they are when it runs.
+   */
+  #writeLeaseFile(): Promise<void> {
+    const run = this.#writing.then(async () => {
+      if (this.#timers.stopped) return; // leave() may be removing it
+      await writeLeaseFile(this.#deps.runDir, nodeLeaseFile(this.name, this.#config!, this.#keeper!.lease!, this.#device!.mtu, this.#keeper6?.lease))
+        .catch((err: unknown) => this.#log.error({ err }, 'cannot write the lease file'));
+    });
+    this.#writing = run;
+    return run;
   }
 
-  /** The subnet of the lease file a previous run left, to ask for again. */
-  #previousSubnet(): string | undefined {
+  /** The subnets of the lease file a previous run left, to ask for again. */
+  #previousSubnets(): { subnet?: string; ipv6Subnet?: string } {
     const file = leaseFilePath(this.#deps.runDir, this.name);
     try {
-      return readLeaseFile(file, this.name)?.subnet;
+      const old = readLeaseFile(file, this.name);
+      return { subnet: old?.subnet, ipv6Subnet: old?.ipv6Subnet };
     } catch (err) {
       // Only a hint: a damaged file must never hold up leasing.
       this.#log.warn({ err: `lease file ${file}: ${(err as Error).message}` }, 'ignoring the previous lease file');
-      return undefined;
+      return {};
     }
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from '../../lib/log';
 import { DeviceGoneError, type Lease, type LeaseEvent, type ReconcileResult, type Watch } from '../../lib/overlay';
 import type { AgentTimers } from './agent-timers';
 import type { DeviceInfo } from './datapath';
-import type { DaemonDeps } from './deps';
+import type { AgentDeps } from './deps';
 import { backoff, retryUntilStopped } from './retry';
 
 /** What the last reconcile did (the status API's `lastReconcile`). */
@@ -18,8 +18,8 @@ export interface ReconcileStats {
 export interface PeerSyncHooks {
   /** The device to program; nothing is reconciled while there is none. */
   readonly device: () => DeviceInfo | undefined;
-  /** Our subnet, never a peer. */
-  readonly ours: () => string | undefined;
+  /** Our subnets (one per family), never peers. */
+  readonly ours: () => readonly string[];
   /** Recreates the device after it was deleted; false when the agent stopped first. */
   readonly recreateDevice: () => Promise<boolean>;
   /** A lease was removed from the store (ours, maybe). */
@@ -33,7 +33,7 @@ export interface PeerSyncHooks {
  */
 export class PeerSync {
   readonly #network: string;
-  readonly #deps: DaemonDeps;
+  readonly #deps: AgentDeps;
   readonly #timers: AgentTimers;
   readonly #log: Logger;
   readonly #hooks: PeerSyncHooks;
@@ -45,7 +45,7 @@ export class PeerSync {
   #peers = 0;
   #last: ReconcileStats | undefined;
 
-  constructor(network: string, deps: DaemonDeps, timers: AgentTimers, log: Logger, hooks: PeerSyncHooks) {
+  constructor(network: string, deps: AgentDeps, timers: AgentTimers, log: Logger, hooks: PeerSyncHooks) {
     this.#network = network;
     this.#deps = deps;
     this.#timers = timers;
@@ -140,7 +140,7 @@ export class PeerSync {
   async #reconcileOnce(): Promise<void> {
     const ours = this.#hooks.ours();
     const publicIP = this.#deps.underlay.publicIP;
-    const others = [...this.#leases.values()].filter((l) => l.subnet !== ours && l.attrs.PublicIP !== publicIP);
+    const others = [...this.#leases.values()].filter((l) => !ours.includes(l.subnet) && l.attrs.PublicIP !== publicIP);
     let r: ReconcileResult;
     try {
       r = await this.#deps.datapath.reconcile(this.#hooks.device()!, others);

@@ -6,7 +6,10 @@
 export * from './types';
 export * from './store';
 export * from './stores';
-export { OverlayConfigError, SubnetUnavailableError, acquireLease, chooseSubnet, defaultSubnetLen, validateConfig, type AcquireOptions, type SubnetChoice } from './allocate';
+export {
+  OverlayConfigError, SubnetUnavailableError, acquireLease, chooseSubnet, configFamilies, defaultIPv6SubnetLen, defaultSubnetLen, validateConfig,
+  type AcquireOptions, type SubnetChoice,
+} from './allocate';
 export { LeaseWatcher, type LeaseWatcherOptions } from './lease-watcher';
 export {
   LEASE_MTU_MIN, LEASE_MTU_MAX, LeaseFileError, leaseFilePath, parseLeaseFile, readLeaseFile, writeLeaseFile, removeLeaseFile,

@@ -18,6 +18,11 @@ import type { NodeLeaseFile } from './types';
  */
 export const LEASE_MTU_MIN = 68;
 export const LEASE_MTU_MAX = 65535;
+/**
+ * The least MTU of a dual-stack lease: IPv6 needs 1280 on every link (RFC 8200 §5), and the kernel
+ * turns IPv6 off on an interface with less, so the containers' IPv6 addresses would silently go.
+ */
+export const LEASE_MTU_MIN_IPV6 = 1280;
 
 /** A lease file that cannot be read or is not the lease file of its network; the message says why. */
 export class LeaseFileError extends Error {
@@ -50,14 +55,12 @@ export function parseLeaseFile(text: string, network: string): NodeLeaseFile {
     throw new LeaseFileError(`/${key} must be ${want} (got ${formatValue(o[key])})`);
   };
   if (o.name !== network) bad('name', `the network's name ${JSON.stringify(network)}`);
-  const cluster = cidrField(o, 'network', bad);
-  const subnet = cidrField(o, 'subnet', bad);
-  if (subnet.ip.family !== cluster.ip.family || subnet.prefix < cluster.prefix || networkOf(subnet) < networkOf(cluster) || lastOf(subnet) > lastOf(cluster)) {
-    bad('subnet', `a subnet of /network ${JSON.stringify(o.network)}`);
-  }
-  if (subnet.ip.value !== networkOf(subnet)) bad('subnet', 'a network address (no host bits set)');
-  if (lastOf(subnet) - networkOf(subnet) < 3n) bad('subnet', 'a subnet with room for a gateway and a container');
+  subnetPair(o, 'network', 'subnet', 4, bad);
+  // IPv6 is optional and comes as a pair: a file from before dual-stack has neither key.
+  const dual = o.ipv6Network !== undefined || o.ipv6Subnet !== undefined;
+  if (dual) subnetPair(o, 'ipv6Network', 'ipv6Subnet', 6, bad);
   if (!Number.isInteger(o.mtu) || (o.mtu as number) < LEASE_MTU_MIN || (o.mtu as number) > LEASE_MTU_MAX) bad('mtu', `an integer from ${LEASE_MTU_MIN} to ${LEASE_MTU_MAX}`);
+  if (dual && (o.mtu as number) < LEASE_MTU_MIN_IPV6) bad('mtu', `at least ${LEASE_MTU_MIN_IPV6} on a dual-stack lease (IPv6's minimum link MTU)`);
   if (!Number.isInteger(o.vni) || (o.vni as number) < 1 || (o.vni as number) > 0xffffff) bad('vni', 'an integer from 1 to 16777215');
   if (typeof o.bridge !== 'string') bad('bridge', 'an interface name');
   try {
@@ -73,6 +76,7 @@ export function parseLeaseFile(text: string, network: string): NodeLeaseFile {
     mtu: o.mtu as number,
     vni: o.vni as number,
     bridge: o.bridge as string,
+    ...(o.ipv6Network === undefined ? {} : { ipv6Network: o.ipv6Network as string, ipv6Subnet: o.ipv6Subnet as string }),
     ...(o.expiresAt === undefined ? {} : { expiresAt: o.expiresAt as number }),
   };
 }
@@ -124,8 +128,20 @@ export function leaseExpired(lease: NodeLeaseFile, now: number = Date.now()): bo
   return lease.expiresAt !== undefined && lease.expiresAt <= now;
 }
 
-function cidrField(o: Record<string, unknown>, key: string, bad: (key: string, want: string) => never): Cidr {
+/** Checks a cluster CIDR key and the node subnet key that must lie in it, both of `family`. */
+function subnetPair(o: Record<string, unknown>, netKey: string, subnetKey: string, family: 4 | 6, bad: (key: string, want: string) => never): void {
+  const example = family === 4 ? '"10.244.0.0/16"' : '"fd00:10:244::/48"';
+  const cluster = cidrField(o, netKey, family, example, bad);
+  const subnet = cidrField(o, subnetKey, family, family === 4 ? '"10.244.3.0/24"' : '"fd00:10:244:3::/64"', bad);
+  if (subnet.prefix < cluster.prefix || networkOf(subnet) < networkOf(cluster) || lastOf(subnet) > lastOf(cluster)) {
+    bad(subnetKey, `a subnet of /${netKey} ${JSON.stringify(o[netKey])}`);
+  }
+  if (subnet.ip.value !== networkOf(subnet)) bad(subnetKey, 'a network address (no host bits set)');
+  if (lastOf(subnet) - networkOf(subnet) < 3n) bad(subnetKey, 'a subnet with room for a gateway and a container');
+}
+
+function cidrField(o: Record<string, unknown>, key: string, family: 4 | 6, example: string, bad: (key: string, want: string) => never): Cidr {
   const cidr = typeof o[key] === 'string' ? parseCidr(o[key] as string) : undefined;
-  if (!cidr) return bad(key, 'a CIDR such as "10.244.0.0/16"');
+  if (!cidr || cidr.ip.family !== family) return bad(key, `an IPv${family} CIDR such as ${example}`);
   return cidr;
 }

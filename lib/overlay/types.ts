@@ -3,7 +3,8 @@
  * subnet lease per node, kept in a store (a JSON file or etcd) under
  *   <prefix>/<network>/config               OverlayConfig
  *   <prefix>/<network>/subnets/<a.b.c.d>-<len>   LeaseAttrs, with a TTL
- * berthd leases a subnet for its node, programs one neighbour, one FDB entry and one onlink route per
+ *   <prefix>/<network>/subnets/<ipv6>-<len>      the same, for a dual-stack network's IPv6 subnet
+ * berthd leases a subnet for its node (and, on a dual-stack network, an IPv6 subnet beside it), programs one neighbour, one FDB entry and one onlink route per
  * other node, and writes a {@link NodeLeaseFile} where the overlay CNI plugin reads it.
  */
 
@@ -13,6 +14,13 @@ export interface OverlayConfig {
   readonly Network: string;
   /** Prefix length of each node's subnet; flannel's default: 24 when Network is /22 or larger, else prefix+2. */
   readonly SubnetLen: number;
+  /**
+   * The IPv6 cluster CIDR of a dual-stack network, e.g. "fd00:10:244::/48" (flannel's IPv6Network);
+   * absent on an IPv4-only one. Each node then leases an IPv6 subnet of it as well, under its own key.
+   */
+  readonly IPv6Network?: string;
+  /** Prefix length of each node's IPv6 subnet; flannel's default: 64 when IPv6Network is /62 or larger, else prefix+2. */
+  readonly IPv6SubnetLen?: number;
   readonly Backend: {
     readonly Type: 'vxlan';
     /** VXLAN network identifier, 1..16777215. */
@@ -34,9 +42,13 @@ export interface LeaseAttrs {
   };
 }
 
-/** One node's lease of a subnet. */
+/**
+ * One node's lease of a subnet. A dual-stack node holds two: one of Network and one of IPv6Network,
+ * each under its own key with the same attrs (its VTEP: underlay address and VXLAN MAC), so that a
+ * create-if-absent guards each prefix and no IPv6 subnet can go to two nodes.
+ */
 export interface Lease {
-  /** "10.244.3.0/24". */
+  /** "10.244.3.0/24", or "fd00:10:244:3::/64" for an IPv6 subnet. */
   readonly subnet: string;
   readonly attrs: LeaseAttrs;
   /** Unix ms when the lease expires if not renewed; undefined for a reservation that never expires. */
@@ -60,6 +72,10 @@ export interface NodeLeaseFile {
   readonly network: string;
   /** This node's subnet, "10.244.3.0/24": the containers' host-local range. */
   readonly subnet: string;
+  /** The IPv6 cluster CIDR of a dual-stack network (routed into the overlay, never masqueraded); absent on IPv4 only. */
+  readonly ipv6Network?: string;
+  /** This node's IPv6 subnet, "fd00:10:244:3::/64": the containers' second host-local range. With ipv6Network. */
+  readonly ipv6Subnet?: string;
   /** MTU for the bridge, veths and container interfaces: underlay MTU - 50. */
   readonly mtu: number;
   readonly vni: number;

@@ -10,7 +10,7 @@
 import { delegateAdd, delegateDel, parseResultAddresses, type CmdArgs, type Result } from '../../lib/cni';
 import { UndoStack } from '../../lib/util';
 import { loadOverlayConfig } from './config';
-import { bridgeConfFor, delegateStdin, DELEGATE_TYPE, delegateOptions } from './delegate-conf';
+import { bridgeConfFor, clusterPairs, delegateStdin, DELEGATE_TYPE, delegateOptions } from './delegate-conf';
 import { firewall } from './firewall';
 import { leaseExpired, readLeaseFile } from './lease-file';
 import { alreadyAttached, noLease, scratchFailed, toOverlayError } from './errors';
@@ -57,7 +57,8 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
       const ips = (parseResultAddresses(result).ips ?? []).map((ip) => ip.address);
       // Pushed first: the IPv4 batch may apply and the IPv6 one fail (see the bridge's l3.ts).
       undo.push('ipmasq', () => firewall().teardownIpMasq(att, { ips }));
-      firewall().setupIpMasq({ ...att, ips, exclude: [lease.network] });
+      // Both cluster CIDRs are excluded; each family's chain takes its own (ip6tables for IPv6).
+      firewall().setupIpMasq({ ...att, ips, exclude: clusterPairs(lease).map(([network]) => network) });
     }
     failPoint(args.env, 'overlay-ipmasq');
     return result;

@@ -1,11 +1,12 @@
 /**
  * CHECK: the bridge delegate's CHECK over the config ADD stored (bridge, veth, addresses, routes,
- * gateway, IPAM), then what is ours: the masquerade rules, and that the node still holds the subnet
- * the container was addressed from (a new lease after berthd lost the old one strands it).
+ * gateway, IPAM), then what is ours: the masquerade rules, and that the node still holds the subnets
+ * the container was addressed from (a new lease after berthd lost the old one strands it), both of a
+ * dual-stack attachment.
  */
 import { delegateCheck, type CmdArgs } from '../../lib/cni';
 import { loadOverlayConfig } from './config';
-import { delegateStdin, DELEGATE_TYPE, delegateOptions } from './delegate-conf';
+import { clusterPairs, delegateStdin, DELEGATE_TYPE, delegateOptions } from './delegate-conf';
 import { checkFailed } from './errors';
 import { firewall } from './firewall';
 import { readLeaseFile } from './lease-file';
@@ -23,15 +24,15 @@ export async function cmdCheck(args: CmdArgs): Promise<void> {
     if (!found) throw checkFailed(`masquerade rules of network ${JSON.stringify(conf.network)} for container ${args.containerID} not found`);
   }
   const lease = readLeaseFile(conf.leaseFile, conf.network);
-  const subnet = storedSubnet(stored.ipam);
-  if (subnet !== lease.subnet) {
-    throw checkFailed(`the node's lease of network ${JSON.stringify(conf.network)} is now ${lease.subnet}, the container was attached in ${subnet ?? '(unknown)'}`);
+  const now = clusterPairs(lease).map(([, subnet]) => subnet);
+  const then = storedSubnets(stored.ipam);
+  if (now.join(' ') !== then.join(' ')) {
+    throw checkFailed(`the node's lease of network ${JSON.stringify(conf.network)} is now ${now.join(' and ')}, the container was attached in ${then.join(' and ') || '(unknown)'}`);
   }
 }
 
-/** The leased subnet ADD put into the delegate's IPAM ranges. */
-function storedSubnet(ipam: unknown): string | undefined {
-  const ranges = (ipam as { ranges?: Array<Array<{ subnet?: unknown }>> } | undefined)?.ranges;
-  const subnet = ranges?.[0]?.[0]?.subnet;
-  return typeof subnet === 'string' ? subnet : undefined;
+/** The leased subnets ADD put into the delegate's IPAM ranges, one per range set (IPv4 first). */
+function storedSubnets(ipam: unknown): string[] {
+  const ranges = (ipam as { ranges?: Array<Array<{ subnet?: unknown }>> } | undefined)?.ranges ?? [];
+  return ranges.map((set) => set?.[0]?.subnet).filter((s): s is string => typeof s === 'string');
 }

@@ -2,7 +2,9 @@
  * The bridge configuration an overlay attachment is made with, as flannel's CNI plugin generates its
  * delegate's from subnet.env: the node's bridge as gateway of the leased subnet, the lease's MTU, and
  * host-local IPAM over that subnet with a route to the cluster CIDR and a default route via the
- * gateway. Masquerade is ours (the bridge's would also NAT traffic to the other hosts' containers).
+ * gateway. A dual-stack lease (ipv6Subnet) adds a second range set, the IPv6 subnet's, and a route to
+ * the IPv6 cluster CIDR: each container gets one address of each family, and the bridge one gateway
+ * of each. Masquerade is ours (the bridge's would also NAT traffic to the other hosts' containers).
  */
 import { formatIP, networkOf, parseCidr } from '../../lib/ip';
 import type { DelegateOptions, NetConf } from '../../lib/cni';
@@ -52,12 +54,19 @@ export function bridgeConfFor(conf: OverlayConfig, lease: NodeLeaseFile, raw: Ne
     ipam: {
       type: IPAM_TYPE,
       dataDir: conf.dataDir,
-      ranges: [[{ subnet: lease.subnet, gateway: gatewayOf(lease.subnet) }]],
-      routes: [{ dst: lease.network }],
+      ranges: clusterPairs(lease).map(([, subnet]) => [{ subnet, gateway: gatewayOf(subnet) }]),
+      routes: clusterPairs(lease).map(([network]) => ({ dst: network })),
     },
   };
   for (const key of PASSED_ON) if (raw[key] !== undefined) (out as Record<string, unknown>)[key] = raw[key];
   return out;
+}
+
+/** The lease's (cluster CIDR, node subnet) pairs: the IPv4 one, then the IPv6 one of a dual-stack lease. */
+export function clusterPairs(lease: NodeLeaseFile): [network: string, subnet: string][] {
+  const pairs: [string, string][] = [[lease.network, lease.subnet]];
+  if (lease.ipv6Network !== undefined && lease.ipv6Subnet !== undefined) pairs.push([lease.ipv6Network, lease.ipv6Subnet]);
+  return pairs;
 }
 
 /**

@@ -255,6 +255,11 @@ export class BerthSandbox {
       problems.push(`removing containers: ${String(e)}`);
     }
     try {
+      await this.stopBerthd();
+    } catch (e) {
+      problems.push(`stopping berthd: ${String(e)}`);
+    }
+    try {
       problems.push(...(await this.reap()));
       fs.rmSync(this.base, { recursive: true, force: true });
     } finally {
@@ -262,6 +267,22 @@ export class BerthSandbox {
       this.host.remove();
     }
     if (problems.length > 0) throw new Error(`berth left state behind:\n  ${problems.join('\n  ')}`);
+  }
+
+  /** The berthd processes of this sandbox (berth starts one on demand for the DNS of user networks). */
+  berthdPids(): number[] {
+    // `node …/dist/bin/berthd run --run-dir …` (or the release binary `…/berthd run …`).
+    return this.processes().filter((p) => /(^|\/)berthd run( |$)/.test(p.cmd)).map((p) => p.pid);
+  }
+
+  /**
+   * Stops this sandbox's berthd (SIGTERM, as a service manager would) and waits for it to exit: it is
+   * started on demand and outlives every berth command, so it is no leftover, but it must go with the sandbox.
+   */
+  async stopBerthd(): Promise<void> {
+    const pids = this.berthdPids();
+    for (const pid of pids) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+    await waitFor(() => pids.every((pid) => !fs.existsSync(`/proc/${pid}`)), 10_000);
   }
 
   // Kills, unmounts and removes whatever is left; returns a line per leftover. The $BERTH_RUN/netns

@@ -17,6 +17,13 @@ export interface InspectEndpoint {
   readonly IPAddress: string;
   readonly IPPrefixLen: number;
   readonly Gateway: string;
+  /** The IPv6 address (without prefix) of a dual-stack attachment; absent or '' on IPv4 only. */
+  readonly GlobalIPv6Address?: string;
+  readonly GlobalIPv6PrefixLen?: number;
+  /** `--network-alias` names on this network (null when none, as Docker). */
+  readonly Aliases?: readonly string[] | null;
+  /** The names berth's DNS answers for the container on this network (Docker 25's DNSNames); null without DNS. */
+  readonly DNSNames?: readonly string[] | null;
 }
 
 /** What the record does not hold. */
@@ -127,6 +134,10 @@ function hostConfig(c: ContainerConfig): Record<string, unknown> {
     MemoryReservation: 0,
     MemorySwap: r.memorySwap ?? 0,
     PidsLimit: r.pidsLimit ?? null,
+    Dns: c.dns?.servers ?? [],
+    DnsOptions: c.dns?.options ?? [],
+    DnsSearch: c.dns?.search ?? [],
+    ExtraHosts: c.extraHosts ?? null,
     ...(mountBinds.length > 0
       ? { Mounts: mountBinds.map((m) => ({ Type: 'bind', Source: (m as { source: string }).source, Target: m.target, ReadOnly: m.readonly })) }
       : {}),
@@ -136,9 +147,9 @@ function hostConfig(c: ContainerConfig): Record<string, unknown> {
 
 function endpointJson(e: InspectEndpoint): Record<string, unknown> {
   return {
-    IPAMConfig: null, Links: null, Aliases: null, MacAddress: e.MacAddress, DriverOpts: null,
+    IPAMConfig: null, Links: null, Aliases: e.Aliases ?? null, MacAddress: e.MacAddress, DriverOpts: null,
     NetworkID: e.NetworkID, EndpointID: e.EndpointID, Gateway: e.Gateway, IPAddress: e.IPAddress, IPPrefixLen: e.IPPrefixLen,
-    IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+    IPv6Gateway: '', GlobalIPv6Address: e.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: e.GlobalIPv6PrefixLen ?? 0, DNSNames: e.DNSNames ?? null,
   };
 }
 

@@ -3,6 +3,7 @@
  * network mode, resources (validated as Docker's daemon does) and user-namespace maps. Every error
  * names its flag, uses Docker's text where Docker has one, and exits 125.
  */
+import { isIP } from 'node:net';
 import { ResourceError, cpusToQuota, validateResources, type Resources, type ThrottleDevice } from '../../../lib/runtime/cgroups';
 import { DOCKER_NAME as CONTAINER_NAME, NAME_CHARS } from '../../../lib/paths';
 import { type IdMap, type NetworkMode, mapProblem } from '../../../lib/runtime/container';
@@ -15,6 +16,7 @@ import { RUN_FLAGS, RUN_SPEC } from './run-flags';
 import { type DeviceStat, ThrottleDeviceError, parseThrottleDevice } from './throttle-device';
 import { parseIdMap, parseNetworkMode, checkIdMaps } from './run-values';
 import { type ExposedPort, type PortBinding, PortSpecError, parseExpose, parsePublish } from '../../../lib/runtime/network';
+import { type DnsOptions, dnsOptionsFrom, validateExtraHost } from './dns-flags';
 
 /** What `berth run` asked for. */
 export interface RunOptions {
@@ -32,12 +34,21 @@ export interface RunOptions {
   readonly mounts: MountSpec[];
   readonly resources: Resources;
   readonly userns?: { uidMap: IdMap[]; gidMap: IdMap[] };
+  /** `--ip` / `--ip6`. */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
   /** `-p`: one binding per container port. */
   readonly ports: PortBinding[];
   /** `--expose`. */
   readonly exposedPorts: ExposedPort[];
   /** `-P`: publish every exposed port (also the image's) on an ephemeral host port. */
   readonly publishAll: boolean;
+  /** `--dns`, `--dns-search`, `--dns-option`; absent when none was given. */
+  readonly dns?: DnsOptions;
+  /** `--add-host`, as given (validated). */
+  readonly extraHosts?: string[];
+  /** `--network-alias`. */
+  readonly networkAliases?: string[];
 }
 
 /** The caller's side of the parse, injectable for tests. */
@@ -217,6 +228,15 @@ function usernsFrom(args: ParsedArgs): { uidMap: IdMap[]; gidMap: IdMap[] } | un
 
 const HOSTNAME = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
+function nonEmpty<K extends string>(key: K, list: string[]): Partial<Record<K, string[]>> {
+  return list.length === 0 ? {} : ({ [key]: list } as Record<K, string[]>);
+}
+
+function dnsPart(args: ParsedArgs): { dns?: DnsOptions } {
+  const dns = dnsOptionsFrom(args, (name, text, parse) => value('run', name, text, parse));
+  return dns === undefined ? {} : { dns };
+}
+
 /** Builds {@link RunOptions} from already parsed `run` (or `create`) args. */
 export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunOptions {
   const [image, ...command] = args.positionals;
@@ -243,6 +263,10 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
   const ports = args.list('publish').flatMap((v) => portValue(() => parsePublish(v)));
   const exposedPorts = args.list('expose').flatMap((v) => portValue(() => parseExpose(v)));
   const publishAll = args.bool('publish-all');
+  const ipv4 = args.string('ip');
+  const ipv6 = args.string('ip6');
+  if (ipv4 !== undefined && ipv4 !== '' && isIP(ipv4) !== 4) throw new CliError(`invalid IPv4 address: ${ipv4}`, { seeHelp: true });
+  if (ipv6 !== undefined && ipv6 !== '' && isIP(ipv6) !== 6) throw new CliError(`invalid IPv6 address: ${ipv6}`, { seeHelp: true });
   if (network.kind === 'container' && (ports.length > 0 || publishAll)) {
     throw new CliError('conflicting options: port publishing and the container type network mode', { seeHelp: true });
   }
@@ -259,8 +283,13 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
     mounts: mountsFrom(args, deps),
     resources: resourcesFrom(args, deps),
     ...(name ? { name } : {}),
+    ...(ipv4 ? { ipv4 } : {}),
+    ...(ipv6 ? { ipv6 } : {}),
     ...(workingDir ? { workingDir } : {}),
     ...(hostname ? { hostname } : {}),
+    ...dnsPart(args),
+    ...nonEmpty('extraHosts', args.list('add-host').map((v) => value('run', 'add-host', v, validateExtraHost))),
+    ...nonEmpty('networkAliases', [...args.list('network-alias')]),
     ...(userns === undefined ? {} : { userns }),
   };
   return opts;

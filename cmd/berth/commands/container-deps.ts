@@ -27,6 +27,8 @@ export function depsOf(ctx: CliContext): RuntimeDeps {
     cniPath: ctx.cniPath,
     initPath: join(executableDir(), 'berth-init'),
     usernsIdmap: ctx.env.BERTH_USERNS_IDMAP !== '0',
+    berthdPath: join(executableDir(), 'berthd'),
+    ...(ctx.env.BERTH_RESOLV_CONF ? { resolvConf: ctx.env.BERTH_RESOLV_CONF } : {}),
   });
 }
 

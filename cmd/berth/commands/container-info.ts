@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  type ContainerRecord, type RuntimeDeps, containerStats, followLog, isUnattended, logPathOf, readLog,
+  type ContainerRecord, type NetworkAttachment, type RuntimeDeps, containerStats, followLog, isUnattended, logPathOf, readLog,
 } from '../../../lib/runtime/container';
-import { endpointId, NetworkError } from '../../../lib/runtime/network';
+import { endpointId, hasEmbeddedDns, NetworkError } from '../../../lib/runtime/network';
 import type { ParsedArgs } from '../cli/args';
 import { CliError } from '../cli/errors';
 import { EXIT_FAILURE } from '../cli/exit-codes';
@@ -49,12 +49,23 @@ function networkIdOf(deps: RuntimeDeps, rec: ContainerRecord, name: string): str
   }
 }
 
+/** Docker 25's DNSNames: name, short ID and aliases, on a network with berth's DNS. */
+function dnsNamesOf(deps: RuntimeDeps, rec: ContainerRecord, a: NetworkAttachment): string[] | null {
+  try {
+    if (!hasEmbeddedDns(deps.networks.get(a.network))) return null;
+  } catch {
+    return null; // the network was removed since
+  }
+  return [rec.config.name, rec.config.id.slice(0, 12), ...(a.aliases ?? [])];
+}
+
 function inspectOne(deps: RuntimeDeps, rec: ContainerRecord): unknown {
   const dir = deps.containers.containerDir(rec.config.id);
   const networks: Record<string, InspectEndpoint> = {};
   for (const a of rec.state.attachments) {
     const netId = networkIdOf(deps, rec, a.network);
     const [ip = '', prefix = '0'] = (a.ipv4 ?? '').split('/');
+    const [ip6 = '', prefix6 = '0'] = (a.ipv6 ?? '').split('/');
     networks[a.network] = {
       NetworkID: netId,
       EndpointID: netId === '' ? '' : endpointId(netId, rec.config.id, a.ifName),
@@ -62,6 +73,10 @@ function inspectOne(deps: RuntimeDeps, rec: ContainerRecord): unknown {
       IPAddress: ip,
       IPPrefixLen: Number(prefix),
       Gateway: a.gateway ?? '',
+      GlobalIPv6Address: ip6,
+      GlobalIPv6PrefixLen: Number(prefix6),
+      Aliases: a.aliases && a.aliases.length > 0 ? a.aliases : null,
+      DNSNames: dnsNamesOf(deps, rec, a),
     };
   }
   return dockerContainerInspect(rec, {

@@ -61,6 +61,8 @@ async function create(deps: RuntimeDeps, opts: RunOptions): Promise<{ record: Co
     ...(opts.workingDir ? { workingDir: opts.workingDir } : {}),
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     network: opts.network,
+    ...(opts.ipv4 ? { ipv4: opts.ipv4 } : {}),
+    ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
     ports: opts.ports,
     exposedPorts: opts.exposedPorts,
     publishAll: opts.publishAll,
@@ -68,6 +70,9 @@ async function create(deps: RuntimeDeps, opts: RunOptions): Promise<{ record: Co
     resources: opts.resources,
     autoRemove: opts.autoRemove,
     ...(opts.userns ? { userns: opts.userns } : {}),
+    ...(opts.dns ? { dns: opts.dns } : {}),
+    ...(opts.extraHosts ? { extraHosts: opts.extraHosts } : {}),
+    ...(opts.networkAliases ? { networkAliases: opts.networkAliases } : {}),
   });
 }
 

@@ -1,9 +1,10 @@
 /** `berth network ls|inspect|create|rm|prune`: Docker's network commands over berth's NetworkStore. */
 import { CniRuntime } from '../../../lib/cni/runtime';
 import { NetlinkHandle, isLinkNotFound, linkDel } from '../../../lib/netlink';
-import { NetworkStore, bridgeNameOf, dockerNetworkInspect, type NetworkInfo } from '../../../lib/runtime/network';
-import type { ContainerRecord } from '../../../lib/runtime/container';
+import { NetworkError, NetworkStore, bridgeNameOf, dockerNetworkInspect, type NetworkInfo } from '../../../lib/runtime/network';
+import { ContainerStore, networksOf, readEndpoints, type ContainerRecord } from '../../../lib/runtime/container';
 import { formatInspect } from '../cli/container-inspect';
+import { CONNECT_COMMANDS } from './network-connect';
 import { daemonRefusalText } from '../cli/errors';
 import { shortId } from '../cli/format/container-columns';
 import { renderFormat } from '../cli/format/template';
@@ -17,11 +18,11 @@ export const NETWORK_GROUP: GroupDef = { name: 'network', description: 'Manage n
 const store = (ctx: CliContext): NetworkStore => new NetworkStore({ root: ctx.root, cniDir: ctx.cniDir, runDir: ctx.run, now: ctx.now });
 
 /** Container ids by the user network they are on (`--network NAME`; the default bridge included). */
-function networkUsers(containers: readonly ContainerRecord[]): Map<string, string[]> {
+function networkUsers(ctx: CliContext, containers: readonly ContainerRecord[]): Map<string, string[]> {
+  const store = new ContainerStore(ctx.root);
   const users = new Map<string, string[]>();
   for (const c of containers) {
-    const mode = c.config.network;
-    if (mode.kind === 'network') users.set(mode.name, [...(users.get(mode.name) ?? []), c.config.id]);
+    for (const name of networksOf(c, readEndpoints(store.containerDir(c.config.id)))) users.set(name, [...(users.get(name) ?? []), c.config.id]);
   }
   return users;
 }
@@ -116,10 +117,11 @@ const create: CommandDef = {
       { name: 'driver', short: 'd', kind: 'string', defaultText: 'bridge', help: 'Driver to manage the Network (bridge, macvlan, or overlay through berthd)' },
       { name: 'gateway', kind: 'string', help: 'IPv4 Gateway for the master subnet' },
       { name: 'internal', kind: 'bool', help: 'Restrict external access to the network' },
+      { name: 'ipv6', kind: 'bool', help: 'Enable or disable IPv6 networking (overlay: dual-stack, with an IPv6 --subnet)' },
       { name: 'ip-range', kind: 'string', help: 'Allocate container ip from a sub-range' },
       { name: 'label', kind: 'list', help: 'Set metadata on a network' },
-      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan; vni=N, port=N, subnet_len=N for overlay)' },
-      { name: 'subnet', kind: 'string', help: 'Subnet in CIDR format that represents a network segment' },
+      { name: 'opt', short: 'o', kind: 'list', valueType: 'map', help: 'Set driver specific options (e.g. parent=eth0 for macvlan; vni=N, port=N, subnet_len=N, ipv6_subnet_len=N for overlay)' },
+      { name: 'subnet', kind: 'list', help: 'Subnet in CIDR format that represents a network segment (overlay: one IPv4 and, with --ipv6, one IPv6)' },
     ],
   },
   async run(ctx, args) {
@@ -131,7 +133,7 @@ const create: CommandDef = {
     const req = {
       name: args.positionals[0]!,
       driver: driver as 'bridge' | 'macvlan' | 'overlay',
-      ...opt('subnet'),
+      ...subnetsOf(args.list('subnet'), driver, args.bool('ipv6')),
       ...opt('gateway'),
       ...opt('ip-range'),
       internal: args.bool('internal'),
@@ -143,6 +145,27 @@ const create: CommandDef = {
     ctx.out(`${net.id}\n`);
   },
 };
+
+/**
+ * `--subnet` (repeatable) and `--ipv6` as a request's subnet fields: an overlay network takes one IPv4
+ * and, with --ipv6, one IPv6 subnet; the other drivers are IPv4 only, one subnet.
+ * @throws {NetworkError} naming the flag
+ */
+function subnetsOf(subnets: readonly string[], driver: string, ipv6: boolean): { subnet?: string; ipv6Subnet?: string; enableIPv6?: boolean } {
+  if (driver !== 'overlay') {
+    if (ipv6) throw new NetworkError(`--ipv6 is not supported by the ${driver} driver: berth's ${driver} networks are IPv4 only`, 'invalid');
+    if (subnets.length > 1) throw new NetworkError(`only one --subnet is supported by the ${driver} driver (got ${subnets.length})`, 'invalid');
+    return subnets.length === 0 ? {} : { subnet: subnets[0]! };
+  }
+  const v6 = subnets.filter((s) => s.includes(':'));
+  const v4 = subnets.filter((s) => !s.includes(':'));
+  if (v4.length > 1 || v6.length > 1) throw new NetworkError(`an overlay network takes one IPv4 and one IPv6 --subnet (got ${subnets.join(', ')})`, 'invalid');
+  return {
+    ...(v4.length > 0 ? { subnet: v4[0]! } : {}),
+    ...(v6.length > 0 ? { ipv6Subnet: v6[0]! } : {}),
+    ...(ipv6 ? { enableIPv6: true } : {}),
+  };
+}
 
 /**
  * Removes a network and, for a bridge network, its Linux bridge: the bridge plugin creates bridges
@@ -173,7 +196,7 @@ const rm: CommandDef = {
     flags: [],
   },
   async run(ctx, args) {
-    const users = networkUsers(await listContainers(ctx));
+    const users = networkUsers(ctx, await listContainers(ctx));
     const networks = store(ctx);
     return forEachArg(ctx, args.positionals, async (ref) => {
       await removeNetwork(networks, ref, users);
@@ -192,7 +215,7 @@ const prune: CommandDef = {
   },
   async run(ctx, args) {
     if (!args.bool('force') && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) return 0;
-    const users = networkUsers(await listContainers(ctx));
+    const users = networkUsers(ctx, await listContainers(ctx));
     const networks = store(ctx);
     const deleted: string[] = [];
     for (const net of networks.list()) {
@@ -206,4 +229,4 @@ const prune: CommandDef = {
 };
 
 /** Every network command. */
-export const NETWORK_COMMANDS: readonly CommandDef[] = [ls, inspect, create, rm, prune];
+export const NETWORK_COMMANDS: readonly CommandDef[] = [ls, inspect, create, rm, prune, ...CONNECT_COMMANDS];

@@ -4,7 +4,7 @@
  * by a full reconcile.
  */
 export {
-  ensureVxlan, ensureVtepAddress, deleteVxlan, vxlanDeviceName, vxlanIncompatibility, vtepAddress,
+  ensureVxlan, ensureVtepAddress, dropVtepAddresses6, deleteVxlan, vxlanDeviceName, vxlanIncompatibility, vtepAddress,
   type VxlanDeviceSpec,
 } from './vxlan-device';
 export { randomVtepMac, ensureVtepMac, loadVtepMac, saveVtepMac, vtepMacPath, isUnicastMac } from './vtep-mac';

@@ -7,9 +7,12 @@ import type { Lease } from '../types';
 import { parseCidr, formatCidr, networkOf, formatIP, type Cidr } from '../../ip';
 import { isUnicastMac } from './vtep-mac';
 
-/** What one other node needs on this node's VXLAN device. */
+/**
+ * What one other node's lease needs on this node's VXLAN device. A dual-stack node has two leases and
+ * so two entries, one per family, with the same MAC and PublicIP: they share one FDB entry.
+ */
 export interface PeerEntry {
-  /** The peer's subnet, canonical ("10.244.2.0/24"): the onlink route's destination. */
+  /** The peer's subnet, canonical ("10.244.2.0/24", "fd00:10:244:2::/64"): the onlink route's destination. */
   readonly subnet: string;
   /** The subnet's network address: the peer's VTEP address, the route's gateway and the neighbour's IP. */
   readonly vtepIP: string;
@@ -21,11 +24,11 @@ export interface PeerEntry {
 
 /** The kernel's entries on the device, as the dumps report them (only the fields the plan reads). */
 export interface PeerDumps {
-  /** AF_INET neighbours on the device. */
+  /** AF_INET and AF_INET6 neighbours on the device. */
   readonly neighs: readonly { readonly ip?: string; readonly mac?: string; readonly state: number }[];
   /** AF_BRIDGE entries on the device. */
   readonly fdb: readonly { readonly mac?: string; readonly dst?: string; readonly flags: number }[];
-  /** IPv4 routes of the main table whose output link is the device. */
+  /** IPv4 and IPv6 routes of the main table whose output link is the device. */
   readonly routes: readonly { readonly dst: string; readonly gw?: string; readonly onlink: boolean; readonly protocol: number }[];
 }
 
@@ -57,9 +60,10 @@ const RTPROT_KERNEL = 2;
 
 /**
  * The entries the other nodes' leases call for. A lease with a bad subnet, MAC or address is skipped
- * (and reported) rather than failing the whole reconcile. Two leases with one VTEP MAC are one node
- * seen twice (its VTEP MAC is persisted, so a node whose PublicIP changed takes a new lease while its
- * old one waits to expire): the lease that expires later is the live one, the other is skipped.
+ * (and reported) rather than failing the whole reconcile. Two leases of one family with one VTEP MAC
+ * are one node seen twice (its VTEP MAC is persisted, so a node whose PublicIP changed takes a new
+ * lease while its old one waits to expire): the lease that expires later is the live one, the other
+ * is skipped. An IPv4 and an IPv6 lease with one MAC are one dual-stack node: both are peers.
  */
 export function desiredPeers(leases: readonly Lease[]): { peers: PeerEntry[]; skipped: SkippedLease[] } {
   const peers: PeerEntry[] = [];
@@ -71,7 +75,7 @@ export function desiredPeers(leases: readonly Lease[]): { peers: PeerEntry[]; sk
     const mac = lease.attrs?.BackendData?.VtepMAC?.toLowerCase() ?? '';
     const pub = lease.attrs?.PublicIP ?? '';
     let reason: string | undefined;
-    if (!c || c.ip.family !== 4) reason = `subnet ${JSON.stringify(lease.subnet)} is not an IPv4 CIDR`;
+    if (!c) reason = `subnet ${JSON.stringify(lease.subnet)} is not a CIDR`;
     else if (!isUnicastMac(mac)) reason = `VtepMAC ${JSON.stringify(mac)} is not a unicast MAC`;
     else if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(pub)) reason = `PublicIP ${JSON.stringify(pub)} is not an IPv4 address`;
     if (reason !== undefined || !c) {
@@ -79,18 +83,18 @@ export function desiredPeers(leases: readonly Lease[]): { peers: PeerEntry[]; sk
       continue;
     }
     valid.push({ lease, c, mac, pub });
-    const held = newest.get(mac);
+    const held = newest.get(`${c.ip.family} ${mac}`);
     // Strictly later: on a tie the first listed stays, so the choice is stable across reconciles.
-    if (held === undefined || expiryOf(lease) > expiryOf(held)) newest.set(mac, lease);
+    if (held === undefined || expiryOf(lease) > expiryOf(held)) newest.set(`${c.ip.family} ${mac}`, lease);
   }
   const subnets = new Set<string>();
   for (const { lease, c, mac, pub } of valid) {
-    const winner = newest.get(mac)!;
+    const winner = newest.get(`${c.ip.family} ${mac}`)!;
     if (winner !== lease) {
       skipped.push({ lease, reason: `VtepMAC ${mac} is also lease ${winner.subnet}'s, which expires later` });
       continue;
     }
-    const net = { family: 4 as const, value: networkOf(c) };
+    const net = { family: c.ip.family, value: networkOf(c) };
     const subnet = formatCidr({ ip: net, prefix: c.prefix });
     if (subnets.has(subnet)) {
       skipped.push({ lease, reason: `subnet ${subnet} is already another lease's` });
@@ -118,7 +122,10 @@ function expiryOf(lease: Lease): number {
  *   MAC. The all-zeros MAC is the default destination / flood list (`bridge fdb append 00:00:00:00:00:00`),
  *   which a VXLAN device has only when someone configured it; multicast MACs are the device's address
  *   list as some kernels dump it. Neither is a peer entry, so neither is deleted.
- * - routes: main-table IPv4 routes on the device, except RTPROT_KERNEL ones (from an address).
+ * - routes: main-table routes on the device, except RTPROT_KERNEL ones (from an address; on IPv6 also
+ *   fe80::/64 and the multicast route the kernel gives every interface).
+ * - IPv6 neighbours the kernel learned by NDP (link-local ones, reachable or stale) are its cache:
+ *   like non-permanent IPv4 ones, left to age.
  *
  * A changed peer (new MAC, new PublicIP) has its old entries deleted before the new ones are added: a
  * vxlan keeps one remote per (MAC, dst), so replacing in place would leave the old remote behind.
@@ -172,7 +179,11 @@ export function planPeers(desired: readonly PeerEntry[], actual: PeerDumps): Pee
   const adds: PeerOp[] = [];
   for (const p of desired) {
     if (!good.neigh.has(p.vtepIP)) adds.push({ op: 'neigh-set', peer: p.subnet, ip: p.vtepIP, mac: p.mac });
-    if (!good.fdb.has(p.mac)) adds.push({ op: 'fdb-set', peer: p.subnet, mac: p.mac, dst: p.publicIP });
+    // One FDB entry per MAC: a dual-stack peer's second entry shares the first one's.
+    if (!good.fdb.has(p.mac)) {
+      good.fdb.add(p.mac);
+      adds.push({ op: 'fdb-set', peer: p.subnet, mac: p.mac, dst: p.publicIP });
+    }
     if (!good.route.has(p.subnet)) adds.push({ op: 'route-set', peer: p.subnet, dst: p.subnet, gw: p.vtepIP });
   }
   return { ops: [...routeDels, ...fdbDels, ...neighDels, ...adds], kept };

@@ -1,7 +1,8 @@
 import {
   isLinkNotFound, linkByIndex, neighDel, neighList, neighSet, routeDel, routeList, routeReplace, NetlinkError, NUD_PERMANENT, NTF_SELF,
-  AF_BRIDGE, AF_INET, type NetlinkHandle, type Neigh, type Route,
+  AF_BRIDGE, AF_INET, AF_INET6, type NetlinkHandle, type Neigh, type Route,
 } from '../../netlink';
+import { parseIP } from '../../ip';
 import type { Lease } from '../types';
 import { DeviceGoneError } from './device-gone';
 import { desiredPeers, planPeers, type PeerDumps, type PeerOp, type SkippedLease } from './plan-peers';
@@ -28,19 +29,22 @@ export interface ReconcileResult {
 }
 
 /**
- * Dumps the device's AF_INET neighbours, its own (NTF_SELF) FDB and its main-table IPv4 routes.
- * iproute2: `ip -4 neigh show dev D`, `bridge fdb show dev D`, `ip -4 route show dev D`.
+ * Dumps the device's AF_INET and AF_INET6 neighbours, its own (NTF_SELF) FDB and its main-table IPv4
+ * and IPv6 routes. Both families always: a network that stopped being dual-stack must lose its IPv6
+ * peers' entries too.
+ * iproute2: `ip neigh show dev D`, `bridge fdb show dev D`, `ip route show dev D; ip -6 route show dev D`.
  */
 export async function readPeerState(h: NetlinkHandle, index: number): Promise<PeerState> {
-  const neighs = await neighList(h, { family: AF_INET, index });
+  const neighs = [...await neighList(h, { family: AF_INET, index }), ...await neighList(h, { family: AF_INET6, index })];
   const fdb = (await neighList(h, { family: AF_BRIDGE, index })).filter((n) => (n.flags & NTF_SELF) !== 0);
-  const routes = await routeList(h, { family: AF_INET, index });
+  const routes = [...await routeList(h, { family: AF_INET, index }), ...await routeList(h, { family: AF_INET6, index })];
   return { neighs, fdb, routes };
 }
 
 /**
- * Makes the device hold exactly one neighbour (peer VTEP address → VtepMAC, permanent), one FDB entry
- * (VtepMAC → PublicIP, self permanent) and one onlink route (subnet via VTEP address) per lease in
+ * Makes the device hold exactly one neighbour (peer VTEP address → VtepMAC, permanent; on IPv6 the
+ * entry that answers for the peer instead of NDP), one FDB entry per VtepMAC (→ PublicIP, self
+ * permanent) and one onlink route (subnet via VTEP address) per lease in
  * `desired` (the other nodes' leases), and nothing else of ours: a full diff of desired against the
  * dumps ({@link planPeers}), so it is idempotent and repairs whatever drifted (stale entries, changed
  * MACs, entries deleted by hand). Deletions that find nothing are fine; a peer whose neighbour or FDB
@@ -69,6 +73,8 @@ export async function reconcilePeers(h: NetlinkHandle, dev: { readonly index: nu
     } catch (err) {
       failed.push({ op, error: err instanceof Error ? err.message : String(err) });
       if ('peer' in op) brokenPeers.add(op.peer);
+      // A dual-stack peer's two entries share one FDB entry: without it neither family's route works.
+      if (op.op === 'fdb-set') for (const p of peers) if (p.mac === op.mac) brokenPeers.add(p.subnet);
     }
   }
   return { added, removed, kept: plan.kept, failed, skipped };
@@ -103,9 +109,9 @@ async function apply(h: NetlinkHandle, index: number, op: PeerOp): Promise<numbe
     case 'fdb-del':
       return gone(neighDel(h, { index, family: AF_BRIDGE, mac: op.mac, dst: op.dst, flags: NTF_SELF }), 'ENOENT');
     case 'neigh-del':
-      return gone(neighDel(h, { index, family: AF_INET, ip: op.ip }), 'ENOENT');
+      return gone(neighDel(h, { index, family: familyOf(op.ip), ip: op.ip }), 'ENOENT');
     case 'neigh-set':
-      await neighSet(h, { index, family: AF_INET, ip: op.ip, mac: op.mac, state: NUD_PERMANENT });
+      await neighSet(h, { index, family: familyOf(op.ip), ip: op.ip, mac: op.mac, state: NUD_PERMANENT });
       return 1;
     case 'fdb-set':
       await neighSet(h, { index, family: AF_BRIDGE, mac: op.mac, dst: op.dst, flags: NTF_SELF, state: NUD_PERMANENT });
@@ -114,6 +120,11 @@ async function apply(h: NetlinkHandle, index: number, op: PeerOp): Promise<numbe
       await routeReplace(h, { dst: op.dst, gw: op.gw, index, onlink: true });
       return 1;
   }
+}
+
+/** The neighbour table an address is in. */
+function familyOf(ip: string): typeof AF_INET | typeof AF_INET6 {
+  return parseIP(ip)?.family === 6 ? AF_INET6 : AF_INET;
 }
 
 async function gone(p: Promise<void>, code: string): Promise<number> {

@@ -1,6 +1,6 @@
 import {
   addrAdd, addrDel, addrList, isLinkNotFound, linkAdd, linkByName, linkDel, linkSetHardwareAddr, linkSetMtu, linkSetUp,
-  AF_INET, NetlinkError, type Link, type NetlinkHandle, type VxlanLink,
+  AF_INET, AF_INET6, IFA_F_NODAD, NetlinkError, type Link, type NetlinkHandle, type VxlanLink,
 } from '../../netlink';
 import { formatIP, networkOf, parseCidr } from '../../ip';
 
@@ -76,26 +76,48 @@ export async function ensureVxlan(h: NetlinkHandle, spec: VxlanDeviceSpec): Prom
   return (await linkByName(h, spec.name)) as VxlanLink;
 }
 
+/** RT_SCOPE_LINK: the kernel's own fe80:: address, which is never a lease's. */
+const RT_SCOPE_LINK = 253;
+
 /**
- * Gives the device a /32 of the subnet's network address (10.244.3.0/32: the source of packets this
- * node sends into the overlay, and no subnet route), removing any other IPv4 address (a previous lease's).
- * iproute2: `ip addr add 10.244.3.0/32 dev berth.1`.
+ * Gives the device a host address of the subnet's network address (10.244.3.0/32, or
+ * fd00:10:244:3::/128 for an IPv6 subnet: the source of packets this node sends into the overlay, and
+ * no subnet route), removing any other address of that family (a previous lease's; on IPv6 the
+ * kernel's link-local address stays). The IPv6 one skips duplicate address detection (IFA_F_NODAD):
+ * with `nolearning` and no flood entry its probes reach nobody, and the address would only sit
+ * tentative for a second, unusable as a source.
+ * iproute2: `ip addr add 10.244.3.0/32 dev berth.1`, `ip addr add fd00:10:244:3::/128 dev berth.1 nodad`.
  */
 export async function ensureVtepAddress(h: NetlinkHandle, index: number, subnet: string): Promise<void> {
-  const want = `${vtepAddress(subnet)}/32`;
+  const v6 = parseCidr(subnet)?.ip.family === 6;
+  const want = `${vtepAddress(subnet)}/${v6 ? 128 : 32}`;
   let present = false;
-  for (const a of await addrList(h, { index, family: AF_INET })) {
+  for (const a of await addrList(h, { index, family: v6 ? AF_INET6 : AF_INET })) {
+    if (v6 && a.scope === RT_SCOPE_LINK) continue;
     if (a.cidr === want) present = true;
     else await addrDel(h, index, a.cidr).catch(ignore('EADDRNOTAVAIL'));
   }
-  if (!present) await addrAdd(h, index, { cidr: want }).catch(ignore('EEXIST'));
+  if (!present) await addrAdd(h, index, v6 ? { cidr: want, flags: IFA_F_NODAD } : { cidr: want }).catch(ignore('EEXIST'));
 }
 
-/** The network address of a subnet ("10.244.3.0/24" → "10.244.3.0"): the VTEP address of its node. */
+/**
+ * Removes every IPv6 address but the link-local one (the network is no longer dual-stack, or the
+ * node lost its IPv6 lease). iproute2: `ip -6 addr flush dev berth.1 scope global`.
+ */
+export async function dropVtepAddresses6(h: NetlinkHandle, index: number): Promise<void> {
+  for (const a of await addrList(h, { index, family: AF_INET6 })) {
+    if (a.scope !== RT_SCOPE_LINK) await addrDel(h, index, a.cidr).catch(ignore('EADDRNOTAVAIL'));
+  }
+}
+
+/**
+ * The network address of a subnet ("10.244.3.0/24" → "10.244.3.0", "fd00:10:244:3::/64" →
+ * "fd00:10:244:3::"): the VTEP address of its node.
+ */
 export function vtepAddress(subnet: string): string {
   const c = parseCidr(subnet);
-  if (!c || c.ip.family !== 4) throw new TypeError(`invalid IPv4 subnet ${JSON.stringify(subnet)}`);
-  return formatIP({ family: 4, value: networkOf(c) });
+  if (!c) throw new TypeError(`invalid subnet ${JSON.stringify(subnet)}`);
+  return formatIP({ family: c.ip.family, value: networkOf(c) });
 }
 
 /** Deletes the device; missing is fine. iproute2: `ip link del NAME`. */

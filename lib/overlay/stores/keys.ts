@@ -3,6 +3,7 @@
  * layout, one level down per network):
  *   <prefix>/<network>/config
  *   <prefix>/<network>/subnets/<a.b.c.d>-<len>
+ *   <prefix>/<network>/subnets/<ipv6>-<len>     (an IPv6 subnet, in RFC 5952 text: "fd00:10:244:3::-64")
  */
 import { formatCidr, networkOf, parseCidr } from '../../ip';
 import { CNI_NAME } from '../../paths';
@@ -21,13 +22,13 @@ export function checkNetworkName(network: string): void {
 }
 
 /**
- * Parses a lease's subnet and returns its canonical text ("10.244.3.0/24"). Throws for anything that
- * is not an IPv4 network address with a prefix: every subnet names a key, and two spellings of one
- * subnet would be two keys.
+ * Parses a lease's subnet and returns its canonical text ("10.244.3.0/24", "fd00:10:244:3::/64").
+ * Throws for anything that is not a network address with a prefix: every subnet names a key, and two
+ * spellings of one subnet ("fd00:0:0::/64", "FD00::/64") would be two keys.
  */
 export function canonicalSubnet(subnet: string): string {
   const c = typeof subnet === 'string' ? parseCidr(subnet) : undefined;
-  if (c === undefined || c.ip.family !== 4) throw new TypeError(`subnet ${JSON.stringify(subnet)} is not an IPv4 CIDR`);
+  if (c === undefined) throw new TypeError(`subnet ${JSON.stringify(subnet)} is not a CIDR`);
   if (networkOf(c) !== c.ip.value) throw new TypeError(`subnet ${JSON.stringify(subnet)} has host bits set`);
   return formatCidr(c);
 }
@@ -44,17 +45,22 @@ export function subnetsPrefix(prefix: string, network: string): string {
   return `${prefix}/${network}/subnets/`;
 }
 
-/** `<prefix>/<network>/subnets/10.244.3.0-24` for "10.244.3.0/24". */
+/** `<prefix>/<network>/subnets/10.244.3.0-24` for "10.244.3.0/24", `…/subnets/fd00::-64` for "fd00::/64". */
 export function subnetKey(prefix: string, network: string, subnet: string): string {
   return subnetsPrefix(prefix, network) + canonicalSubnet(subnet).replace('/', '-');
 }
 
-/** The subnet a lease key names ("…/subnets/10.244.3.0-24" → "10.244.3.0/24"), or undefined for another key. */
+/**
+ * The subnet a lease key names ("…/subnets/10.244.3.0-24" → "10.244.3.0/24", "…/subnets/fd00::-64" →
+ * "fd00::/64"), or undefined for another key, and for a spelling that is not canonical (that key is
+ * not one we write, and would be a second key for one subnet).
+ */
 export function subnetOfKey(key: string): string | undefined {
-  const m = /\/subnets\/(\d+\.\d+\.\d+\.\d+)-(\d+)$/.exec(key);
+  const m = /\/subnets\/(\d+\.\d+\.\d+\.\d+|[0-9a-f:]*:[0-9a-f:.]*)-(\d+)$/.exec(key);
   if (m === null) return undefined;
   try {
-    return canonicalSubnet(`${m[1]}/${m[2]}`);
+    const subnet = canonicalSubnet(`${m[1]}/${m[2]}`);
+    return subnet.replace('/', '-') === `${m[1]}-${m[2]}` ? subnet : undefined;
   } catch {
     return undefined;
   }

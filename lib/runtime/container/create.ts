@@ -15,6 +15,9 @@ import { mapProblem } from './userns';
 import { ContainerError } from './store';
 import { type ContainerConfig, type ContainerRecord, type ContainerState, type IdMap, type NetworkMode, ZERO_TIME } from './types';
 
+/** Docker's refusal of `--network-alias` on the default bridge (and host, none, container:). */
+const ALIAS_USER_NETWORKS_ONLY = 'network-scoped alias is supported only for containers in user defined networks';
+
 /** What the user asked for (`berth run` flags, already parsed). */
 export interface CreateRequest {
   readonly image: string;
@@ -25,6 +28,9 @@ export interface CreateRequest {
   readonly workingDir?: string;
   readonly hostname?: string;
   readonly network: NetworkMode;
+  /** `--ip` / `--ip6` on the network it is created on (a user network). */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
   /** `-p` bindings; dropped with --network host or none, where there is nothing to map to. */
   readonly ports?: readonly PortBinding[];
   /** `--expose`. */
@@ -35,6 +41,9 @@ export interface CreateRequest {
   readonly resources: Resources;
   readonly autoRemove: boolean;
   readonly userns?: { readonly uidMap: readonly IdMap[]; readonly gidMap: readonly IdMap[] };
+  readonly dns?: ContainerConfig['dns'];
+  readonly extraHosts?: readonly string[];
+  readonly networkAliases?: readonly string[];
 }
 
 /** A created container and the lock its creator holds. */
@@ -67,7 +76,7 @@ export function containerEnv(imageEnv: readonly string[], hostname: string, user
  * `--expose`'s and every published one (sorted, each once); `-P` binds each exposed port that `-p`
  * did not to an ephemeral host port. With --network host or none the bindings go (nothing to DNAT to).
  */
-function publishedPorts(
+export function publishedPorts(
   req: CreateRequest,
   network: NetworkMode,
   imageExposed: Readonly<Record<string, unknown>> | undefined,
@@ -81,14 +90,14 @@ function publishedPorts(
   for (const p of req.exposedPorts ?? []) add(p);
   const bindings = [...(req.ports ?? [])];
   for (const b of bindings) add({ port: b.containerPort, protocol: b.protocol });
+  const sorted = [...exposed.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
   if (req.publishAll) {
-    for (const p of exposed.values()) {
+    for (const p of sorted) {
       if (!bindings.some((b) => b.containerPort === p.port && b.protocol === p.protocol)) {
         bindings.push({ containerPort: p.port, protocol: p.protocol, hostIp: '', hostPorts: [0, 0] });
       }
     }
   }
-  const sorted = [...exposed.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
   const published = network.kind === 'network' ? bindings : [];
   return { ...(sorted.length > 0 ? { exposedPorts: sorted } : {}), ...(published.length > 0 ? { ports: published } : {}) };
 }
@@ -119,6 +128,12 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     // result cache, `network rm`'s count of users) looks it up, whatever the user typed.
     const net = deps.networks.get(network.name);
     network = { kind: 'network', name: net.name, id: net.id };
+    if ((req.ipv4 !== undefined || req.ipv6 !== undefined) && net.builtin) {
+      throw new ContainerError('user specified IP address is supported on user defined networks only', 'invalid');
+    }
+    if (net.builtin && (req.networkAliases?.length ?? 0) > 0) throw new ContainerError(ALIAS_USER_NETWORKS_ONLY, 'invalid');
+  } else if ((req.networkAliases?.length ?? 0) > 0) {
+    throw new ContainerError(ALIAS_USER_NETWORKS_ONLY, 'invalid');
   }
   if (req.network.kind === 'container') {
     const other = await deps.containers.resolve(req.network.container);
@@ -145,11 +160,16 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     workingDir,
     hostname,
     network,
+    ...(req.ipv4 !== undefined && network.kind === 'network' ? { ipv4: req.ipv4 } : {}),
+    ...(req.ipv6 !== undefined && network.kind === 'network' ? { ipv6: req.ipv6 } : {}),
     ...publishedPorts(req, network, image.config.ExposedPorts),
     mounts,
     resources: req.resources,
     autoRemove: req.autoRemove,
     ...(req.userns === undefined ? {} : { userns: req.userns }),
+    ...(req.dns ? { dns: req.dns } : {}),
+    ...(req.extraHosts && req.extraHosts.length > 0 ? { extraHosts: req.extraHosts } : {}),
+    ...(req.networkAliases && req.networkAliases.length > 0 ? { networkAliases: req.networkAliases } : {}),
     created: new Date().toISOString(),
   };
   let lock: HeldLock | undefined;

@@ -23,6 +23,10 @@ export interface RuntimePaths {
    * (BERTH_USERNS_IDMAP=0), through a copy with shifted owners (remapped-rootfs.ts).
    */
   readonly usernsIdmap?: boolean;
+  /** The berthd executable, started on demand for the embedded DNS of user networks. */
+  readonly berthdPath?: string;
+  /** The host's resolv.conf that containers inherit (default /etc/resolv.conf; BERTH_RESOLV_CONF). */
+  readonly resolvConf?: string;
 }
 
 /** The directory that holds the named netns of containers. */

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndoStack } from '../../util';
 import { hasErrno } from '../../sys';
+import { NetworkError, ensureBerthdDns, hasEmbeddedDns } from '../network';
 import { DEFAULT_DEVICE_RULES } from '../cgroups';
 import { planMounts } from '../storage/mount-plan';
 import { overlayLayout } from '../storage/overlay-root';
@@ -23,6 +24,8 @@ import { type InitPidNs, type InitUserns, type PendingInit, type StartedInit, pr
 import { remappedRootfs } from './remapped-rootfs';
 import { type HeldUserns, type UsernsMaps, chownToMappedRoot, holdUserns, shiftOwners, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
 import { containerCgroup, killAll } from './teardown';
+import { attachConnected, requestedIps } from './connect';
+import { readEndpoints } from './endpoints';
 import { allocatePorts } from './port-allocation';
 import type { ContainerRecord, ContainerState, NetworkAttachment, PublishedPort } from './types';
 
@@ -71,15 +74,55 @@ async function setUpNetwork(
       undo.push('netns', () => deleteContainerNetns(deps, config.id));
       if (config.network.kind === 'none') return { netns, attachments: [] };
       const name = config.network.name;
-      // Published ports go through portmap on the host's bridge; a macvlan child is not reachable
-      // from its host, so there they are recorded and not published (the CLI warns).
-      const driver = deps.networks.get(name).driver;
-      const ports = driver === 'bridge' || driver === 'overlay' ? await allocatePorts(deps, rec) : [];
-      const attachment = await attachNetwork(deps, config.id, name, netns, ports);
-      undo.push(`network ${name}`, () => detachNetwork(deps, config.id, name, netns));
-      return { netns, attachments: [attachment], ports };
+      const attachments: NetworkAttachment[] = [];
+      let ports: PublishedPort[] = [];
+      if (!readEndpoints(deps.containers.containerDir(config.id)).primaryDetached) {
+        // Published ports go through portmap on the host's bridge; a macvlan child is not reachable
+        // from its host, so there they are recorded and not published.
+        const driver = deps.networks.get(name).driver;
+        ports = driver === 'bridge' || driver === 'overlay' ? await allocatePorts(deps, rec) : [];
+        const attached = await attachNetwork(deps, config.id, name, netns, { ports, ips: requestedIps(config) });
+        const aliases = config.networkAliases ?? [];
+        attachments.push(aliases.length > 0 ? { ...attached, aliases } : attached);
+        undo.push(`network ${name}`, () => detachNetwork(deps, config.id, name, netns));
+      }
+      attachments.push(...(await attachConnected(deps, config.id, netns, undo)));
+      return { netns, attachments, ports };
     }
   }
+}
+
+/**
+ * The nameserver of a container whose first network has berth's DNS: that network's resolver, which
+ * berthd is made to serve (started on demand) before the container's command can ask it anything.
+ * Undefined for the default bridge, macvlan, host, none and container: networking.
+ */
+async function embeddedResolver(deps: RuntimeDeps, attachments: readonly NetworkAttachment[]): Promise<string | undefined> {
+  const first = attachments[0];
+  if (first === undefined || first.gateway === undefined) return undefined;
+  let net;
+  try {
+    net = deps.networks.get(first.network);
+  } catch (err) {
+    // A connected network removed since: its attachment has just been made from the cached config.
+    if (err instanceof NetworkError && err.kind === 'not-found') return undefined;
+    throw err;
+  }
+  if (!hasEmbeddedDns(net)) return undefined;
+  const { runDir, root, cniDir, berthdPath } = deps.paths;
+  await ensureBerthdDns({ runDir, root, cniDir, ...(berthdPath ? { berthdPath } : {}) }, net.name, first.gateway);
+  return first.gateway;
+}
+
+/**
+ * `--add-host name:host-gateway`: Docker's special word for the host's address as the container sees
+ * it; here the gateway of the container's network (an address of the host), as podman does.
+ */
+function withHostGateway(entry: string, gateway: string | undefined): string {
+  const m = /^([^=:]+)([=:])host-gateway$/.exec(entry);
+  if (!m) return entry;
+  if (gateway === undefined) throw new Error(`--add-host ${entry}: host-gateway needs a network with a gateway`);
+  return `${m[1]}${m[2]}${gateway}`;
 }
 
 /**
@@ -127,7 +170,15 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     if (held !== undefined) undo.push('user namespace', () => held.release());
     const { netns, attachments, ports } = await setUpNetwork(deps, rec, undo, held?.netPath);
     const addresses = attachments.flatMap((a) => [a.ipv4, a.ipv6].filter((x): x is string => x !== undefined));
-    const etcFiles = writeEtcFiles(dir, config.hostname, addresses, config.network.kind === 'host');
+    const resolver = await embeddedResolver(deps, attachments);
+    const etcFiles = writeEtcFiles(dir, config.hostname, {
+      addresses,
+      hostNetwork: config.network.kind === 'host',
+      ...(config.dns ? { dns: config.dns } : {}),
+      extraHosts: (config.extraHosts ?? []).map((e) => withHostGateway(e, attachments[0]?.gateway)),
+      ...(resolver === undefined ? {} : { resolver }),
+      ...(deps.paths.resolvConf ? { hostResolvConf: deps.paths.resolvConf } : {}),
+    });
 
     const rootfs = deps.images.rootfs(config.imageId);
     const userns = held === undefined ? undefined : prepareUserns(deps, config, undo, { held, dir, rootfs, etcFiles });

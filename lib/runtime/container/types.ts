@@ -44,6 +44,9 @@ export interface ContainerConfig {
   /** The UTS hostname; the first 12 digits of the id by default (Docker's choice). */
   readonly hostname: string;
   readonly network: NetworkMode;
+  /** `--ip` / `--ip6`: the addresses to lease on the network it is created on. */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
   /** `-p`/`-P`: container ports to publish on the host (through the portmap plugin in the chain). */
   readonly ports?: readonly PortBinding[];
   /** `--expose`, the published ports and the image's ExposedPorts (what `-P` publishes). */
@@ -54,6 +57,12 @@ export interface ContainerConfig {
   readonly autoRemove: boolean;
   /** `--userns`: run in a new user namespace with these maps. */
   readonly userns?: { readonly uidMap: readonly IdMap[]; readonly gidMap: readonly IdMap[] };
+  /** `--dns`, `--dns-search`, `--dns-option` (absent or empty lists: the host's). */
+  readonly dns?: { readonly servers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] };
+  /** `--add-host` entries as Docker's HostConfig.ExtraHosts: `host:ip`. */
+  readonly extraHosts?: readonly string[];
+  /** `--network-alias`: more names on the `--network` network (user networks only). */
+  readonly networkAliases?: readonly string[];
   /** RFC 3339 time of creation. */
   readonly created: string;
 }
@@ -71,6 +80,8 @@ export interface NetworkAttachment {
   readonly ipv4?: string;
   readonly ipv6?: string;
   readonly gateway?: string;
+  /** Names besides the container's own that berth's DNS answers on this network (`--network-alias`). */
+  readonly aliases?: readonly string[];
 }
 
 /** What changes over a container's life. */

@@ -16,6 +16,9 @@ export interface OverlayNetworkRequest {
   /** The cluster CIDR. */
   readonly network: string;
   readonly subnetLen?: number;
+  /** The IPv6 cluster CIDR of a dual-stack network. */
+  readonly ipv6Network?: string;
+  readonly ipv6SubnetLen?: number;
   readonly vni?: number;
   readonly port?: number;
 }

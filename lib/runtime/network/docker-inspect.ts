@@ -48,6 +48,7 @@ export function dockerNetworkInspect(net: NetworkInfo, attachments: readonly Cac
     if (net.gateway !== undefined) c.Gateway = net.gateway;
     config.push(c);
   }
+  if (net.ipv6Subnet !== undefined) config.push({ Subnet: net.ipv6Subnet });
   const containers: Record<string, DockerEndpoint> = {};
   const mine = attachments.filter((a) => a.networkName === net.name).sort((a, b) => (a.containerId < b.containerId ? -1 : 1));
   for (const att of mine) {
@@ -59,7 +60,7 @@ export function dockerNetworkInspect(net: NetworkInfo, attachments: readonly Cac
     Created: net.created,
     Scope: net.scope,
     Driver: net.driver,
-    EnableIPv6: false,
+    EnableIPv6: net.ipv6Subnet !== undefined,
     // Docker prints null for the networks it made itself and {} for user networks.
     IPAM: { Driver: 'default', Options: net.builtin ? null : {}, Config: config },
     Internal: net.internal,

@@ -30,3 +30,5 @@ export {
   type NetworkStoreOptions,
   type CreateNetworkRequest,
 } from './types';
+export { hasEmbeddedDns, resolverAddress } from './network-dns';
+export { ensureBerthdDns, type BerthdDnsOptions, type DnsListener } from './berthd-dns';

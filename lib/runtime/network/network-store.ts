@@ -138,7 +138,7 @@ export class NetworkStore {
     const asked = req.subnet === undefined ? pickSubnet(usedBefore) : parseSubnet(req.subnet);
     assertNoOverlap(asked, usedBefore);
     const config = await postOverlayNetwork(berthdSocketPath(this.runDir), overlayRequest(req, asked), opts);
-    const cluster = storedCluster(config, req.subnet, req.name);
+    const cluster = storedCluster(config, req.subnet, req.name, req.enableIPv6 ? req.ipv6Subnet : undefined);
     return this.locked(() => {
       const existing = this.list();
       if (existing.some((n) => n.name === req.name)) throw new NetworkError(`network with name ${req.name} already exists`, 'conflict');
@@ -152,6 +152,7 @@ export class NetworkStore {
         created: rfc3339Nano(this.now()),
         internal: false,
         subnet: cluster.text,
+        ...(config.IPv6Network !== undefined ? { ipv6Subnet: config.IPv6Network } : {}),
         ...overlayRecord(config, this.runDir, req.options),
         labels: { ...req.labels },
         builtin: false,

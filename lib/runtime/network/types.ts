@@ -26,6 +26,8 @@ export interface OverlayNetworkInfo {
   readonly port: number;
   /** Prefix length of each host's subnet. */
   readonly subnetLen: number;
+  /** Prefix length of each host's IPv6 subnet (a dual-stack network). */
+  readonly ipv6SubnetLen?: number;
 }
 
 /** One network, as stored under `<root>/networks/<name>.json`. */
@@ -40,6 +42,8 @@ export interface NetworkInfo {
   /** `--internal`: no masquerade and no default route. */
   internal: boolean;
   subnet?: string;
+  /** A dual-stack overlay network's IPv6 cluster CIDR (`--ipv6 --subnet fd00:…/48`). */
+  ipv6Subnet?: string;
   gateway?: string;
   ipRange?: string;
   /** `-o key=value` as given (the default bridge: Docker's com.docker.network.bridge.* set). */
@@ -73,6 +77,10 @@ export interface CreateNetworkRequest {
   driver?: 'bridge' | 'macvlan' | 'overlay';
   /** For overlay: the cluster CIDR. */
   subnet?: string;
+  /** For overlay with `--ipv6`: the IPv6 cluster CIDR (the `--subnet` given in IPv6). */
+  ipv6Subnet?: string;
+  /** `--ipv6`. */
+  enableIPv6?: boolean;
   gateway?: string;
   ipRange?: string;
   internal?: boolean;
@@ -101,5 +109,7 @@ export const OPT_MACVLAN_MODE = 'macvlan_mode';
 export const OPT_VNI = 'vni';
 export const OPT_PORT = 'port';
 export const OPT_SUBNET_LEN = 'subnet_len';
+/** `-o ipv6_subnet_len=N`: each host's IPv6 subnet length on a dual-stack overlay network (default 64). */
+export const OPT_IPV6_SUBNET_LEN = 'ipv6_subnet_len';
 /** Docker's overlay option showing the network's VXLAN ID; berth records berthd's answer there. */
 export const OPT_VXLANID_LIST = 'com.docker.network.driver.overlay.vxlanid_list';

@@ -149,6 +149,21 @@ describe('berth on an overlay network across two hosts', function () {
     assert.ok(masq && !/^\[0:0\]/.test(masq), `the MASQUERADE rule counted packets: ${masq}`);
   });
 
+  it('embedded DNS: a second container on host 1 resolves ca by name through the resolver on the host\'s overlay gateway', async () => {
+    const sb = sbs[0]!;
+    const lease = c!.leaseFile(hosts[0]!, NET)!;
+    const gateway = lease.subnet.replace(/\.0\/\d+$/, '.1');
+    await sb.ok(['run', '-d', '--network', NET, '--name', 'ca2', '--network-alias', 'second', 'busybox', 'sleep', '300']);
+    try {
+      assert.match(await sb.ok(['exec', 'ca2', 'cat', '/etc/resolv.conf']), new RegExp(`^nameserver ${gateway.replace(/\./g, '\\.')}$`, 'm'));
+      const out = await sb.ok(['exec', 'ca2', 'nslookup', '-type=a', 'ca']);
+      assert.match(out, new RegExp(`Name:\\s+ca\\nAddress: ${addrs.ca!.replace(/\./g, '\\.')}$`, 'm'));
+      assert.match(await sb.ok(['exec', 'ca', 'nslookup', '-type=a', 'second']), /Name:\s+second\nAddress: 10\.250\./);
+    } finally {
+      await sb.ok(['rm', '-f', 'ca2']);
+    }
+  });
+
   it('removes the containers and the network and leaves nothing behind', async () => {
     for (const [i, name] of ['ca', 'cb'].entries()) {
       await sbs[i]!.ok(['rm', '-f', name]);

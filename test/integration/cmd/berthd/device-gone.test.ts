@@ -32,14 +32,14 @@ describe('berthd datapath: a deleted VXLAN device', () => {
       name: 'berth.42', vni: 42, port: 4789, local: '192.168.77.1', underlayIndex: ipJson(ns.name, 'link', 'show', 'u0')[0].ifindex,
       mtu: 1450, mac: '02:00:00:00:00:01',
     };
-    const dev = await dp.ensureDevice(spec, '10.244.1.0/24');
+    const dev = await dp.ensureDevice(spec, ['10.244.1.0/24']);
     assert.equal((await dp.reconcile(dev, [peer])).added, 3);
 
     ip(ns.name, 'link', 'del', 'berth.42');
     await assert.rejects(dp.reconcile(dev, [peer]), (err: unknown) => err instanceof DeviceGoneError && /berth\.42/.test(err.message));
 
     // Another link under the old name is not our device either (its index differs).
-    const again = await dp.ensureDevice(spec, '10.244.1.0/24');
+    const again = await dp.ensureDevice(spec, ['10.244.1.0/24']);
     assert.notEqual(again.index, dev.index);
     await assert.rejects(dp.reconcile(dev, [peer]), DeviceGoneError);
     assert.equal((await dp.reconcile(again, [peer])).added, 3);

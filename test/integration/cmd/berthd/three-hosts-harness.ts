@@ -81,6 +81,8 @@ export class Cluster {
     const log = fs.openSync(path.join(this.dir, `h${h.n}.log`), 'a');
     const args = ['run', '--store', this.store, '--iface', 'eth0', '--state-dir', h.stateDir, '--run-dir', h.runDir,
       '--lease-ttl', this.#opts.leaseTtl ?? '6s', '--resync', this.#opts.resync ?? '1s',
+      // berth's stores beside the run dir (berth-overlay.test.ts's sandboxes): the embedded DNS reads them.
+      '--berth-root', path.join(path.dirname(h.runDir), 'root'), '--cni-dir', path.join(path.dirname(h.runDir), 'cni'),
       ...networks.flatMap((n) => ['--network', n]), ...(this.#opts.extraArgs ?? [])];
     h.daemon = withNetns(h.ns, () => spawn(BERTHD, args, {
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', BERTH_LOG_LEVEL: 'debug' },

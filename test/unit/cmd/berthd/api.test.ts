@@ -7,6 +7,7 @@ import { Daemon } from '../../../../cmd/berthd/daemon';
 import { parseNetworkRequest } from '../../../../cmd/berthd/network-request';
 import { renewDelay } from '../../../../cmd/berthd/lease-keeper';
 import { createLogger } from '../../../../lib/log';
+import { acquireLease } from '../../../../lib/overlay/allocate';
 import { FakeDatapath, MemoryStore, fakeAcquire } from './fakes';
 
 const other = (n: number) => ({
@@ -136,6 +137,52 @@ describe('berthd: daemon and API', () => {
     assert.throws(() => parseNetworkRequest({ name: 'a', network: '10.8.0.0/16', extra: 1 }), /unknown field "extra"/);
     assert.throws(() => parseNetworkRequest({ name: 'a', network: '10.8.0.0/16', subnetLen: 16 }), /subnetLen 16/);
     assert.throws(() => parseNetworkRequest({ name: 'a', network: 'x' }), /network "x"/);
+  });
+
+  it('validates the dual-stack fields of a create request: ipv6Network canonical, ipv6SubnetLen defaulted as flannel', () => {
+    const base = { name: 'a', network: '10.8.0.0/16' };
+    assert.deepEqual(parseNetworkRequest({ ...base, ipv6Network: 'fd00:8::/48' }).config,
+      { Network: '10.8.0.0/16', SubnetLen: 24, IPv6Network: 'fd00:8::/48', IPv6SubnetLen: 64, Backend: { Type: 'vxlan', VNI: 1, Port: 4789 } });
+    assert.equal(parseNetworkRequest({ ...base, ipv6Network: 'fd00:8::/120' }).config.IPv6SubnetLen, 122);
+    assert.equal(parseNetworkRequest({ ...base, ipv6Network: 'fd00:8::/48', ipv6SubnetLen: 56 }).config.IPv6SubnetLen, 56);
+    assert.throws(() => parseNetworkRequest({ ...base, ipv6Network: '10.9.0.0/16' }), /ipv6Network "10\.9\.0\.0\/16": want an IPv6 CIDR/);
+    assert.throws(() => parseNetworkRequest({ ...base, ipv6Network: 'fd00:8::1/48' }), /host bits are set \(the network is fd00:8::\/48\)/);
+    assert.throws(() => parseNetworkRequest({ ...base, ipv6Network: 'FD00:8::/48' }), /write it as fd00:8::\/48/);
+    assert.throws(() => parseNetworkRequest({ ...base, ipv6Network: 'fd00:8::/48', ipv6SubnetLen: 127 }), /ipv6SubnetLen 127: want 49\.\.126/);
+    assert.throws(() => parseNetworkRequest({ ...base, ipv6SubnetLen: 64 }), /ipv6SubnetLen: given without ipv6Network/);
+  });
+
+  it('serves a dual-stack network: two leases (one per family), both VTEP addresses, a lease file with both, leave deletes both', async () => {
+    daemon = new Daemon({
+      store, storeKind: 'file', datapath: dp, acquire: acquireLease,
+      underlay: { name: 'eth0', index: 2, mtu: 1500, publicIP: '192.168.77.1' },
+      stateDir: path.join(dir, 'state'), runDir: path.join(dir, 'run'), leaseTtlMs: 60_000, resyncMs: 50,
+      log: createLogger({}, { BERTH_LOG_LEVEL: 'silent' }),
+    });
+    const r = await call('POST', '/v1/networks', { name: 'ov', network: '10.244.0.0/16', ipv6Network: 'fd00:10:244::/48' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const st = daemon.status().networks[0]!;
+    assert.equal(st.state, 'serving');
+    assert.match(st.subnet!, /^10\.244\.\d+\.0\/24$/);
+    assert.match(st.ipv6Subnet!, /^fd00:10:244:[0-9a-f]+::\/64$/);
+    assert.deepEqual(dp.devices.get('berth.1')!.subnets, [st.subnet, st.ipv6Subnet]);
+    const mine = [...store.leasesOf.get('ov')!.values()];
+    assert.deepEqual(mine.map((l) => l.subnet).sort(), [st.subnet, st.ipv6Subnet].sort());
+    assert.ok(mine.every((l) => l.attrs.PublicIP === '192.168.77.1'), 'both leases publish our VTEP');
+    const file = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'overlay', 'ov.json'), 'utf8'));
+    assert.deepEqual([file.ipv6Network, file.ipv6Subnet, file.subnet], ['fd00:10:244::/48', st.ipv6Subnet, st.subnet]);
+    // A peer's two leases are both handed to the datapath; our own are not.
+    const peer = { PublicIP: '192.168.77.2', BackendType: 'vxlan' as const, BackendData: { VNI: 1, VtepMAC: '02:00:00:00:00:02' } };
+    store.put('ov', { subnet: '10.244.200.0/24', attrs: peer });
+    store.put('ov', { subnet: 'fd00:10:244:c8::/64', attrs: peer });
+    await until(() => (dp.programmed.get('berth.1') ?? []).length === 2);
+    assert.deepEqual(dp.programmed.get('berth.1')!.map((l) => l.subnet).sort(), ['10.244.200.0/24', 'fd00:10:244:c8::/64']);
+    // Our IPv6 lease deleted from the store (by hand, an outage) is taken back at once, the same subnet.
+    await store.deleteLease('ov', st.ipv6Subnet!);
+    await until(() => store.leasesOf.get('ov')!.has(st.ipv6Subnet!));
+    assert.equal((await call('POST', '/v1/networks/ov/leave')).status, 200);
+    assert.deepEqual([...store.leasesOf.get('ov')!.keys()].sort(), ['10.244.200.0/24', 'fd00:10:244:c8::/64'], 'only the peer\'s leases are left');
+    assert.equal(fs.existsSync(path.join(dir, 'run', 'overlay', 'ov.json')), false);
   });
 
   it('renews at a third of a short TTL and an hour before a long one', () => {

@@ -7,6 +7,7 @@ describe('berthd: options', () => {
     assert.deepEqual(o, {
       command: 'run', store: { kind: 'file', path: '/var/lib/berth/berthd/store.json' }, prefix: '/berth/overlay', networks: [],
       stateDir: '/var/lib/berth/berthd', runDir: '/run/berth', leaseTtlMs: 3_600_000, resyncMs: 30_000,
+      berthRoot: '/var/lib/berth', cniDir: '/var/lib/cni', resolvConf: '/etc/resolv.conf',
     });
   });
 

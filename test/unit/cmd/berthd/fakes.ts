@@ -83,7 +83,8 @@ export const fakeAcquire: AcquireLease = async (store, network, attrs, opts) => 
 
 /** Records what the daemon asks of the kernel. */
 export class FakeDatapath implements Datapath {
-  devices = new Map<string, DeviceInfo & { subnet: string }>();
+  /** Each device, with the subnets whose VTEP addresses it was given (IPv4 first). */
+  devices = new Map<string, DeviceInfo & { subnet: string; subnets: readonly string[] }>();
   programmed = new Map<string, Lease[]>();
   reconciles = 0;
   ensures = 0;
@@ -91,11 +92,11 @@ export class FakeDatapath implements Datapath {
   failWith: Error | undefined;
   #nextIndex = 7;
   async deviceMac(name: string) { return this.devices.get(name)?.mac; }
-  async ensureDevice(spec: { name: string; mtu: number; mac: string }, subnet: string) {
+  async ensureDevice(spec: { name: string; mtu: number; mac: string }, subnets: readonly string[]) {
     this.ensures++;
     // A device that exists keeps its index; a created one gets a new index, as the kernel gives.
     const index = this.devices.get(spec.name)?.index ?? this.#nextIndex++;
-    const d = { name: spec.name, index, mtu: spec.mtu, mac: spec.mac, subnet };
+    const d = { name: spec.name, index, mtu: spec.mtu, mac: spec.mac, subnet: subnets[0]!, subnets: [...subnets] };
     this.devices.set(spec.name, d);
     return d;
   }

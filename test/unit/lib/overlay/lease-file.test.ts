@@ -29,12 +29,12 @@ describe('lib/overlay/lease-file', () => {
       ['not JSON', '{', /^not JSON: /],
       ['not an object', '[1]', /^expected a JSON object \(got \[1\]\)$/],
       ['another network\'s file', { ...LEASE, name: 'other' }, /^\/name must be the network's name "ov" \(got "other"\)$/],
-      ['network not a CIDR', { ...LEASE, network: '10.244.0.0' }, /^\/network must be a CIDR/],
-      ['subnet missing', { ...LEASE, subnet: undefined }, /^\/subnet must be a CIDR .*\(got nothing\)$/],
-      ['subnet not a string', { ...LEASE, subnet: 5 }, /^\/subnet must be a CIDR .*\(got 5\)$/],
+      ['network not a CIDR', { ...LEASE, network: '10.244.0.0' }, /^\/network must be an IPv4 CIDR/],
+      ['subnet missing', { ...LEASE, subnet: undefined }, /^\/subnet must be an IPv4 CIDR .*\(got nothing\)$/],
+      ['subnet not a string', { ...LEASE, subnet: 5 }, /^\/subnet must be an IPv4 CIDR .*\(got 5\)$/],
       ['subnet outside the network', { ...LEASE, subnet: '10.245.3.0/24' }, /^\/subnet must be a subnet of \/network "10\.244\.0\.0\/16"/],
       ['subnet larger than the network', { ...LEASE, subnet: '10.0.0.0/8' }, /^\/subnet must be a subnet of/],
-      ['subnet of another family', { ...LEASE, subnet: 'fd00::/64' }, /^\/subnet must be a subnet of/],
+      ['subnet of another family', { ...LEASE, subnet: 'fd00::/64' }, /^\/subnet must be an IPv4 CIDR/],
       ['subnet with host bits', { ...LEASE, subnet: '10.244.3.7/24' }, /^\/subnet must be a network address/],
       ['subnet too small', { ...LEASE, subnet: '10.244.3.0/31' }, /^\/subnet must be a subnet with room/],
       ['mtu too small for IPv4', { ...LEASE, mtu: 67 }, /^\/mtu must be an integer from 68 to 65535 \(got 67\)$/],
@@ -46,6 +46,20 @@ describe('lib/overlay/lease-file', () => {
       ['bridge with a slash', { ...LEASE, bridge: 'a/b' }, /^\/bridge must be an interface name/],
       ['expiresAt not a number', { ...LEASE, expiresAt: 'soon' }, /^\/expiresAt must be a time in Unix milliseconds/],
     ];
+    const DUAL = { ...LEASE, ipv6Network: 'fd00:10:244::/48', ipv6Subnet: 'fd00:10:244:3::/64' };
+    it('reads a dual-stack file (ipv6Network and ipv6Subnet); a v4-only file has neither', () => {
+      assert.deepEqual(parse(DUAL), DUAL);
+      assert.equal('ipv6Subnet' in parse(LEASE), false);
+    });
+    const bad6: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['ipv6Subnet without ipv6Network', { ...LEASE, ipv6Subnet: 'fd00:10:244:3::/64' }, /^\/ipv6Network must be an IPv6 CIDR such as "fd00:10:244::\/48" \(got nothing\)$/],
+      ['ipv6Network without ipv6Subnet', { ...LEASE, ipv6Network: 'fd00:10:244::/48' }, /^\/ipv6Subnet must be an IPv6 CIDR .*\(got nothing\)$/],
+      ['an IPv4 ipv6Subnet', { ...DUAL, ipv6Subnet: '10.244.3.0/24' }, /^\/ipv6Subnet must be an IPv6 CIDR/],
+      ['ipv6Subnet outside ipv6Network', { ...DUAL, ipv6Subnet: 'fd00:10:245:3::/64' }, /^\/ipv6Subnet must be a subnet of \/ipv6Network "fd00:10:244::\/48"/],
+      ['ipv6Subnet with host bits', { ...DUAL, ipv6Subnet: 'fd00:10:244:3::1/64' }, /^\/ipv6Subnet must be a network address/],
+      ['an MTU below IPv6\'s 1280', { ...DUAL, mtu: 1279 }, /^\/mtu must be at least 1280 on a dual-stack lease .*\(got 1279\)$/],
+    ];
+    for (const [what, doc, msg] of bad6) it(`refuses: ${what}`, () => refuses(() => parse(doc), msg));
     for (const [what, doc, msg] of bad) {
       it(`refuses: ${what}`, () => refuses(() => (typeof doc === 'string' ? parseLeaseFile(doc, 'ov') : parse(doc)), msg));
     }

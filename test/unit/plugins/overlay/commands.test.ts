@@ -51,7 +51,7 @@ describe('plugins/overlay commands (dispatcher, no delegate)', () => {
       fs.writeFileSync(leaseFile, '{"name":"ov"}');
       const r = await run('STATUS');
       assert.equal(r.json.code, 50);
-      assert.match(r.json.msg, /invalid lease file .*\/network must be a CIDR/);
+      assert.match(r.json.msg, /invalid lease file .*\/network must be an IPv4 CIDR/);
     });
     it('success with a live lease: the IPAM has addresses left', async () => {
       writeLease({ expiresAt: Date.now() + 60_000 });

@@ -22,6 +22,16 @@ describe('plugins/overlay/delegate-conf', () => {
     });
   });
 
+  it('a dual-stack lease: a second range set (the IPv6 subnet, gateway ::1) and a route to the IPv6 cluster CIDR', () => {
+    const raw = confOf('overlay', { dataDir: '/d' });
+    const dual = { ...LEASE, ipv6Network: 'fd00:10:244::/48', ipv6Subnet: 'fd00:10:244:3::/64' };
+    assert.deepEqual(bridgeConfFor(loadOverlayConfig(raw), dual, raw).ipam, {
+      type: 'host-local', dataDir: '/d',
+      ranges: [[{ subnet: '10.244.3.0/24', gateway: '10.244.3.1' }], [{ subnet: 'fd00:10:244:3::/64', gateway: 'fd00:10:244:3::1' }]],
+      routes: [{ dst: '10.244.0.0/16' }, { dst: 'fd00:10:244::/48' }],
+    });
+  });
+
   it('dns, runtimeConfig (ips, mac), args and capabilities reach the delegate; our own keys do not', () => {
     const extra = { dns: { nameservers: ['10.0.0.1'] }, runtimeConfig: { mac: '0a:58:00:00:00:01', ips: ['10.244.3.9/24'] }, args: { cni: { x: 1 } }, capabilities: { mac: true }, runDir: '/r', ipMasq: true };
     const raw = confOf('overlay', extra);

@@ -86,6 +86,23 @@ describe('cmd/berth/commands/network', () => {
       assert.deepEqual(await h.berth(['network', 'rm', 'ov']), { code: 0, out: 'ov\n', err: '' });
     });
 
+    it('--ipv6 with an IPv4 and an IPv6 --subnet: a dual-stack overlay network, inspect shows EnableIPv6', async () => {
+      berthd = await startFakeBerthd(join(h.root, 'run'));
+      berthd.reply = (body) => ({ status: 201, body: { Network: body.network, SubnetLen: 24, IPv6Network: body.ipv6Network, IPv6SubnetLen: 64, Backend: { Type: 'vxlan', VNI: 1, Port: 4789 } } });
+      const created = await h.berth(['network', 'create', '-d', 'overlay', '--subnet', '10.244.0.0/16', '--subnet', 'fd00:10:244::/48', '--ipv6', 'ov'], { env: run() });
+      assert.equal(created.code, 0, created.err);
+      assert.deepEqual(berthd.requests.map((r) => r.body), [{ name: 'ov', network: '10.244.0.0/16', ipv6Network: 'fd00:10:244::/48' }]);
+      const [net] = JSON.parse((await h.berth(['network', 'inspect', 'ov'])).out);
+      assert.deepEqual([net.EnableIPv6, net.IPAM.Config], [true, [{ Subnet: '10.244.0.0/16' }, { Subnet: 'fd00:10:244::/48' }]]);
+    });
+
+    it('refuses --ipv6 and a second --subnet where they cannot apply, naming the flag', async () => {
+      const err = async (args: string[]) => (await h.berth(['network', 'create', ...args], { env: run() })).err;
+      assert.match(await err(['--ipv6', '--subnet', 'fd00::/64', 'br6']), /--ipv6 is not supported by the bridge driver/);
+      assert.match(await err(['--subnet', '10.1.0.0/16', '--subnet', '10.2.0.0/16', 'br2']), /only one --subnet is supported by the bridge driver \(got 2\)/);
+      assert.match(await err(['-d', 'overlay', '--subnet', '10.1.0.0/16', '--subnet', '10.2.0.0/16', 'ov2']), /an overlay network takes one IPv4 and one IPv6 --subnet/);
+    });
+
     it('without berthd: a clear error naming the socket', async () => {
       const r = await h.berth(['network', 'create', '-d', 'overlay', 'ov'], { env: run() });
       assert.deepEqual(r, { code: 1, out: '', err: `Error response from daemon: berthd is not running (no ${join(h.root, 'run', 'berthd.sock')}): start berthd to use overlay networks\n` });

@@ -30,7 +30,7 @@ describe('overlay datapath: desiredPeers', () => {
   });
 
   const bad: [string, Lease, RegExp][] = [
-    ['an IPv6 subnet', lease('fd00::/64', '02:00:00:00:00:02', '192.168.77.2'), /not an IPv4 CIDR/],
+    ['a subnet that is no CIDR', lease('fd00::', '02:00:00:00:00:02', '192.168.77.2'), /not a CIDR/],
     ['a multicast MAC', lease('10.244.2.0/24', '01:00:5e:00:00:01', '192.168.77.2'), /not a unicast MAC/],
     ['the zero MAC', lease('10.244.2.0/24', '00:00:00:00:00:00', '192.168.77.2'), /not a unicast MAC/],
     ['a bad PublicIP', lease('10.244.2.0/24', '02:00:00:00:00:02', 'host-2'), /PublicIP/],
@@ -132,4 +132,37 @@ describe('overlay datapath: planPeers', () => {
       assert.equal(plan.kept, c.kept);
     });
   }
+});
+
+describe('overlay datapath: a dual-stack peer', () => {
+  const mac = '02:00:00:00:00:02';
+  const A6: PeerEntry = { subnet: 'fd00:10:244:2::/64', vtepIP: 'fd00:10:244:2::', mac, publicIP: '192.168.77.2' };
+  it('its IPv4 and IPv6 leases (one MAC) are two peers, not one node seen twice', () => {
+    const { peers, skipped } = desiredPeers([lease('10.244.2.0/24', mac, '192.168.77.2'), lease('fd00:10:244:2::/64', mac, '192.168.77.2')]);
+    assert.deepEqual(peers, [A, A6]);
+    assert.deepEqual(skipped, []);
+  });
+  it('gets a neighbour and a route per family and one FDB entry for its MAC', () => {
+    assert.deepEqual(planPeers([A, A6], none).ops, [
+      ...adds(A),
+      { op: 'neigh-set', peer: A6.subnet, ip: A6.vtepIP, mac },
+      { op: 'route-set', peer: A6.subnet, dst: A6.subnet, gw: A6.vtepIP },
+    ]);
+  });
+  it('once programmed keeps all five entries, and leaves the kernel\'s IPv6 routes and NDP cache alone', () => {
+    const dumps = programmed(A, A6);
+    const kernel: PeerDumps = {
+      neighs: [...dumps.neighs.slice(0, 1), { ip: A6.vtepIP, mac, state: PERM }, { ip: 'fe80::1', mac: '02:00:00:00:00:09', state: 0x02 }],
+      fdb: dumps.fdb.slice(0, 1),
+      routes: [...dumps.routes, { dst: 'fe80::/64', onlink: false, protocol: 2 }, { dst: 'fd00:10:244:1::', onlink: false, protocol: 2 }],
+    };
+    assert.deepEqual(planPeers([A, A6], kernel), { ops: [], kept: 5 });
+  });
+  it('its IPv6 entries go when only its IPv6 lease goes; the shared FDB entry stays', () => {
+    const kernel: PeerDumps = { ...programmed(A, A6), fdb: programmed(A).fdb };
+    assert.deepEqual(planPeers([A], kernel).ops, [
+      { op: 'route-del', dst: A6.subnet, gw: A6.vtepIP },
+      { op: 'neigh-del', ip: A6.vtepIP },
+    ]);
+  });
 });

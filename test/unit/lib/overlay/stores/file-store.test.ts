@@ -283,7 +283,7 @@ describe('lib/overlay/stores/file-store', () => {
     const s = open();
     await assert.rejects(s.createLease('a/b', '10.244.1.0/24', attrs('192.0.2.1'), 1000), /overlay network name "a\/b" is invalid/);
     await assert.rejects(s.createLease('blue', '10.244.1.1/24', attrs('192.0.2.1'), 1000), /subnet "10.244.1.1\/24" has host bits set/);
-    await assert.rejects(s.createLease('blue', 'x', attrs('192.0.2.1'), 1000), /subnet "x" is not an IPv4 CIDR/);
+    await assert.rejects(s.createLease('blue', 'x', attrs('192.0.2.1'), 1000), /subnet "x" is not a CIDR/);
     await assert.rejects(s.createLease('blue', '10.244.1.0/24', { ...attrs('192.0.2.1'), PublicIP: 'nope' }, 1000), /PublicIP: "nope"/);
     await assert.rejects(s.createLease('blue', '10.244.1.0/24', attrs('192.0.2.1'), -1), /ttlMs: -1/);
     assert.throws(() => new FileStore({ path: '' }), /file store path/);

@@ -18,9 +18,9 @@ describe('lib/overlay/stores/keys', () => {
   it('rejects network names that would escape their keys, and non-canonical subnets', () => {
     assert.throws(() => configKey('/p', '../x'), /network name/);
     assert.throws(() => configKey('/p', ''), /network name/);
-    assert.throws(() => canonicalSubnet('10.244.3.0'), /not an IPv4 CIDR/);
-    assert.throws(() => canonicalSubnet('fd00::/64'), /not an IPv4 CIDR/);
-    assert.throws(() => canonicalSubnet('010.244.3.0/24'), /not an IPv4 CIDR/);
+    assert.throws(() => canonicalSubnet('10.244.3.0'), /not a CIDR/);
+    assert.throws(() => canonicalSubnet('010.244.3.0/24'), /not a CIDR/);
+    assert.throws(() => canonicalSubnet('fd00::1/64'), /host bits/);
   });
 
   it('checks lease attrs field by field and normalizes the MAC', () => {
@@ -33,5 +33,14 @@ describe('lib/overlay/stores/keys', () => {
     assert.throws(() => parseLeaseAttrs({ ...attrs('192.0.2.1'), BackendData: { VNI: 1, VtepMAC: 'zz' } }), /BackendData\.VtepMAC/);
     assert.equal(sameEndpoint(attrs('192.0.2.1'), upper), true);
     assert.equal(sameEndpoint(attrs('192.0.2.1'), attrs('192.0.2.1', 9)), false);
+  });
+
+  it('names an IPv6 subnet\'s key in RFC 5952 text, and reads it back; other spellings are no lease key', () => {
+    assert.equal(subnetKey('/p', 'blue', 'fd00:10:244:3::/64'), '/p/blue/subnets/fd00:10:244:3::-64');
+    assert.equal(subnetKey('/p', 'blue', 'FD00:10:244:3:0::/64'), '/p/blue/subnets/fd00:10:244:3::-64', 'one key per subnet');
+    assert.equal(subnetOfKey('/p/blue/subnets/fd00:10:244:3::-64'), 'fd00:10:244:3::/64');
+    assert.equal(subnetOfKey('/p/blue/subnets/fd00:10:244:3:0::-64'), undefined, 'not canonical');
+    assert.equal(subnetOfKey('/p/blue/subnets/fd00::1-64'), undefined, 'host bits set');
+    assert.equal(canonicalSubnet('fd00:0:0:1:0:0:0:0/64'), 'fd00:0:0:1::/64');
   });
 });

@@ -155,4 +155,43 @@ describe('lib/runtime/network overlay networks (fake berthd)', () => {
     assert.equal(fs.existsSync(path.join(root, 'cni', 'networks', 'ov')), false);
     assert.throws(() => store.get('ov'), /network ov not found/);
   });
+
+  describe('dual-stack (--ipv6 with an IPv6 --subnet)', () => {
+    const dualReply = (body: any) => ({
+      status: 201,
+      body: { Network: body.network, SubnetLen: 24, ...(body.ipv6Network ? { IPv6Network: body.ipv6Network, IPv6SubnetLen: body.ipv6SubnetLen ?? 64 } : {}), Backend: { Type: 'vxlan', VNI: 1, Port: 4789 } },
+    });
+
+    it('sends ipv6Network (and ipv6_subnet_len), records it, and inspect shows EnableIPv6 and both IPAM configs', async () => {
+      berthd = await startFakeBerthd(runDir);
+      berthd.reply = dualReply;
+      const net = await store.createOverlay({ name: 'ov', driver: 'overlay', subnet: '10.244.0.0/16', ipv6Subnet: 'fd00:10:244::/48', enableIPv6: true, options: { ipv6_subnet_len: '56' } });
+      assert.deepEqual(berthd.requests[0]!.body, { name: 'ov', network: '10.244.0.0/16', ipv6Network: 'fd00:10:244::/48', ipv6SubnetLen: 56 });
+      assert.equal(net.ipv6Subnet, 'fd00:10:244::/48');
+      assert.equal(net.overlay!.ipv6SubnetLen, 56);
+      const doc = dockerNetworkInspect(store.get('ov'), [], () => undefined);
+      assert.equal(doc.EnableIPv6, true);
+      assert.deepEqual(doc.IPAM.Config, [{ Subnet: '10.244.0.0/16' }, { Subnet: 'fd00:10:244::/48' }]);
+    });
+
+    it('refuses what cannot be dual-stack, naming the flag, before asking berthd', async () => {
+      berthd = await startFakeBerthd(runDir);
+      const req = { name: 'ov', driver: 'overlay' as const, subnet: '10.244.0.0/16' };
+      await rejects(store.createOverlay({ ...req, enableIPv6: true }), 'invalid', /--ipv6 on an overlay network needs an IPv6 --subnet/);
+      await rejects(store.createOverlay({ ...req, ipv6Subnet: 'fd00::/48' }), 'invalid', /invalid subnet fd00::\/48: an IPv6 subnet needs --ipv6/);
+      await rejects(store.createOverlay({ ...req, ipv6Subnet: 'fd00::1/48', enableIPv6: true }), 'invalid', /invalid subnet fd00::1\/48: it should be fd00::\/48/);
+      await rejects(store.createOverlay({ ...req, ipv6Subnet: 'nope:', enableIPv6: true }), 'invalid', /invalid CIDR address: nope:/);
+      await rejects(store.createOverlay({ ...req, options: { ipv6_subnet_len: '64' } }), 'invalid', /option ipv6_subnet_len needs --ipv6/);
+      assert.deepEqual(berthd.requests, []);
+    });
+
+    it('joining: a stored IPv6 subnet other than the one asked for is a conflict; without --ipv6 the stored one is joined', async () => {
+      berthd = await startFakeBerthd(runDir);
+      berthd.reply = () => dualReply({ network: '10.244.0.0/16', ipv6Network: 'fd00:99::/48' });
+      await rejects(store.createOverlay({ name: 'ov', driver: 'overlay', subnet: '10.244.0.0/16', ipv6Subnet: 'fd00:10:244::/48', enableIPv6: true }),
+        'conflict', /already exists in berthd's store with IPv6 subnet fd00:99::\/48 \(asked for fd00:10:244::\/48\)/);
+      const joined = await store.createOverlay({ name: 'ov', driver: 'overlay', subnet: '10.244.0.0/16' });
+      assert.equal(joined.ipv6Subnet, 'fd00:99::/48');
+    });
+  });
 });
