@@ -148,6 +148,25 @@ describe('berth CLI: user namespaces', function () {
     assert.equal(fs.existsSync(path.join(b.root, 'containers', c.Id)), false);
   });
 
+  it('a user network: containers in user namespaces resolve each other by name through the embedded DNS', async () => {
+    // No search line or host resolver needed: the name is the network's own.
+    const resolvConf = path.join(b.base, 'host-resolv.conf');
+    fs.writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
+    const env = { env: { BERTH_RESOLV_CONF: resolvConf } };
+    await b.ok(['network', 'create', '--subnet', '10.234.0.0/24', 'unet'], env);
+    try {
+      await b.ok(['run', '-d', '--name', 'named', '--network', 'unet', ...MAPS, 'busybox', 'sleep', '1000'], env);
+      const ip = (await b.inspect('named')).NetworkSettings.Networks.unet.IPAddress as string;
+      const out = await b.ok(['run', '--rm', '--network', 'unet', ...MAPS, 'busybox', 'sh', '-c', 'nslookup -type=a named; ping -c1 -W2 named'], env);
+      assert.match(out, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}$`, 'm'));
+      assert.match(out, /1 packets received/);
+    } finally {
+      await b.removeAllContainers();
+      await b.stopBerthd();
+      await b.ok(['network', 'rm', 'unet']);
+    }
+  });
+
   it('exit codes stay exact: 3, and 137 when its PID 1 is SIGKILLed', async () => {
     const three = await b.berth(['run', '--rm', ...MAPS, 'busybox', 'sh', '-c', 'exit 3']);
     assert.equal(three.code, 3);
