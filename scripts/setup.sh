@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 # berthd tests ask its unix-socket API and etcd's health endpoint. containerd (1.6, with its CRI
 # plugin): the kubelet-path test runs a private one (own root, socket and CNI dirs) against berth's
 # plugins; the package's systemd unit is not used. time: GNU time, the bench's peak RSS of a plugin exec
-# (wait4's maxrss, for ours and the reference's alike).
-PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server iperf3 curl containerd time)
+# (wait4's maxrss, for ours and the reference's alike). util-linux: unshare and nsenter, which create and
+# enter a container's user namespace (single-threaded, as the kernel requires; Essential, listed anyway).
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server iperf3 curl containerd time util-linux)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -37,6 +37,7 @@ function topHelp(registry: CommandRegistry): string {
       ['BERTH_CNI_DIR', `CNI leases and result cache (default "${DEFAULTS.cniDir}")`],
       ['BERTH_CNI_PATH', `Colon list of plugin directories (default: berth's own, ${DEFAULTS.cniPath.join(', ')})`],
       ['BERTH_CGROUP_PARENT', `Parent cgroup of the containers (default "${DEFAULTS.cgroupParent}")`],
+      ['BERTH_USERNS_IDMAP', 'Set to 0 to give user namespace containers a copy of the image with shifted owners, not an idmapped mount'],
       ['BERTH_RESOLV_CONF', 'The host resolv.conf containers inherit and berthd forwards to (default "/etc/resolv.conf")'],
       ['BERTH_DEBUG', 'Set to 1 to print stack traces of unexpected errors'],
     ]),

@@ -10,15 +10,18 @@ export const NETNS_RUN_DIR = '/run/netns';
 /**
  * Creates a persistent named network namespace and returns it open. Equivalent to `ip netns add NAME`:
  * a new netns is bind-mounted on `<dir>/<name>`, so it outlives this process until deleteNamedNetns.
+ * `from`: name an existing netns instead (a `/proc/<pid>/ns/net` file; `ip netns attach NAME PID`),
+ * e.g. one a process made inside a user namespace, so that namespace owns it.
  * @throws a SysError EEXIST when the name is taken
  */
-export function createNamedNetns(name: string, dir: string = NETNS_RUN_DIR): Netns {
+export function createNamedNetns(name: string, dir: string = NETNS_RUN_DIR, from?: string): Netns {
   const target = namedPath(name, dir);
   makeDirs(dir, 0o755);
   makeSharedMountPoint(dir);
   fs.closeSync(fs.openSync(target, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o444));
   try {
-    bindNewNetns(target);
+    if (from === undefined) bindNewNetns(target);
+    else mount(from, target, 'none', MS_BIND);
     return openNetns(target);
   } catch (err) {
     try { umount2(target, MNT_DETACH); } catch { /* not mounted */ }

@@ -11,3 +11,4 @@ export * from './make-dirs';
 export * from './unusable-path';
 export * from './durable-file';
 export * from './read-if-exists';
+export * from './idmapped-mount';

@@ -146,7 +146,13 @@ function addonFile() {
 
 function loadAddon() {
   const m = { exports: {} };
-  process.dlopen(m, addonFile());
+  // A user namespace container's init gets the addon as a descriptor its parent (host root) opened:
+  // inside the namespace host root's files show as the overflow uid, so the ownership checks above
+  // cannot tell a safe file from another's there (lib/runtime/container/userns.ts).
+  const fd = process.env.BERTH_ADDON_FD;
+  const file = fd !== undefined && /^[0-9]+$/.test(fd) ? `/proc/self/fd/${fd}` : addonFile();
+  process.dlopen(m, file);
+  globalThis[Symbol.for('berth.addonFile')] = file;
   return m.exports;
 }
 

@@ -34,8 +34,9 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'rm', kind: 'bool', help: 'Automatically remove the container and its associated anonymous volumes when it exits' },
   { name: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory (PATH[:OPTIONS])' },
   { name: 'tty', short: 't', kind: 'bool', help: 'Accepted for compatibility; berth allocates no pseudo-TTY (no-op)' },
+  { name: 'userns', kind: 'string', help: 'User namespace to use: host (none, the default) or remap (root inside is host uid/gid 100000, 65536 ids, as dockerd\'s userns-remap)' },
   { name: 'userns-gidmap', kind: 'list', help: 'Run in a new user namespace with this gid map line (CONTAINER_ID:HOST_ID:SIZE, repeatable; default: the uid map)' },
-  { name: 'userns-uidmap', kind: 'list', help: 'Run in a new user namespace with this uid map line (CONTAINER_ID:HOST_ID:SIZE, repeatable)' },
+  { name: 'userns-uidmap', kind: 'list', help: 'Run in a new user namespace with this uid map line (CONTAINER_ID:HOST_ID:SIZE, repeatable; must map container id 0)' },
   { name: 'volume', short: 'v', kind: 'list', help: 'Bind mount a volume (NAME:/path, /host:/path[:ro], or /path for an anonymous volume)' },
   { name: 'workdir', short: 'w', kind: 'string', help: 'Working directory inside the container (absolute)' },
 ];

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { ResourceError, cpusToQuota, validateResources, type Resources, type ThrottleDevice } from '../../../lib/runtime/cgroups';
 import { DOCKER_NAME as CONTAINER_NAME, NAME_CHARS } from '../../../lib/paths';
-import type { IdMap, NetworkMode } from '../../../lib/runtime/container';
+import { type IdMap, type NetworkMode, mapProblem } from '../../../lib/runtime/container';
 import { type MountSpec, checkDuplicateTargets, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../../lib/runtime/storage/mount-spec';
 import { type FlagSpec, type ParsedArgs, invalidArgument, parseArgs } from './args';
 import { EnvOptionError, parseEnvFile, readEnvFile, resolveEnvEntry } from './env-options';
@@ -197,6 +197,35 @@ function portValue<T>(parse: () => T): T {
 }
 
 /** An RFC 1123 host name of at most 64 bytes (the kernel's UTS limit). */
+/** dockerd's userns-remap range when it makes its `dockremap` user: 65536 ids from 100000. */
+export const REMAP_RANGE: IdMap = { containerId: 0, hostId: 100000, size: 65536 };
+
+/**
+ * `--userns` and the map flags: `host` (or nothing) runs in the host's user namespace; `remap` the
+ * default range for uids and gids; `--userns-uidmap`/`--userns-gidmap` their lines (gids default to
+ * the uid map). Maps must not overlap and must map root (the init becomes root inside).
+ */
+function usernsFrom(args: ParsedArgs): { uidMap: IdMap[]; gidMap: IdMap[] } | undefined {
+  const mode = args.string('userns');
+  if (mode !== undefined && mode !== '' && mode !== 'host' && mode !== 'remap') {
+    throw new CliError(`invalid --userns: invalid USER mode "${mode}" (host or remap)`, { seeHelp: true });
+  }
+  const uidMap = args.list('userns-uidmap').map((v) => value('run', 'userns-uidmap', v, parseIdMap));
+  const gidMap = args.list('userns-gidmap').map((v) => value('run', 'userns-gidmap', v, parseIdMap));
+  if (gidMap.length > 0 && uidMap.length === 0) throw new CliError('invalid --userns-gidmap: needs --userns-uidmap as well', { seeHelp: true });
+  if ((mode === 'host' || mode === 'remap') && uidMap.length > 0) {
+    throw new CliError(`conflicting options: --userns=${mode} and --userns-uidmap`, { seeHelp: true });
+  }
+  if (mode === 'remap') return { uidMap: [REMAP_RANGE], gidMap: [REMAP_RANGE] };
+  if (uidMap.length === 0) return undefined;
+  for (const [flagName, maps] of [['--userns-uidmap', uidMap], ['--userns-gidmap', gidMap]] as const) {
+    checkIdMaps(flagName, maps);
+    const problem = maps.length === 0 ? undefined : mapProblem(maps);
+    if (problem !== undefined) throw new CliError(`invalid ${flagName}: ${problem}`, { seeHelp: true });
+  }
+  return { uidMap, gidMap: gidMap.length > 0 ? gidMap : uidMap };
+}
+
 const HOSTNAME = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 function nonEmpty<K extends string>(key: K, list: string[]): Partial<Record<K, string[]>> {
@@ -230,11 +259,7 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
   if (network.kind === 'container' && hostname !== undefined && hostname !== '') {
     throw new CliError('conflicting options: hostname and the network mode (--hostname with --network container:)', { seeHelp: true });
   }
-  const uidMap = args.list('userns-uidmap').map((v) => value('run', 'userns-uidmap', v, parseIdMap));
-  const gidMap = args.list('userns-gidmap').map((v) => value('run', 'userns-gidmap', v, parseIdMap));
-  if (gidMap.length > 0 && uidMap.length === 0) throw new CliError('invalid --userns-gidmap: needs --userns-uidmap as well', { seeHelp: true });
-  checkIdMaps('--userns-uidmap', uidMap);
-  checkIdMaps('--userns-gidmap', gidMap);
+  const userns = usernsFrom(args);
   const ports = args.list('publish').flatMap((v) => portValue(() => parsePublish(v)));
   const exposedPorts = args.list('expose').flatMap((v) => portValue(() => parseExpose(v)));
   const publishAll = args.bool('publish-all');
@@ -265,7 +290,7 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
     ...dnsPart(args),
     ...nonEmpty('extraHosts', args.list('add-host').map((v) => value('run', 'add-host', v, validateExtraHost))),
     ...nonEmpty('networkAliases', [...args.list('network-alias')]),
-    ...(uidMap.length > 0 ? { userns: { uidMap, gidMap: gidMap.length > 0 ? gidMap : uidMap } } : {}),
+    ...(userns === undefined ? {} : { userns }),
   };
   return opts;
 }

@@ -26,6 +26,7 @@ export function depsOf(ctx: CliContext): RuntimeDeps {
     cgroupParent: ctx.cgroupParent,
     cniPath: ctx.cniPath,
     initPath: join(executableDir(), 'berth-init'),
+    usernsIdmap: ctx.env.BERTH_USERNS_IDMAP !== '0',
     berthdPath: join(executableDir(), 'berthd'),
     ...(ctx.env.BERTH_RESOLV_CONF ? { resolvConf: ctx.env.BERTH_RESOLV_CONF } : {}),
   });

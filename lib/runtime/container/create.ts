@@ -11,6 +11,7 @@ import { type ExposedPort, type PortBinding, parsePortKey, portKey } from '../ne
 import { checkDuplicateTargets, type MountSpec } from '../storage/mount-spec';
 import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
+import { mapProblem } from './userns';
 import { ContainerError } from './store';
 import { type ContainerConfig, type ContainerRecord, type ContainerState, type IdMap, type NetworkMode, ZERO_TIME } from './types';
 
@@ -115,7 +116,10 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
   validateResources(req.resources);
   checkDuplicateTargets(req.mounts);
   if (req.userns !== undefined) {
-    throw new ContainerError('--userns maps are not supported by this runtime yet (a Node process cannot enter a new user namespace)', 'invalid');
+    for (const [flag, maps] of [['--userns-uidmap', req.userns.uidMap], ['--userns-gidmap', req.userns.gidMap]] as const) {
+      const problem = mapProblem(maps);
+      if (problem !== undefined) throw new ContainerError(`invalid ${flag}: ${problem}`, 'invalid');
+    }
   }
   const image = await deps.images.resolve(req.image);
   let network = req.network;
@@ -162,6 +166,7 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     mounts,
     resources: req.resources,
     autoRemove: req.autoRemove,
+    ...(req.userns === undefined ? {} : { userns: req.userns }),
     ...(req.dns ? { dns: req.dns } : {}),
     ...(req.extraHosts && req.extraHosts.length > 0 ? { extraHosts: req.extraHosts } : {}),
     ...(req.networkAliases && req.networkAliases.length > 0 ? { networkAliases: req.networkAliases } : {}),

@@ -30,9 +30,13 @@ export async function execInContainer(deps: RuntimeDeps, rec: ContainerRecord, r
     throw new ContainerError(`Container ${rec.config.id} is not running`, 'conflict');
   }
   const cgroup = containerCgroup(deps, rec.config.id);
+  const pid = rec.state.pid;
+  const userns = rec.config.userns !== undefined;
   return spawnInit({
     initPath: deps.paths.initPath,
-    spec: { mode: 'exec', pid: rec.state.pid, command: req.command, env: mergeEnv(rec.config.env, req.env), workingDir: req.workingDir ?? rec.config.workingDir },
+    // In a user namespace container nsenter joins the netns, then the user namespace (userns.ts).
+    ...(userns ? { userns: { user: `/proc/${pid}/ns/user`, netns: `/proc/${pid}/ns/net` } } : {}),
+    spec: { mode: 'exec', pid, ...(userns ? { userns: true } : {}), command: req.command, env: mergeEnv(rec.config.env, req.env), workingDir: req.workingDir ?? rec.config.workingDir },
     stdio,
     beforeStart: (pid) => cgroup.addProcess(pid),
   });

@@ -18,5 +18,6 @@ export { type HeldLock, tryLock, isUnattended, waitUnattended } from './lock';
 export { appendLog, readLog, followLog, type LogRecord } from './json-log';
 export { InitError, type StartedInit } from './spawn-init';
 export { CONTAINER_IFNAME } from './network-attach';
+export { mapProblem, idMapText, hostIdOf, MAX_MAP_LINES } from './userns';
 export { connectNetwork, disconnectNetwork, networksOf, type ConnectRequest } from './connect';
 export { readEndpoints, type Endpoints, type ConnectedEndpoint } from './endpoints';

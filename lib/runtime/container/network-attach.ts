@@ -28,9 +28,12 @@ export const BERTH_ROOT_CAPABILITY = 'io.berth.root';
 /** Whether the container gets a netns of its own (bridge, a named network, or none). */
 export const ownsNetns = (config: ContainerConfig): boolean => config.network.kind === 'none' || config.network.kind === 'network';
 
-/** Creates the container's netns with loopback up; returns its path. */
-export async function createContainerNetns(deps: RuntimeDeps, id: string): Promise<string> {
-  const ns = createNamedNetns(id, netnsDir(deps.paths));
+/**
+ * Creates the container's netns with loopback up; returns its path. `from`: adopt that netns file
+ * (a user namespace container's, made inside its user namespace: container/userns.ts) instead.
+ */
+export async function createContainerNetns(deps: RuntimeDeps, id: string, from?: string): Promise<string> {
+  const ns = createNamedNetns(id, netnsDir(deps.paths), from);
   try {
     const h = NetlinkHandle.open(ns);
     try {

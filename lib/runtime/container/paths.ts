@@ -18,6 +18,11 @@ export interface RuntimePaths {
   readonly cniPath: readonly string[];
   /** The berth-init executable. */
   readonly initPath: string;
+  /**
+   * User namespace containers see the image through an idmapped mount (default), or, when false
+   * (BERTH_USERNS_IDMAP=0), through a copy with shifted owners (remapped-rootfs.ts).
+   */
+  readonly usernsIdmap?: boolean;
   /** The berthd executable, started on demand for the embedded DNS of user networks. */
   readonly berthdPath?: string;
   /** The host's resolv.conf that containers inherit (default /etc/resolv.conf; BERTH_RESOLV_CONF). */

@@ -3,10 +3,12 @@
  * (with -v or --rm, as Docker) and the record itself go. Idempotent; a crash half-way leaves a record
  * the next `rm` finishes.
  */
+import { promises as fs } from 'node:fs';
 import { ANONYMOUS_LABEL } from '../storage/volume-store';
 import { overlayLayout, removeWritableLayer } from '../storage/overlay-root';
 import type { RuntimeDeps } from './deps';
 import { releaseResources } from './teardown';
+import { idmappedLowerOf } from './userns';
 import type { ContainerConfig } from './types';
 
 /**
@@ -16,6 +18,9 @@ import type { ContainerConfig } from './types';
 export async function removeContainer(deps: RuntimeDeps, config: ContainerConfig, opts: { volumes: boolean; released?: boolean }): Promise<void> {
   if (opts.released !== true) await releaseResources(deps, config);
   const dir = deps.containers.containerDir(config.id);
+  // rmdir, never rm -r: were the idmapped image still mounted there, this fails (EBUSY) instead of
+  // deleting the image's files through it.
+  if (config.userns !== undefined) await fs.rmdir(idmappedLowerOf(dir)).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err; });
   await removeWritableLayer(overlayLayout(dir, ['/']));
   if (opts.volumes) {
     for (const m of config.mounts) {

@@ -18,6 +18,8 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { CLONE_NEWPID, setns, unshare } from '../../sys';
 import { EXEC_MARK, type InitFailure, type InitSpec } from '../init/spec';
+import { RELAY_ARG, RELAY_PID_PREFIX } from '../init/pid-ns-relay';
+import { programPath } from './program-path';
 
 /** Where the init starts and what it inherits. */
 export interface SpawnInitOptions {
@@ -47,6 +49,21 @@ export class InitError extends Error {
 }
 
 let ownPidNs: number | undefined;
+
+/** Where an init in a user namespace finds the koffi addon (scripts/templates/loader.cjs). */
+export const ADDON_FD_ENV = 'BERTH_ADDON_FD';
+/** The fd it is passed as: after stdin, stdout, stderr and the sync socket. */
+export const ADDON_FD = 4;
+
+/**
+ * Opens the koffi addon this process loaded, for an init in a user namespace: there host root's
+ * files show as the overflow uid, so the loader's ownership checks cannot vouch for the cache; a
+ * descriptor opened by us can. Undefined when koffi came from node_modules (tests under tsx).
+ */
+function openAddon(): number | undefined {
+  const file = (globalThis as Record<symbol, unknown>)[Symbol.for('berth.addonFile')];
+  return typeof file === 'string' ? openSync(file, 'r') : undefined;
+}
 
 /** Spawns `fn`'s child with pid_for_children set by `enter`, restoring ours right after. */
 function spawnInPidNs(enter: () => void, fn: () => ChildProcess): ChildProcess {
@@ -87,11 +104,35 @@ function consume(stream: Readable | null, name: 'stdout' | 'stderr', sink: Spawn
   });
 }
 
-/** Where an init is born: a fresh PID namespace (`run`, it becomes PID 1) or a running container's (`exec`). */
-export type InitPidNs = { readonly mode: 'run' } | { readonly mode: 'exec'; readonly pid: number };
+/**
+ * Where an init is born: a fresh PID namespace (`run`, it becomes PID 1), a running container's
+ * (`exec`), or ours (`relay`: a user namespace container's relay makes the PID namespace itself,
+ * init/pid-ns-relay.ts).
+ */
+export type InitPidNs = { readonly mode: 'run' } | { readonly mode: 'exec'; readonly pid: number } | { readonly mode: 'relay' };
+
+/**
+ * A user namespace the init enters before Node starts (userns.ts): nsenter joins `netns` (when
+ * given) while still privileged on the host, then `user`, becomes root there and execs the init.
+ */
+export interface InitUserns {
+  /** The user namespace file (`/proc/<pid>/ns/user`). */
+  readonly user: string;
+  /** The network namespace file to join first. */
+  readonly netns?: string;
+}
 
 /** What an init needs before its spec: the options of spawnInit without the spec and the cgroup hook. */
-export type PrestartOptions = Omit<SpawnInitOptions, 'spec' | 'beforeStart'> & { readonly pidNs: InitPidNs };
+export type PrestartOptions = Omit<SpawnInitOptions, 'spec' | 'beforeStart'> & { readonly pidNs: InitPidNs; readonly userns?: InitUserns };
+
+/** The program and arguments that start the init: node itself, or through nsenter into a user namespace. */
+export function initCommand(initPath: string, userns: InitUserns | undefined, relay: boolean): [string, string[]] {
+  const init = relay ? [initPath, RELAY_ARG, initPath] : [initPath];
+  if (userns === undefined) return [process.execPath, init];
+  // -F: no fork (the PID we spawn must be the init's); the netns before the user namespace (nsenter's
+  // own order: every other namespace first, the user namespace last, when it deprivileges).
+  return [programPath('nsenter'), ['-F', ...(userns.netns === undefined ? [] : [`--net=${userns.netns}`]), `--user=${userns.user}`, '--', process.execPath, ...init]];
+}
 
 /** An init that is starting (or waiting) for its spec: Node's start-up runs meanwhile. */
 export interface PendingInit {
@@ -114,13 +155,27 @@ export function prestartInit(opts: PrestartOptions): PendingInit {
   const ns = opts.pidNs;
   const enter = ns.mode === 'run'
     ? () => unshare(CLONE_NEWPID)
-    : () => {
-      const fd = openSync(`/proc/${ns.pid}/ns/pid`, 'r');
-      try { setns(fd, CLONE_NEWPID, `pid namespace of ${ns.pid}`); } finally { closeSync(fd); }
-    };
+    : ns.mode === 'exec'
+      ? () => {
+        const fd = openSync(`/proc/${ns.pid}/ns/pid`, 'r');
+        try { setns(fd, CLONE_NEWPID, `pid namespace of ${ns.pid}`); } finally { closeSync(fd); }
+      }
+      : undefined;
+  const relay = ns.mode === 'relay';
+  const [program, args] = initCommand(opts.initPath, opts.userns, relay);
   // An empty environment: the user's env goes to execve from the spec, and nothing of ours (say
   // NODE_OPTIONS) should shape the init's own Node.
-  const child = spawnInPidNs(enter, () => spawn(process.execPath, [opts.initPath], { stdio: [...opts.stdio, 'pipe'] as StdioOptions, env: {} }));
+  const addon = opts.userns === undefined ? undefined : openAddon();
+  const doSpawn = () => spawn(program, args, {
+    stdio: [...opts.stdio, 'pipe', ...(addon === undefined ? [] : [addon])] as StdioOptions,
+    env: addon === undefined ? {} : { [ADDON_FD_ENV]: String(ADDON_FD) },
+  });
+  let child: ChildProcess;
+  try {
+    child = enter === undefined ? doSpawn() : spawnInPidNs(enter, doSpawn);
+  } finally {
+    if (addon !== undefined) closeSync(addon);
+  }
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
@@ -141,8 +196,19 @@ export function prestartInit(opts: PrestartOptions): PendingInit {
       started = true;
       try {
         await spawned;
-        beforeStart(child.pid!);
-        const reply = await Promise.race([readAll(child.stdio[3] as Socket, `${JSON.stringify(spec)}\n`), spawnFailed]);
+        const sock = child.stdio[3] as Socket;
+        const lineReader = readLines(sock);
+        let pid = child.pid!;
+        if (relay) {
+          // The relay names the init it started in the new PID namespace; both go into the cgroups.
+          const first = await Promise.race([lineReader.next(), spawnFailed]);
+          if (!first.startsWith(RELAY_PID_PREFIX)) throw new InitError(first === '' ? { step: 'init', error: 'the relay died before starting the init' } : JSON.parse(first) as InitFailure);
+          beforeStart(child.pid!);
+          pid = Number(first.slice(RELAY_PID_PREFIX.length));
+        }
+        beforeStart(pid);
+        sock.write(`${JSON.stringify(spec)}\n`);
+        const reply = await Promise.race([lineReader.rest(), spawnFailed]);
         // The init writes EXEC_MARK right before execve; a failure line may follow it.
         const lines = reply.split('\n').filter((l) => l !== '' && l !== EXEC_MARK);
         if (lines.length > 0) throw new InitError(JSON.parse(lines[0]!) as InitFailure);
@@ -150,7 +216,7 @@ export function prestartInit(opts: PrestartOptions): PendingInit {
           const { code, signal } = await exit;
           throw new InitError({ step: 'init', error: `the init died before starting the command (${signal ?? `exit ${code}`})` });
         }
-        return { child, pid: child.pid!, exit, outputDone };
+        return { child, pid, exit, outputDone };
       } catch (err) {
         await abort();
         throw err;
@@ -163,19 +229,42 @@ export function prestartInit(opts: PrestartOptions): PendingInit {
  * Spawns the init and starts it at once (prestartInit, then start): resolves once the init exec'd
  * the user's command; rejects with InitError (the child reaped) when a step failed or the init died first.
  */
-export function spawnInit(opts: SpawnInitOptions): Promise<StartedInit> {
+export function spawnInit(opts: SpawnInitOptions & { readonly userns?: InitUserns }): Promise<StartedInit> {
   const { spec, beforeStart, ...rest } = opts;
   const pidNs: InitPidNs = spec.mode === 'run' ? { mode: 'run' } : { mode: 'exec', pid: spec.pid };
   return prestartInit({ ...rest, pidNs }).start(spec, beforeStart);
 }
 
-/** Writes `line` and reads until end-of-file. */
-function readAll(sock: Socket, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    sock.on('data', (c: Buffer) => chunks.push(c));
-    sock.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    sock.once('error', reject);
-    sock.write(line);
-  });
+/**
+ * Reads the sync socket from the start: next() resolves with the first line (empty at end-of-file),
+ * rest() with everything after what next() took, once end-of-file came.
+ */
+function readLines(sock: Socket): { next(): Promise<string>; rest(): Promise<string> } {
+  let text = '';
+  let taken = 0;
+  let ended = false;
+  const waiters: (() => void)[] = [];
+  const wake = () => { for (const w of waiters.splice(0)) w(); };
+  let failure: Error | undefined;
+  sock.on('data', (c: Buffer) => { text += c.toString('utf8'); wake(); });
+  sock.once('end', () => { ended = true; wake(); });
+  sock.once('error', (err) => { failure = err; ended = true; wake(); });
+  const until = async (done: () => boolean): Promise<void> => {
+    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
+    if (failure !== undefined) throw failure;
+  };
+  return {
+    async next() {
+      await until(() => ended || text.indexOf('\n', taken) !== -1);
+      const nl = text.indexOf('\n', taken);
+      if (nl === -1) return '';
+      const line = text.slice(taken, nl);
+      taken = nl + 1;
+      return line;
+    },
+    async rest() {
+      await until(() => ended);
+      return text.slice(taken);
+    },
+  };
 }

@@ -6,9 +6,10 @@
  * step pushes its undo; a failure unwinds them all, so a failed start leaves no cgroup, netns, veth,
  * lease, rule or waiting init behind, and the error says which step failed.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndoStack } from '../../util';
+import { hasErrno } from '../../sys';
 import { NetworkError, ensureBerthdDns, hasEmbeddedDns } from '../network';
 import { DEFAULT_DEVICE_RULES } from '../cgroups';
 import { planMounts } from '../storage/mount-plan';
@@ -18,8 +19,10 @@ import type { RuntimeDeps } from './deps';
 import { writeEtcFiles } from './etc-files';
 import { appendLog } from './json-log';
 import { copyUpVolumes } from './volume-copy-up';
-import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork } from './network-attach';
-import { type StartedInit, prestartInit } from './spawn-init';
+import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork, ownsNetns } from './network-attach';
+import { type InitPidNs, type InitUserns, type PendingInit, type StartedInit, prestartInit } from './spawn-init';
+import { remappedRootfs } from './remapped-rootfs';
+import { type HeldUserns, type UsernsMaps, chownToMappedRoot, holdUserns, shiftOwners, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
 import { containerCgroup, killAll } from './teardown';
 import { attachConnected, requestedIps } from './connect';
 import { readEndpoints } from './endpoints';
@@ -51,6 +54,8 @@ async function setUpNetwork(
   deps: RuntimeDeps,
   rec: ContainerRecord,
   undo: UndoStack,
+  /** A netns to adopt instead of making one (a user namespace's own: userns.ts). */
+  adopt?: string,
 ): Promise<{ netns: string; attachments: NetworkAttachment[]; ports?: PublishedPort[] }> {
   const { config } = rec;
   switch (config.network.kind) {
@@ -65,7 +70,7 @@ async function setUpNetwork(
     }
     case 'none':
     case 'network': {
-      const netns = await createContainerNetns(deps, config.id);
+      const netns = await createContainerNetns(deps, config.id, adopt);
       undo.push('netns', () => deleteContainerNetns(deps, config.id));
       if (config.network.kind === 'none') return { netns, attachments: [] };
       const name = config.network.name;
@@ -130,16 +135,23 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
   const dir = deps.containers.containerDir(config.id);
   const undo = new UndoStack();
   const logPath = logPathOf(deps, config.id);
-  const pending = prestartInit({
-    initPath: deps.paths.initPath,
-    pidNs: { mode: 'run' },
-    stdio,
-    output: (stream, chunk) => {
-      appendLog(logPath, stream, chunk);
-      if (opts.attach) (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
-    },
-  });
-  undo.push('init', () => pending.abort());
+  const prestart = (pidNs: InitPidNs, userns?: InitUserns): PendingInit => {
+    const pending = prestartInit({
+      initPath: deps.paths.initPath,
+      pidNs,
+      ...(userns === undefined ? {} : { userns }),
+      stdio,
+      output: (stream, chunk) => {
+        appendLog(logPath, stream, chunk);
+        if (opts.attach) (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
+      },
+    });
+    undo.push('init', () => pending.abort());
+    return pending;
+  };
+  // Without a user namespace the init starts now (its Node start-up overlaps the steps below); with
+  // one it is spawned into its netns, which must exist by then (userns.ts).
+  let pending = config.userns === undefined ? prestart({ mode: 'run' }) : undefined;
   try {
     const cgroup = containerCgroup(deps, config.id);
     // The undo goes first: a create that fails half-way through the v1 hierarchies leaves some.
@@ -151,9 +163,12 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     cgroup.apply({ devices: [...DEFAULT_DEVICE_RULES], ...config.resources });
 
     for (const m of config.mounts) if (m.type === 'volume' && m.name !== undefined) await deps.volumes.create(m.name);
-    copyUpVolumes(config.mounts, deps.images.rootfs(config.imageId), (name) => deps.volumes.mountpoint(name));
+    const maps = config.userns;
+    copyUpVolumes(config.mounts, deps.images.rootfs(config.imageId), (name) => deps.volumes.mountpoint(name), maps === undefined ? undefined : (dest) => shiftOwners(dest, maps));
 
-    const { netns, attachments, ports } = await setUpNetwork(deps, rec, undo);
+    const held = config.userns === undefined ? undefined : await holdUserns(config.userns, { net: ownsNetns(config) });
+    if (held !== undefined) undo.push('user namespace', () => held.release());
+    const { netns, attachments, ports } = await setUpNetwork(deps, rec, undo, held?.netPath);
     const addresses = attachments.flatMap((a) => [a.ipv4, a.ipv6].filter((x): x is string => x !== undefined));
     const resolver = await embeddedResolver(deps, attachments);
     const etcFiles = writeEtcFiles(dir, config.hostname, {
@@ -165,7 +180,9 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       ...(deps.paths.resolvConf ? { hostResolvConf: deps.paths.resolvConf } : {}),
     });
 
-    const layout = overlayLayout(dir, [deps.images.rootfs(config.imageId)]);
+    const rootfs = deps.images.rootfs(config.imageId);
+    const userns = held === undefined ? undefined : prepareUserns(deps, config, undo, { held, dir, rootfs, etcFiles });
+    const layout = overlayLayout(dir, [userns?.lower ?? rootfs]);
     const mounts = planMounts(config.mounts, {
       rootfs: layout.merged,
       volumePath: (name) => deps.volumes.mountpoint(name),
@@ -174,9 +191,11 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
         return st === undefined ? undefined : st.isDirectory() ? 'directory' : 'file';
       },
     });
+    pending ??= prestart({ mode: 'relay' }, { user: userns!.held.userPath, ...(netns === '' ? {} : { netns }) });
     const spec: RunSpec = {
       mode: 'run',
-      ...(netns === '' ? {} : { netns }),
+      ...(netns === '' || userns !== undefined ? {} : { netns }),
+      ...(userns === undefined ? {} : { userns: true }),
       hostname: config.hostname,
       rootfs: { lower: layout.lowerdirs, upper: layout.upperdir, work: layout.workdir, merged: layout.merged },
       mounts,
@@ -186,6 +205,11 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       workingDir: config.workingDir,
     };
     const init = await pending.start(spec, (pid) => cgroup.addProcess(pid));
+    if (userns !== undefined) {
+      // The init's mount namespace has its own copy of the idmapped mount: the host's can go.
+      if (userns.idmapped) unmountIdmappedLower(userns.lower);
+      await userns.held.release();
+    }
     const startTime = processStartTime(init.pid);
     const state: ContainerState = {
       ...rec.state,
@@ -204,6 +228,58 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     await undo.unwind();
     throw err;
   }
+}
+
+/**
+ * Prepares a user namespace start (userns.ts), the namespace held already: the image idmapped
+ * through it at `<dir>/lower`, the container's directory and volumes usable by its root.
+ */
+function prepareUserns(
+  deps: RuntimeDeps,
+  config: ContainerRecord['config'],
+  undo: UndoStack,
+  at: { held: HeldUserns; dir: string; rootfs: string; etcFiles: Record<string, string> },
+): { held: HeldUserns; lower: string; idmapped: boolean } {
+  const maps = config.userns!;
+  const { held } = at;
+  const lower = imageForUserns(deps, at.rootfs, maps, at.dir, held, undo);
+  const owner = mappedRoot(maps);
+  const layout = overlayLayout(at.dir, [lower]);
+  for (const d of [layout.upperdir, layout.workdir, layout.merged]) mkdirSync(d, { recursive: true });
+  makePassable(deps.paths.root, at.dir);
+  chownToMappedRoot([at.dir, layout.upperdir, layout.workdir, layout.merged, ...Object.values(at.etcFiles)], owner);
+  for (const m of config.mounts) {
+    if (m.type !== 'volume' || m.name === undefined) continue;
+    const data = deps.volumes.mountpoint(m.name);
+    makePassable(deps.paths.root, data);
+    // A volume's top directory belongs to the mapped root, as under dockerd's remapped root; only
+    // one still owned by host root is taken (another mapping's volume keeps its owner).
+    if (statSync(data).uid === 0) chownToMappedRoot([data], owner);
+  }
+  return { held, lower, idmapped: lower === idmappedLowerOf(at.dir) };
+}
+
+/** errnos of a kernel or filesystem that cannot idmap: the copy is the way then. */
+const NO_IDMAP = ['EINVAL', 'EPERM', 'ENOSYS', 'EOPNOTSUPP', 'ENOTSUP'];
+
+/**
+ * The image as the container's root sees it: idmapped at `<dir>/lower`, or a remapped copy where
+ * idmapped mounts are off or the kernel refuses them.
+ */
+function imageForUserns(deps: RuntimeDeps, rootfs: string, maps: UsernsMaps, dir: string, held: HeldUserns, undo: UndoStack): string {
+  if (deps.paths.usernsIdmap !== false) {
+    const lower = idmappedLowerOf(dir);
+    undo.push('idmapped image', () => unmountIdmappedLower(lower));
+    try {
+      mountIdmappedLower(rootfs, lower, held);
+      return lower;
+    } catch (err) {
+      if (!NO_IDMAP.some((code) => hasErrno(err, code))) throw err;
+    }
+  }
+  const copy = remappedRootfs(rootfs, maps);
+  makePassable(deps.paths.root, copy);
+  return copy;
 }
 
 /** The host path of the container's json log. */

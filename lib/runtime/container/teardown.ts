@@ -2,7 +2,8 @@
  * What a container holds while it runs, released after it stops: its processes, network
  * attachments and netns, and its cgroup. Every step is idempotent and runs even when an earlier one
  * failed, so the exit path, `rm -f`, and the clean-up after a crash all share this one function.
- * The container's mounts need no step: they live in its mount namespace and die with it.
+ * The container's mounts need no step: they live in its mount namespace and die with it (the one
+ * host mount, a user namespace container's idmapped image, is detached once its init runs).
  */
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,7 @@ import { deleteContainerNetns, detachNetwork, ownsNetns } from './network-attach
 import { cgroupPathOf, netnsDir } from './paths';
 import type { ContainerConfig } from './types';
 import { join } from 'node:path';
+import { idmappedLowerOf, unmountIdmappedLower } from './userns';
 
 /** How long the last processes of a cgroup get to disappear after SIGKILL. */
 const KILL_WAIT_MS = 10_000;
@@ -61,5 +63,7 @@ export async function releaseResources(deps: RuntimeDeps, config: ContainerConfi
   }
   if (ownsNetns(config)) await steps.attempt(() => deleteContainerNetns(deps, config.id));
   await steps.attempt(() => cgroup.destroy());
+  // Left mounted only by a crash between the mount and the init's start (userns.ts).
+  if (config.userns !== undefined) await steps.attempt(() => unmountIdmappedLower(idmappedLowerOf(deps.containers.containerDir(config.id))));
   steps.throwIfFailed((errors) => new AggregateError(errors, `releasing container ${config.id.slice(0, 12)}: ${errors.length} steps failed`));
 }

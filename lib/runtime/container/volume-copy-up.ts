@@ -20,8 +20,10 @@ const isEmptyDir = (path: string): boolean => {
  * Copies the image's content at each volume's target into the volume when the volume is empty.
  * @param imageRootfs the image's rootfs (the overlay lower dir).
  * @param volumePath host path of a volume's data.
+ * @param afterCopy called with each volume's path once filled (a user namespace container shifts
+ *   the copied owners to its mapped ids: userns.ts shiftOwners).
  */
-export function copyUpVolumes(mounts: readonly MountSpec[], imageRootfs: string, volumePath: (name: string) => string): void {
+export function copyUpVolumes(mounts: readonly MountSpec[], imageRootfs: string, volumePath: (name: string) => string, afterCopy?: (dest: string) => void): void {
   for (const m of mounts) {
     if (m.type !== 'volume' || m.name === undefined || m.noCopy) continue;
     const dest = volumePath(m.name);
@@ -30,5 +32,6 @@ export function copyUpVolumes(mounts: readonly MountSpec[], imageRootfs: string,
     if (!statSync(source, { throwIfNoEntry: false })?.isDirectory() || isEmptyDir(source) || !isEmptyDir(dest)) continue;
     const cp = spawnSync('cp', ['-a', '--', `${source}/.`, `${dest}/`], { encoding: 'utf8' });
     if (cp.status !== 0) throw new Error(`copying the image's ${m.target} into volume ${m.name}: ${cp.stderr.trim() || `cp exited ${cp.status}`}`);
+    afterCopy?.(dest);
   }
 }

@@ -1,11 +1,11 @@
 /**
  * The container's minimal /dev, as runc and crun build it: a small tmpfs with the standard character
- * devices made by mknod (we are real root here: no user namespace), a private devpts instance, shm,
+ * devices made by mknod (or bound from the host's in a user namespace), a private devpts instance, shm,
  * mqueue and the usual symlinks.
  */
-import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { MS_NODEV, MS_NOEXEC, MS_NOSUID, mknodChar, mount, makeDirs } from '../../sys';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, mknodChar, mount, makeDirs } from '../../sys';
 
 /** MS_STRICTATIME (runc mounts /dev with it). */
 const MS_STRICTATIME = 0x1000000;
@@ -20,12 +20,21 @@ const SYMLINKS: readonly (readonly [string, string])[] = [
   ['core', '/proc/kcore'], ['ptmx', 'pts/ptmx'],
 ];
 
-/** Builds /dev at `dev` (a host path inside the new root, resolved by the caller). */
-export function setupDev(dev: string): void {
+/**
+ * Builds /dev at `dev` (a host path inside the new root, resolved by the caller). `bindDevices`: in
+ * a user namespace mknod is refused, so each device is the host's node bound onto an empty file
+ * (runc's way); the host's /dev is still reachable then, before pivot_root.
+ */
+export function setupDev(dev: string, opts: { bindDevices?: boolean } = {}): void {
   makeDirs(dev);
   mount('tmpfs', dev, 'tmpfs', MS_NOSUID | MS_STRICTATIME, 'mode=755,size=65536k');
   for (const [name, major, minor] of DEVICES) {
     const path = join(dev, name);
+    if (opts.bindDevices === true) {
+      closeSync(openSync(path, 'w', 0o666));
+      mount(`/dev/${name}`, path, null, MS_BIND);
+      continue;
+    }
     mknodChar(path, 0o666, major, minor);
     chmodSync(path, 0o666); // mknod applies the umask
   }

@@ -18,7 +18,10 @@ const JOINED: readonly (readonly [string, number])[] = [
 
 /** Joins the container of `spec.pid` and execs the command. Returns only by throwing. */
 export function execInit(spec: ExecSpec): never {
-  const fds = step('open the container namespaces', () => JOINED.map(([name, type]) => [openSync(`/proc/${spec.pid}/ns/${name}`, 'r'), type, name] as const));
+  // In a user namespace container nsenter joined the netns (needs host privileges) and the user
+  // namespace before this Node started; the rest belong to that user namespace, whose root we are.
+  const joined = spec.userns === true ? JOINED.filter(([name]) => name !== 'net') : JOINED;
+  const fds = step('open the container namespaces', () => joined.map(([name, type]) => [openSync(`/proc/${spec.pid}/ns/${name}`, 'r'), type, name] as const));
   step('unshare the filesystem context', () => unshare(CLONE_FS));
   for (const [fd, type, name] of fds) {
     step(`join the ${name} namespace`, () => setns(fd, type, name));

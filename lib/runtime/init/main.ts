@@ -7,6 +7,7 @@ import { readSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setBlocking, setParentDeathSignal } from '../../sys';
 import { execInit } from './exec-init';
+import { RELAY_ARG, relayMain } from './pid-ns-relay';
 import { runInit } from './run-init';
 import { type InitSpec, SYNC_FD } from './spec';
 import { reportFailure } from './steps';
@@ -30,6 +31,10 @@ export function initMain(): void {
   try {
     // Die with the supervisor: a container nobody waits for would be a leak.
     setParentDeathSignal(constants.signals.SIGKILL);
+    if (process.argv[2] === RELAY_ARG) {
+      relayMain(process.argv[3]!);
+      return;
+    }
     const spec = readSpec();
     if (spec === undefined) process.exit(1);
     if (spec.mode === 'exec') execInit(spec);

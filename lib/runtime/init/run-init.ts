@@ -5,13 +5,15 @@
  * that thread, so the user's program starts in the namespaces built here (DESIGN.md "Rules").
  *
  * The order is runc's (research C3/C4): join the netns, unshare, make / a slave, mount the overlay
- * root, /dev, the user's mounts, /sys, the /etc files, hostname, pivot_root, /proc, masks, exec.
+ * root, /dev, the user's mounts, /sys, the /etc files, hostname, /proc, pivot_root, masks, exec.
+ * With a user namespace (spec.userns) the init starts inside it as its root, already in the netns
+ * (container/userns.ts explains that order); the namespaces it unshares are then owned by it.
  */
 import { closeSync, openSync } from 'node:fs';
 import { posix } from 'node:path';
 import {
   CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC,
-  MS_NOSUID, MS_RDONLY, MS_REC, MS_SLAVE, chdir, mount, pivotRoot, sethostname, setns, umount2, unshare, makeDirs,
+  MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, hasErrno, chdir, mount, pivotRoot, sethostname, setns, umount2, unshare, makeDirs,
 } from '../../sys';
 import { apply, type PlanStep, type Syscalls, hostSyscalls } from '../storage/mount-plan';
 import { overlayData } from '../storage/overlay-root';
@@ -37,6 +39,24 @@ function rootedSyscalls(merged: string): Syscalls {
   };
 }
 
+/**
+ * sysfs at `sys`, read-only. Mounting sysfs needs CAP_SYS_ADMIN over the owner of the netns: in a
+ * user namespace with a netns of the host's (--network host or container:), the kernel refuses it,
+ * and the host's /sys is bound instead, recursively and read-only (runc's fallback for that case).
+ */
+function mountSys(sys: string, userns: boolean): void {
+  makeDirs(sys);
+  const flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
+  try {
+    mount('sysfs', sys, 'sysfs', flags);
+    return;
+  } catch (err) {
+    if (!userns || !hasErrno(err, 'EPERM')) throw err;
+  }
+  mount('/sys', sys, null, MS_BIND | MS_REC);
+  mount(null, sys, null, MS_REMOUNT | MS_BIND | flags);
+}
+
 /** Builds the container and execs its command. Returns only by throwing (a step's error). */
 export function runInit(spec: RunSpec): never {
   const { merged } = spec.rootfs;
@@ -50,17 +70,17 @@ export function runInit(spec: RunSpec): never {
   step('create namespaces', () => unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP));
   // Nothing mounted from here on may propagate back to the host.
   step('make / a slave mount', () => mount(null, '/', null, MS_SLAVE | MS_REC));
+  const userns = spec.userns === true;
   step('mount the overlay root', () => {
     for (const dir of [spec.rootfs.upper, spec.rootfs.work, merged]) makeDirs(dir);
-    mount('overlay', merged, 'overlay', 0, overlayData({ lowerdirs: spec.rootfs.lower, upperdir: spec.rootfs.upper, workdir: spec.rootfs.work, merged }));
+    const data = overlayData({ lowerdirs: spec.rootfs.lower, upperdir: spec.rootfs.upper, workdir: spec.rootfs.work, merged });
+    // In a user namespace trusted.* xattrs are out of reach: userxattr keeps overlayfs' own
+    // (opaque directories, redirects) in user.overlay.*, instead of silently going without them.
+    mount('overlay', merged, 'overlay', 0, userns ? `${data},userxattr` : data);
   });
-  step('mount /dev', () => setupDev(secureJoin(merged, '/dev')));
+  step('mount /dev', () => setupDev(secureJoin(merged, '/dev'), { bindDevices: userns }));
   step('mount volumes', () => apply(spec.mounts as PlanStep[], rootedSyscalls(merged)));
-  step('mount /sys', () => {
-    const sys = secureJoin(merged, '/sys');
-    makeDirs(sys);
-    mount('sysfs', sys, 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
-  });
+  step('mount /sys', () => mountSys(secureJoin(merged, '/sys'), userns));
   for (const [target, source] of Object.entries(spec.etcFiles)) {
     step(`mount ${target}`, () => {
       const dest = secureJoin(merged, target);
@@ -70,8 +90,15 @@ export function runInit(spec: RunSpec): never {
   }
   step('set the hostname', () => sethostname(spec.hostname));
   step('create the working directory', () => makeDirs(secureJoin(merged, spec.workingDir)));
+  // Before pivot_root: in a user namespace the kernel lets proc be mounted only while another proc
+  // mount is fully visible in the mount namespace (mount_too_revealing), i.e. the host's, which
+  // pivot_root takes away. runc mounts it here too.
+  step('mount /proc', () => {
+    const proc = secureJoin(merged, '/proc');
+    makeDirs(proc);
+    mount('proc', proc, 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  });
   step('pivot_root', () => {
-    makeDirs(secureJoin(merged, '/proc'));
     // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the
     // container's tree (LXC's trick, as runc and crun do it; no put_old directory needed).
     chdir(merged);
@@ -79,7 +106,6 @@ export function runInit(spec: RunSpec): never {
     umount2('.', MNT_DETACH);
     chdir('/');
   });
-  step('mount /proc', () => mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC));
   step('mask /proc paths', () => maskProcPaths());
   step('enter the working directory', () => chdir(posix.resolve('/', spec.workingDir)));
   return execCommand(spec.command, spec.env, posix.resolve('/', spec.workingDir));

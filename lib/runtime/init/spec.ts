@@ -16,8 +16,18 @@ export const SYNC_FD = 3;
 /** Start a new container: new mount/uts/ipc/cgroup namespaces (pid is new already), root, exec. */
 export interface RunSpec {
   readonly mode: 'run';
-  /** A netns to join (a named netns file); undefined shares the parent's (`--network host`). */
+  /**
+   * A netns to join (a named netns file); undefined shares the parent's (`--network host`, or a
+   * user namespace container, which nsenter put into its netns before the user namespace).
+   */
   readonly netns?: string;
+  /**
+   * Started inside a user namespace (container/userns.ts) as its root: devices are bound from the
+   * host instead of made (mknod is refused there), overlayfs keeps its xattrs in user.overlay.*, and
+   * sysfs, which only the netns owner's root may mount, is bound from the host read-only when the
+   * netns is the host's (--network host or container:).
+   */
+  readonly userns?: boolean;
   readonly hostname: string;
   /** The overlay layers: lowerdir list, upper, work, and `merged`, the new root. */
   readonly rootfs: { readonly lower: readonly string[]; readonly upper: string; readonly work: string; readonly merged: string };
@@ -35,6 +45,8 @@ export interface ExecSpec {
   readonly mode: 'exec';
   /** Host PID of the container's init, whose namespaces are joined. */
   readonly pid: number;
+  /** The container has a user namespace: nsenter joined it and the netns already. */
+  readonly userns?: boolean;
   readonly command: readonly string[];
   readonly env: readonly string[];
   readonly workingDir: string;

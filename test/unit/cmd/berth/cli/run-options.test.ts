@@ -193,6 +193,12 @@ describe('cmd/berth/cli/run-options', () => {
     refuses(['--userns-uidmap', '0:1:0', 'img'], 'invalid argument "0:1:0" for "--userns-uidmap" flag: SIZE must be at least 1', true);
     refuses(['--userns-gidmap', '0:1:1', 'img'], 'invalid --userns-gidmap: needs --userns-uidmap as well');
     refuses(['--userns-uidmap', '0:1000:10', '--userns-uidmap', '5:5000:10', 'img'], 'invalid --userns-uidmap: lines 0:1000:10 and 5:5000:10 overlap');
+    refuses(['--userns-uidmap', '1:100000:10', 'img'], 'invalid --userns-uidmap: container id 0 (root) is not mapped');
+    refuses(['--userns-uidmap', '0:100000:10', '--userns-gidmap', '5:100000:10', 'img'], 'invalid --userns-gidmap: container id 0 (root) is not mapped');
+    refuses(['--userns', 'auto', 'img'], 'invalid --userns: invalid USER mode "auto" (host or remap)');
+    refuses(['--userns', 'host', '--userns-uidmap', '0:100000:10', 'img'], 'conflicting options: --userns=host and --userns-uidmap');
+    assert.equal(parse('--userns', 'host', 'img').userns, undefined);
+    assert.deepEqual(parse('--userns=remap', 'img').userns, { uidMap: [{ containerId: 0, hostId: 100000, size: 65536 }], gidMap: [{ containerId: 0, hostId: 100000, size: 65536 }] });
   });
 
   it('refuses a missing image and unknown flags as usage errors', () => {
