@@ -21,6 +21,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'name', kind: 'string', help: 'Assign a name to the container' },
   { name: 'network', aliases: ['net'], kind: 'string', valueType: 'network', defaultText: 'bridge', help: 'Connect a container to a network: bridge, host, none, container:<name|id> or a network name' },
   { name: 'pids-limit', kind: 'string', valueType: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+  { name: 'restart', kind: 'string', defaultText: 'no', help: 'Restart policy to apply when a container exits (no, on-failure[:max-retries], always, unless-stopped)' },
   { name: 'rm', kind: 'bool', help: 'Automatically remove the container and its associated anonymous volumes when it exits' },
   { name: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory (PATH[:OPTIONS])' },
   { name: 'tty', short: 't', kind: 'bool', help: 'Accepted for compatibility; berth allocates no pseudo-TTY (no-op)' },

@@ -5,11 +5,12 @@
  */
 import { ResourceError, cpusToQuota, validateResources, type Resources, type ThrottleDevice } from '../../../lib/runtime/cgroups';
 import { DOCKER_NAME as CONTAINER_NAME, NAME_CHARS } from '../../../lib/paths';
-import type { IdMap, NetworkMode } from '../../../lib/runtime/container';
+import { type IdMap, type NetworkMode, type RestartPolicy, ContainerError, parseRestartPolicy } from '../../../lib/runtime/container';
 import { type MountSpec, checkDuplicateTargets, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../../lib/runtime/storage/mount-spec';
 import { type FlagSpec, type ParsedArgs, invalidArgument, parseArgs } from './args';
 import { EnvOptionError, parseEnvFile, readEnvFile, resolveEnvEntry } from './env-options';
-import { CliError } from './errors';
+import { CliError, DaemonError } from './errors';
+import { EXIT_BERTH_ERROR } from './exit-codes';
 import { ramInBytes } from './ram-in-bytes';
 import { RUN_FLAGS, RUN_SPEC } from './run-flags';
 import { type DeviceStat, ThrottleDeviceError, parseThrottleDevice } from './throttle-device';
@@ -22,6 +23,8 @@ export interface RunOptions {
   readonly command: string[];
   readonly detach: boolean;
   readonly autoRemove: boolean;
+  /** `--restart`; "no" unless given. */
+  readonly restartPolicy: RestartPolicy;
   readonly name?: string;
   /** `--env-file` entries, then `-e` entries (later wins); the image's env is not merged here. */
   readonly env: string[];
@@ -171,6 +174,21 @@ function mountsFrom(args: ParsedArgs, deps: RunOptionsDeps): MountSpec[] {
 /** An RFC 1123 host name of at most 64 bytes (the kernel's UTS limit). */
 const HOSTNAME = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
+/** `--restart`, with Docker's texts; refused with `--rm` as the docker CLI does. */
+function restartPolicyFrom(args: ParsedArgs): RestartPolicy {
+  let policy: RestartPolicy;
+  try {
+    policy = parseRestartPolicy(args.string('restart') ?? 'no');
+  } catch (err) {
+    if (!(err instanceof ContainerError)) throw err;
+    // The docker CLI refuses a malformed value itself; its daemon refuses an unknown policy or a count.
+    if (err.message.startsWith('invalid restart policy format')) throw new CliError(err.message);
+    throw new DaemonError(err.message, { exitCode: EXIT_BERTH_ERROR });
+  }
+  if (policy.name !== 'no' && args.bool('rm')) throw new CliError('Conflicting options: --restart and --rm', { seeHelp: true });
+  return policy;
+}
+
 /** Builds {@link RunOptions} from already parsed `run` (or `create`) args. */
 export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunOptions {
   const [image, ...command] = args.positionals;
@@ -198,8 +216,10 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
   if (gidMap.length > 0 && uidMap.length === 0) throw new CliError('invalid --userns-gidmap: needs --userns-uidmap as well', { seeHelp: true });
   checkIdMaps('--userns-uidmap', uidMap);
   checkIdMaps('--userns-gidmap', gidMap);
+  const restartPolicy = restartPolicyFrom(args);
   const opts: RunOptions = {
     image,
+    restartPolicy,
     command,
     detach: args.bool('detach'),
     autoRemove: args.bool('rm'),

@@ -10,6 +10,7 @@ import { DEFAULT_PATH } from '../init/find-executable';
 import { checkDuplicateTargets, type MountSpec } from '../storage/mount-spec';
 import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
+import type { RestartPolicy } from './restart-policy';
 import { ContainerError } from './store';
 import { type ContainerConfig, type ContainerRecord, type ContainerState, type IdMap, type NetworkMode, ZERO_TIME } from './types';
 
@@ -26,6 +27,8 @@ export interface CreateRequest {
   readonly mounts: readonly MountSpec[];
   readonly resources: Resources;
   readonly autoRemove: boolean;
+  /** `--restart`; "no" when absent. */
+  readonly restartPolicy?: RestartPolicy;
   readonly userns?: { readonly uidMap: readonly IdMap[]; readonly gidMap: readonly IdMap[] };
 }
 
@@ -67,6 +70,9 @@ export function initialState(): ContainerState {
 export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Promise<CreatedContainer> {
   validateResources(req.resources);
   checkDuplicateTargets(req.mounts);
+  if (req.autoRemove && req.restartPolicy !== undefined && req.restartPolicy.name !== 'no') {
+    throw new ContainerError('Conflicting options: --restart and --rm', 'invalid');
+  }
   if (req.userns !== undefined) {
     throw new ContainerError('--userns maps are not supported by this runtime yet (a Node process cannot enter a new user namespace)', 'invalid');
   }
@@ -106,6 +112,7 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     mounts,
     resources: req.resources,
     autoRemove: req.autoRemove,
+    ...(req.restartPolicy === undefined || req.restartPolicy.name === 'no' ? {} : { restartPolicy: req.restartPolicy }),
     created: new Date().toISOString(),
   };
   let lock: HeldLock | undefined;
