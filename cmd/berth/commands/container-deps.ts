@@ -28,6 +28,7 @@ export function depsOf(ctx: CliContext): RuntimeDeps {
  */
 export async function reconciledDeps(ctx: CliContext): Promise<RuntimeDeps> {
   const deps = depsOf(ctx);
-  await reconcile(deps, { restarter: (plan, lock) => spawnSupervisor(deps, plan.record, lock, plan.delayMs) });
+  // Without a delay (a boot start) the supervisor answers once the command runs, as `start` does.
+  await reconcile(deps, { restarter: (plan, lock) => spawnSupervisor(deps, plan.record, lock, plan.delayMs === 0 ? undefined : plan.delayMs) });
   return deps;
 }

@@ -8,7 +8,7 @@
 import { closeSync, writeSync } from 'node:fs';
 import {
   type ContainerRecord, type HeldLock, InitError, type RuntimeDeps, createContainer, planRestart, ranFor, removeContainer,
-  startContainer, superviseContainer, superviseWithRestarts,
+  startContainer, superviseContainer, superviseWithRestarts, ZERO_TIME,
 } from '../../../lib/runtime/container';
 import type { ParsedArgs } from '../cli/args';
 import { CliError, DaemonError } from '../cli/errors';
@@ -38,7 +38,10 @@ export async function recordStartFailure(deps: RuntimeDeps, rec: ContainerRecord
     await removeContainer(deps, rec.config, { volumes: true }).catch(() => {});
     return;
   }
-  await deps.containers.saveState(rec.config.id, { ...rec.state, status: 'created', error: err.message, exitCode: err.exitCode }).catch(() => {});
+  // A container that ran before stays "exited" (a boot start that failed, say); Docker keeps a
+  // never-started one "created".
+  const status = rec.state.startedAt === ZERO_TIME ? 'created' : 'exited';
+  await deps.containers.saveState(rec.config.id, { ...rec.state, status, pid: 0, error: err.message, exitCode: err.exitCode }).catch(() => {});
 }
 
 /** A free random name (Docker retries with a digit suffix on a clash). */
