@@ -24,3 +24,5 @@ export { type HeldLock, tryLock, isUnattended, waitUnattended } from './lock';
 export { appendLog, readLog, followLog, type LogRecord } from './json-log';
 export { InitError, type StartedInit } from './spawn-init';
 export { CONTAINER_IFNAME } from './network-attach';
+export { type TopResult, containerTop, parsePsOutput } from './top';
+export { withContainerRoot, copyIntoContainer, copyFromContainer } from './copy';
