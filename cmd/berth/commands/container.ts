@@ -6,7 +6,8 @@ import { FILES_COMMANDS } from './container-files';
 import { INFO_COMMANDS } from './container-info';
 import { LIFECYCLE_COMMANDS } from './container-lifecycle';
 import { PS_COMMANDS } from './container-ps';
+import { STATS_COMMANDS } from './container-stats';
 import { RUN_COMMANDS } from './container-run';
 
 /** Every container command. */
-export const CONTAINER_COMMANDS: readonly CommandDef[] = [...RUN_COMMANDS, ...LIFECYCLE_COMMANDS, ...PS_COMMANDS, ...CONTROL_COMMANDS, ...EXEC_COMMANDS, ...INFO_COMMANDS, ...FILES_COMMANDS];
+export const CONTAINER_COMMANDS: readonly CommandDef[] = [...RUN_COMMANDS, ...LIFECYCLE_COMMANDS, ...PS_COMMANDS, ...CONTROL_COMMANDS, ...EXEC_COMMANDS, ...INFO_COMMANDS, ...FILES_COMMANDS, ...STATS_COMMANDS];
