@@ -10,7 +10,7 @@
  * for a stopped container, its overlay mounted on the host for the copy under the container's lock
  * (so no start runs meanwhile), as Docker mounts a stopped container's filesystem for cp.
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, readFileSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { MNT_DETACH, mount, umount2 } from '../../sys';
 import { overlayData, overlayLayout } from '../storage/overlay-root';
@@ -125,4 +125,30 @@ export async function copyFromContainer(root: string, ref: string, containerSrc:
   const name = posix.basename(posix.resolve('/', containerSrc)) || basename(source);
   const target = destStat?.isDirectory() === true ? join(hostDest, name) : hostDest;
   await copyEntry(source, target);
+}
+
+const unescapeMount = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/**
+ * Ids of containers whose overlay is mounted on the host at `<containers>/<id>/merged`: only a cp of
+ * a stopped container mounts it there, so one found here was left by a cp killed half-way (the
+ * container's own mounts live in its mount namespace). The reconcile unmounts them.
+ */
+export function leftoverCopyMounts(containersDir: string): string[] {
+  const ids = new Set<string>();
+  const pattern = /^([0-9a-f]{64})\/merged$/;
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const point = line.split(' ')[4];
+    if (point === undefined) continue;
+    const path = unescapeMount(point);
+    if (!path.startsWith(`${containersDir}/`)) continue;
+    const m = pattern.exec(path.slice(containersDir.length + 1));
+    if (m) ids.add(m[1]!);
+  }
+  return [...ids];
+}
+
+/** Unmounts a leftover copy mount (see {@link leftoverCopyMounts}). */
+export function unmountCopyMount(containerDir: string): void {
+  umount2(join(containerDir, 'merged'), MNT_DETACH);
 }

@@ -20,6 +20,7 @@ import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
 import { BERTH_ROOT_CAPABILITY, CONTAINER_IFNAME, cachedAttachment, deleteContainerNetns } from './network-attach';
 import { cgroupPathOf, netnsDir } from './paths';
+import { leftoverCopyMounts, unmountCopyMount } from './copy';
 import { removeContainer } from './remove';
 import { type PlannedRestart, planRestart, ranFor } from './restart-loop';
 import { firstSinceBoot, planBootStart } from './boot-start';
@@ -205,6 +206,7 @@ export async function reconcile(deps: RuntimeDeps, opts: ReconcileOptions = {}):
     }
   };
   for (const id of listNetns(deps)) await sweep('netns', id, () => deleteContainerNetns(deps, id));
+  for (const id of leftoverCopyMounts(deps.containers.dir)) await sweep('copy mount', id, () => unmountCopyMount(deps.containers.containerDir(id)));
   for (const id of listCgroups(deps)) {
     await sweep('cgroup', id, async () => {
       const cg = createCgroupManager(cgroupPathOf(deps.paths, id));

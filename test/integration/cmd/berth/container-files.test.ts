@@ -3,6 +3,7 @@
 // and stopped containers, and never reads or writes outside the container's root through a symlink
 // or `..`.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,5 +101,19 @@ describe('berth CLI: top, cp', function () {
     assert.equal(read.code, 1, 'the host file is not found through the container\'s link');
     assert.equal(fs.existsSync(path.join(tmp, 'read-secret')), false);
     assert.deepEqual(fs.readdirSync(hostDir), []);
+  });
+
+  it('a cp killed while a stopped container\'s layer is mounted leaves a mount the next command unmounts', async () => {
+    const id = await b.ok(['create', '--name', 'cpk', 'busybox', 'true']);
+    const dir = path.join(b.root, 'containers', id);
+    const image = (await b.inspect('cpk')).GraphDriver.Data.LowerDir as string;
+    for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    // What withContainerRoot mounts, left as a SIGKILLed cp would leave it.
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${image},upperdir=${dir}/upper,workdir=${dir}/work`, `${dir}/merged`]);
+    const mounted = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(`${dir}/merged `);
+    assert.ok(mounted());
+    await b.ok(['ps', '-a']);
+    assert.equal(mounted(), false, 'the reconcile unmounted it');
+    await b.ok(['rm', 'cpk']);
   });
 });
