@@ -1,7 +1,9 @@
 import type { Logger } from '../log';
+import { isBerthPlugin } from './berth-plugin';
 import type { Env } from './env';
 import { decodePluginResult, execPlugin, pluginEnv, pluginFailure } from './exec-plugin';
 import { findPlugin } from './find-plugin';
+import { runInProcess, type InProcessPlugin } from './in-process-plugin';
 import type { Result } from './types';
 import { DEFAULT_CONFIG_VERSION } from './version';
 
@@ -13,10 +15,16 @@ export interface DelegateOptions {
   /** Where the delegate's stderr goes, chunk by chunk; default our own stderr (fd 2). */
   stderr?: (chunk: Buffer) => void;
   log?: Logger;
+  /**
+   * The caller's bundled copy of the delegate: used instead of an exec when the file CNI_PATH names
+   * for `type` is berth's own build of `inProcess.info.name` (lib/cni/in-process-plugin).
+   */
+  inProcess?: InProcessPlugin;
 }
 
 /**
- * Runs the plugin `type` from `paths` for `command`, as libcni's `DelegateAdd` and friends do: the same
+ * Runs the plugin `type` from `paths` for `command`, as libcni's `DelegateAdd` and friends do (in this
+ * process when `opts.inProcess` is that very plugin): the same
  * environment with only CNI_COMMAND overridden (so CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME, CNI_ARGS and
  * CNI_PATH are inherited), the complete stdin the caller received, and its stderr copied to ours.
  *
@@ -39,12 +47,11 @@ export async function delegate(
   const childEnv = pluginEnv(env, { CNI_COMMAND: command });
   opts.log?.debug({ delegate: file, delegateCommand: command }, 'delegating');
 
-  const outcome = await execPlugin({
-    file,
-    stdin: Buffer.from(stdinData),
-    env: childEnv,
-    onStderr: opts.stderr ?? ((c) => void process.stderr.write(c)),
-  });
+  const onStderr = opts.stderr ?? ((c: Buffer) => void process.stderr.write(c));
+  const stdin = Buffer.from(stdinData);
+  const outcome = opts.inProcess && isBerthPlugin(file, opts.inProcess.info.name)
+    ? await runInProcess(opts.inProcess, { stdin, env: childEnv, onStderr, ...(opts.log ? { log: opts.log } : {}) })
+    : await execPlugin({ file, stdin, env: childEnv, onStderr });
   if (outcome.code !== 0 || outcome.signal !== null) throw pluginFailure(file, outcome);
   if (command !== 'ADD') return undefined;
   return decodePluginResult(type, outcome.stdout, configVersion(stdinData));

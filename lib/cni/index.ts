@@ -59,6 +59,7 @@ export {
   type DelegateCommand,
   type DelegateOptions,
 } from './delegate';
+export type { InProcessPlugin } from './in-process-plugin';
 export type * from './types';
 export { isBerthPlugin } from './berth-plugin';
 export { parseMac } from './parse-mac';

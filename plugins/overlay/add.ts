@@ -10,7 +10,7 @@
 import { delegateAdd, delegateDel, parseResultAddresses, type CmdArgs, type Result } from '../../lib/cni';
 import { UndoStack } from '../../lib/util';
 import { loadOverlayConfig } from './config';
-import { bridgeConfFor, delegateStdin, DELEGATE_TYPE } from './delegate-conf';
+import { bridgeConfFor, delegateStdin, DELEGATE_TYPE, delegateOptions } from './delegate-conf';
 import { firewall } from './firewall';
 import { leaseExpired, readLeaseFile } from './lease-file';
 import { alreadyAttached, noLease, scratchFailed, toOverlayError } from './errors';
@@ -42,10 +42,10 @@ export async function cmdAdd(args: CmdArgs): Promise<Result> {
     }
     undo.push('scratch', () => { if (delegateUndone) removeScratch(scratch); });
     failPoint(args.env, 'overlay-scratch');
-    const result = await delegateAdd(DELEGATE_TYPE, stdin, args.env, args.path, { log: args.log });
+    const result = await delegateAdd(DELEGATE_TYPE, stdin, args.env, args.path, delegateOptions(args.log));
     undo.push('delegate', async () => {
       try {
-        await delegateDel(DELEGATE_TYPE, stdin, args.env, args.path, { log: args.log });
+        await delegateDel(DELEGATE_TYPE, stdin, args.env, args.path, delegateOptions(args.log));
       } catch (err) {
         delegateUndone = false; // the IP lease may still be held: keep the config for the runtime's DEL
         throw err;

@@ -5,7 +5,7 @@
  */
 import { delegateCheck, type CmdArgs } from '../../lib/cni';
 import { loadOverlayConfig } from './config';
-import { delegateStdin, DELEGATE_TYPE } from './delegate-conf';
+import { delegateStdin, DELEGATE_TYPE, delegateOptions } from './delegate-conf';
 import { checkFailed } from './errors';
 import { firewall } from './firewall';
 import { readLeaseFile } from './lease-file';
@@ -16,7 +16,7 @@ export async function cmdCheck(args: CmdArgs): Promise<void> {
   const conf = loadOverlayConfig(args.config, 'CHECK');
   const { file: scratch, conf: stored } = findScratch(conf.dataDir, conf.network, args.containerID, args.ifName);
   if (!stored) throw checkFailed(`no attachment of network ${JSON.stringify(conf.network)} for ${args.containerID}/${args.ifName}: ${scratch} is missing`);
-  await delegateCheck(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, { log: args.log });
+  await delegateCheck(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, delegateOptions(args.log));
 
   if (conf.ipMasq) {
     const found = firewall().listIpMasq(conf.network).some((e) => e.containerId === args.containerID && (e.ifname === undefined || e.ifname === args.ifName));

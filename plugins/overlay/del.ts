@@ -8,7 +8,7 @@
 import { delegateDel, resultCidrs, type CmdArgs } from '../../lib/cni';
 import { BestEffort } from '../../lib/util';
 import { loadOverlayConfig } from './config';
-import { delegateStdin, DELEGATE_TYPE } from './delegate-conf';
+import { delegateStdin, DELEGATE_TYPE, delegateOptions } from './delegate-conf';
 import { firewall } from './firewall';
 import { findScratch, removeScratch } from './scratch';
 
@@ -18,7 +18,7 @@ export async function cmdDel(args: CmdArgs): Promise<void> {
   const { file: scratch, conf: stored } = findScratch(conf.dataDir, conf.network, args.containerID, args.ifName);
   const steps = new BestEffort();
   // No stored config: ADD never reached the delegate (or a DEL already finished), as flannel decides.
-  if (stored) await steps.attempt(() => delegateDel(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, { log: args.log }));
+  if (stored) await steps.attempt(() => delegateDel(DELEGATE_TYPE, delegateStdin(stored, conf.cniVersion, args.stdinData), args.env, args.path, delegateOptions(args.log)));
   const ips = resultCidrs(args.config.prevResult);
   if (conf.ipMasq) await steps.attempt(() => firewall().teardownIpMasq({ network: conf.network, containerId: args.containerID, ifname: args.ifName }, ips ? { ips } : {}));
   if (steps.ok) await steps.attempt(() => removeScratch(scratch));

@@ -5,12 +5,22 @@
  * gateway. Masquerade is ours (the bridge's would also NAT traffic to the other hosts' containers).
  */
 import { formatIP, networkOf, parseCidr } from '../../lib/ip';
-import type { NetConf } from '../../lib/cni';
+import type { DelegateOptions, NetConf } from '../../lib/cni';
+import type { Logger } from '../../lib/log';
 import type { NodeLeaseFile } from '../../lib/overlay';
+import { bridgePlugin } from '../bridge/plugin';
 import type { OverlayConfig } from './config';
 
 /** The delegate's executable (found in CNI_PATH). */
 export const DELEGATE_TYPE = 'bridge';
+/**
+ * How each verb reaches the delegate: in this process when CNI_PATH's bridge is berth's own (this
+ * bundle carries the same code), else by exec, as a reference bridge put in its place must be.
+ */
+export function delegateOptions(log: Logger | undefined): DelegateOptions {
+  return { ...(log ? { log } : {}), inProcess: bridgePlugin };
+}
+
 /** The delegate's IPAM. */
 export const IPAM_TYPE = 'host-local';
 

@@ -7,7 +7,7 @@
 import { CniCode, delegateGc, type CniError, type GcArgs, type NetConf } from '../../lib/cni';
 import { BestEffort } from '../../lib/util';
 import { loadOverlayConfig, type OverlayConfig } from './config';
-import { bridgeConfFor, DELEGATE_TYPE } from './delegate-conf';
+import { bridgeConfFor, DELEGATE_TYPE, delegateOptions } from './delegate-conf';
 import { firewall } from './firewall';
 import { readLeaseFile } from './lease-file';
 import { listScratch, removeScratch, type ScratchEntry } from './scratch';
@@ -23,7 +23,7 @@ export async function cmdGc(args: GcArgs): Promise<void> {
   if (delegateConf) {
     const stdin = { ...delegateConf, cniVersion: conf.cniVersion } as Record<string, unknown>;
     for (const key of ATTACHMENT_KEYS) if (args.config[key] !== undefined) stdin[key] = args.config[key];
-    await steps.attempt(() => delegateGc(DELEGATE_TYPE, JSON.stringify(stdin), args.env, args.path, { log: args.log }));
+    await steps.attempt(() => delegateGc(DELEGATE_TYPE, JSON.stringify(stdin), args.env, args.path, delegateOptions(args.log)));
   }
   const valid = args.validAttachments;
   if (valid !== undefined) {

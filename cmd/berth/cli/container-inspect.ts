@@ -3,6 +3,7 @@
  * zero values where Docker has them) built from a container record, so tools that read Docker's JSON
  * (`.State.Pid`, `.NetworkSettings.Networks.bridge.IPAddress`, `.GraphDriver.Data.MergedDir`) work.
  */
+import { exposedPortsJson, networkPortsJson, portBindingsJson } from './ports-view';
 import { dirname, join } from 'node:path';
 import type { ThrottleDevice } from '../../../lib/runtime/cgroups';
 import type { ContainerConfig, ContainerRecord, NetworkMode } from '../../../lib/runtime/container';
@@ -96,7 +97,7 @@ function hostConfig(c: ContainerConfig): Record<string, unknown> {
     ContainerIDFile: '',
     LogConfig: { Type: 'json-file', Config: {} },
     NetworkMode: networkModeText(c.network),
-    PortBindings: {},
+    PortBindings: portBindingsJson(c),
     RestartPolicy: { Name: c.restartPolicy?.name ?? 'no', MaximumRetryCount: c.restartPolicy?.maximumRetryCount ?? 0 },
     AutoRemove: c.autoRemove,
     CgroupnsMode: 'private',
@@ -202,6 +203,7 @@ export function dockerContainerInspect(rec: ContainerRecord, extra: InspectExtra
       Env: [...c.env],
       Cmd: [...c.command],
       Image: c.image,
+      ...(exposedPortsJson(c) === undefined ? {} : { ExposedPorts: exposedPortsJson(c) }),
       Volumes: null,
       WorkingDir: c.workingDir,
       Entrypoint: null,
@@ -212,7 +214,7 @@ export function dockerContainerInspect(rec: ContainerRecord, extra: InspectExtra
       Bridge: '',
       SandboxID: '',
       SandboxKey: s.netns,
-      Ports: {},
+      Ports: networkPortsJson(rec),
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,

@@ -3,6 +3,7 @@
  * network mode, resources (validated as Docker's daemon does) and user-namespace maps. Every error
  * names its flag, uses Docker's text where Docker has one, and exits 125.
  */
+import { isIP } from 'node:net';
 import { ResourceError, cpusToQuota, validateResources, type Resources, type ThrottleDevice } from '../../../lib/runtime/cgroups';
 import { DOCKER_NAME as CONTAINER_NAME, NAME_CHARS } from '../../../lib/paths';
 import { type IdMap, type NetworkMode, type RestartPolicy, ContainerError, parseRestartPolicy } from '../../../lib/runtime/container';
@@ -15,6 +16,7 @@ import { ramInBytes } from './ram-in-bytes';
 import { RUN_FLAGS, RUN_SPEC } from './run-flags';
 import { type DeviceStat, ThrottleDeviceError, parseThrottleDevice } from './throttle-device';
 import { parseIdMap, parseNetworkMode, checkIdMaps } from './run-values';
+import { type ExposedPort, type PortBinding, PortSpecError, parseExpose, parsePublish } from '../../../lib/runtime/network';
 
 /** What `berth run` asked for. */
 export interface RunOptions {
@@ -34,6 +36,15 @@ export interface RunOptions {
   readonly mounts: MountSpec[];
   readonly resources: Resources;
   readonly userns?: { uidMap: IdMap[]; gidMap: IdMap[] };
+  /** `--ip` / `--ip6`. */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  /** `-p`: one binding per container port. */
+  readonly ports: PortBinding[];
+  /** `--expose`. */
+  readonly exposedPorts: ExposedPort[];
+  /** `-P`: publish every exposed port (also the image's) on an ephemeral host port. */
+  readonly publishAll: boolean;
 }
 
 /** The caller's side of the parse, injectable for tests. */
@@ -171,6 +182,16 @@ function mountsFrom(args: ParsedArgs, deps: RunOptionsDeps): MountSpec[] {
   return mounts;
 }
 
+/** A `-p`/`--expose` value; Docker prints the nat package's error as it is. */
+function portValue<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof PortSpecError) throw new CliError(err.message, { seeHelp: true });
+    throw err;
+  }
+}
+
 /** An RFC 1123 host name of at most 64 bytes (the kernel's UTS limit). */
 const HOSTNAME = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
@@ -216,10 +237,23 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
   if (gidMap.length > 0 && uidMap.length === 0) throw new CliError('invalid --userns-gidmap: needs --userns-uidmap as well', { seeHelp: true });
   checkIdMaps('--userns-uidmap', uidMap);
   checkIdMaps('--userns-gidmap', gidMap);
+  const ports = args.list('publish').flatMap((v) => portValue(() => parsePublish(v)));
+  const exposedPorts = args.list('expose').flatMap((v) => portValue(() => parseExpose(v)));
+  const publishAll = args.bool('publish-all');
+  const ipv4 = args.string('ip');
+  const ipv6 = args.string('ip6');
+  if (ipv4 !== undefined && ipv4 !== '' && isIP(ipv4) !== 4) throw new CliError(`invalid IPv4 address: ${ipv4}`, { seeHelp: true });
+  if (ipv6 !== undefined && ipv6 !== '' && isIP(ipv6) !== 6) throw new CliError(`invalid IPv6 address: ${ipv6}`, { seeHelp: true });
+  if (network.kind === 'container' && (ports.length > 0 || publishAll)) {
+    throw new CliError('conflicting options: port publishing and the container type network mode', { seeHelp: true });
+  }
   const restartPolicy = restartPolicyFrom(args);
   const opts: RunOptions = {
     image,
     restartPolicy,
+    ports,
+    exposedPorts,
+    publishAll,
     command,
     detach: args.bool('detach'),
     autoRemove: args.bool('rm'),
@@ -228,6 +262,8 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
     mounts: mountsFrom(args, deps),
     resources: resourcesFrom(args, deps),
     ...(name ? { name } : {}),
+    ...(ipv4 ? { ipv4 } : {}),
+    ...(ipv6 ? { ipv6 } : {}),
     ...(workingDir ? { workingDir } : {}),
     ...(hostname ? { hostname } : {}),
     ...(uidMap.length > 0 ? { userns: { uidMap, gidMap: gidMap.length > 0 ? gidMap : uidMap } } : {}),

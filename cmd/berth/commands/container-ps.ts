@@ -1,6 +1,7 @@
 /** `berth ps`: Docker's columns, running containers by default, `-a` for all. */
 import type { ContainerRecord } from '../../../lib/runtime/container';
 import type { ParsedArgs } from '../cli/args';
+import { psPortsColumn } from '../cli/ports-view';
 import { commandColumn, createdColumn, renderFormat, shortId, statusColumn } from '../cli/format';
 import type { CliContext } from '../context';
 import type { CommandDef } from '../registry';
@@ -24,7 +25,7 @@ export function psFields(rec: ContainerRecord, now: Date, noTrunc: boolean): Rec
     RunningFor: createdColumn(config.created, now),
     Status: statusColumn(state, now),
     State: state.status,
-    Ports: '',
+    Ports: psPortsColumn(rec),
     Names: config.name,
     Networks: network,
     Mounts: config.mounts.map((m) => (m.type === 'volume' ? m.name ?? '' : m.type === 'bind' ? m.source : m.target)).join(','),

@@ -62,6 +62,11 @@ async function create(deps: RuntimeDeps, opts: RunOptions): Promise<{ record: Co
     ...(opts.workingDir ? { workingDir: opts.workingDir } : {}),
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     network: opts.network,
+    ...(opts.ipv4 ? { ipv4: opts.ipv4 } : {}),
+    ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
+    ports: opts.ports,
+    exposedPorts: opts.exposedPorts,
+    publishAll: opts.publishAll,
     mounts: opts.mounts,
     resources: opts.resources,
     autoRemove: opts.autoRemove,
@@ -120,8 +125,14 @@ export async function runAttached(deps: RuntimeDeps, record: ContainerRecord, lo
 /** `run -d`, `start`: a detached supervisor starts the container and keeps it. */
 export const runDetached = (deps: RuntimeDeps, record: ContainerRecord, lock: HeldLock): Promise<void> => spawnSupervisor(deps, record, lock);
 
+/** Docker's word on ports that have nowhere to go: the container shares the host's network. */
+function warnDiscardedPorts(ctx: CliContext, opts: RunOptions): void {
+  if (opts.network.kind === 'host' && (opts.ports.length > 0 || opts.publishAll)) ctx.err('WARNING: Published ports are discarded when using host network mode\n');
+}
+
 async function run(ctx: CliContext, args: ParsedArgs): Promise<number> {
   const opts = runOptionsFromArgs(args, { env: ctx.env, cwd: ctx.cwd });
+  warnDiscardedPorts(ctx, opts);
   const deps = await reconciledDeps(ctx);
   const { record, lock } = await create(deps, opts);
   if (!opts.detach) return runAttached(deps, record, lock, args.bool('interactive'));
@@ -132,6 +143,7 @@ async function run(ctx: CliContext, args: ParsedArgs): Promise<number> {
 
 async function createOnly(ctx: CliContext, args: ParsedArgs): Promise<number> {
   const opts = runOptionsFromArgs(args, { env: ctx.env, cwd: ctx.cwd });
+  warnDiscardedPorts(ctx, opts);
   const deps = await reconciledDeps(ctx);
   const { record, lock } = await create(deps, opts);
   lock.release();

@@ -1,8 +1,9 @@
 /**
  * `berth image import --change 'INSTRUCTION'`: the Dockerfile instructions `docker import -c`
- * accepts that berth images keep (CMD, ENTRYPOINT, ENV, WORKDIR), applied to a partial ImageConfig.
+ * accepts that berth images keep (CMD, ENTRYPOINT, ENV, EXPOSE, WORKDIR), applied to a partial ImageConfig.
  */
 import type { ImageConfig } from '../../../lib/runtime/image';
+import { parsePortKey, portKey } from '../../../lib/runtime/network';
 import { CliError } from '../cli/errors';
 
 /** JSON form (`["sh","-c","x"]`) or shell form (`sh -c x` → `/bin/sh -c "sh -c x"`), as Dockerfiles. */
@@ -53,8 +54,20 @@ export function applyChanges(changes: readonly string[], config: Partial<ImageCo
         out.Env = [...(out.Env ?? []).filter((e) => !e.startsWith(`${key}=`)), entry];
         break;
       }
+      case 'EXPOSE': {
+        // `EXPOSE 80 53/udp`: each word a port[/proto].
+        const ports = { ...(out.ExposedPorts ?? {}) };
+        for (const word of rest.split(/\s+/).filter((w) => w !== '')) {
+          const port = parsePortKey(word);
+          if (!port) throw new CliError(`invalid --change: EXPOSE ${rest}: ${JSON.stringify(word)} is not a port[/tcp|udp|sctp]`);
+          ports[portKey(port.port, port.protocol)] = {};
+        }
+        if (Object.keys(ports).length === 0) throw new CliError('invalid --change: EXPOSE requires at least one argument');
+        out.ExposedPorts = ports;
+        break;
+      }
       default:
-        throw new CliError(`invalid --change: ${JSON.stringify(change)}: only CMD, ENTRYPOINT, ENV and WORKDIR are supported`);
+        throw new CliError(`invalid --change: ${JSON.stringify(change)}: only CMD, ENTRYPOINT, ENV, EXPOSE and WORKDIR are supported`);
     }
   }
   return out;

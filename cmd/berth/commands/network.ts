@@ -2,8 +2,9 @@
 import { CniRuntime } from '../../../lib/cni/runtime';
 import { NetlinkHandle, isLinkNotFound, linkDel } from '../../../lib/netlink';
 import { NetworkStore, bridgeNameOf, dockerNetworkInspect, type NetworkInfo } from '../../../lib/runtime/network';
-import type { ContainerRecord } from '../../../lib/runtime/container';
+import { ContainerStore, networksOf, readEndpoints, type ContainerRecord } from '../../../lib/runtime/container';
 import { formatInspect } from '../cli/container-inspect';
+import { CONNECT_COMMANDS } from './network-connect';
 import { daemonRefusalText } from '../cli/errors';
 import { shortId } from '../cli/format/container-columns';
 import { renderFormat } from '../cli/format/template';
@@ -17,11 +18,11 @@ export const NETWORK_GROUP: GroupDef = { name: 'network', description: 'Manage n
 const store = (ctx: CliContext): NetworkStore => new NetworkStore({ root: ctx.root, cniDir: ctx.cniDir, runDir: ctx.run, now: ctx.now });
 
 /** Container ids by the user network they are on (`--network NAME`; the default bridge included). */
-function networkUsers(containers: readonly ContainerRecord[]): Map<string, string[]> {
+function networkUsers(ctx: CliContext, containers: readonly ContainerRecord[]): Map<string, string[]> {
+  const store = new ContainerStore(ctx.root);
   const users = new Map<string, string[]>();
   for (const c of containers) {
-    const mode = c.config.network;
-    if (mode.kind === 'network') users.set(mode.name, [...(users.get(mode.name) ?? []), c.config.id]);
+    for (const name of networksOf(c, readEndpoints(store.containerDir(c.config.id)))) users.set(name, [...(users.get(name) ?? []), c.config.id]);
   }
   return users;
 }
@@ -173,7 +174,7 @@ const rm: CommandDef = {
     flags: [],
   },
   async run(ctx, args) {
-    const users = networkUsers(await listContainers(ctx));
+    const users = networkUsers(ctx, await listContainers(ctx));
     const networks = store(ctx);
     return forEachArg(ctx, args.positionals, async (ref) => {
       await removeNetwork(networks, ref, users);
@@ -192,7 +193,7 @@ const prune: CommandDef = {
   },
   async run(ctx, args) {
     if (!args.bool('force') && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) return 0;
-    const users = networkUsers(await listContainers(ctx));
+    const users = networkUsers(ctx, await listContainers(ctx));
     const networks = store(ctx);
     const deleted: string[] = [];
     for (const net of networks.list()) {
@@ -206,4 +207,4 @@ const prune: CommandDef = {
 };
 
 /** Every network command. */
-export const NETWORK_COMMANDS: readonly CommandDef[] = [ls, inspect, create, rm, prune];
+export const NETWORK_COMMANDS: readonly CommandDef[] = [ls, inspect, create, rm, prune, ...CONNECT_COMMANDS];

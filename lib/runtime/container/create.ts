@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { validateResources, type Resources } from '../cgroups';
 import { DEFAULT_PATH } from '../init/find-executable';
+import { type ExposedPort, type PortBinding, parsePortKey, portKey } from '../network';
 import { checkDuplicateTargets, type MountSpec } from '../storage/mount-spec';
 import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
@@ -24,6 +25,15 @@ export interface CreateRequest {
   readonly workingDir?: string;
   readonly hostname?: string;
   readonly network: NetworkMode;
+  /** `--ip` / `--ip6` on the network it is created on (a user network). */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  /** `-p` bindings; dropped with --network host or none, where there is nothing to map to. */
+  readonly ports?: readonly PortBinding[];
+  /** `--expose`. */
+  readonly exposedPorts?: readonly ExposedPort[];
+  /** `-P`: every exposed port (the image's, --expose, -p's) not bound by -p gets an ephemeral host port. */
+  readonly publishAll?: boolean;
   readonly mounts: readonly MountSpec[];
   readonly resources: Resources;
   readonly autoRemove: boolean;
@@ -57,6 +67,37 @@ export function containerEnv(imageEnv: readonly string[], hostname: string, user
   return env.some((e) => e.startsWith('HOME=')) ? env : [...env, 'HOME=/root'];
 }
 
+/**
+ * The ports part of the config, as Docker's daemon completes it: exposed ports are the image's,
+ * `--expose`'s and every published one (sorted, each once); `-P` binds each exposed port that `-p`
+ * did not to an ephemeral host port. With --network host or none the bindings go (nothing to DNAT to).
+ */
+export function publishedPorts(
+  req: CreateRequest,
+  network: NetworkMode,
+  imageExposed: Readonly<Record<string, unknown>> | undefined,
+): Pick<ContainerConfig, 'ports' | 'exposedPorts'> {
+  const exposed = new Map<string, ExposedPort>();
+  const add = (p: ExposedPort) => exposed.set(portKey(p.port, p.protocol), p);
+  for (const key of Object.keys(imageExposed ?? {})) {
+    const p = parsePortKey(key);
+    if (p) add(p);
+  }
+  for (const p of req.exposedPorts ?? []) add(p);
+  const bindings = [...(req.ports ?? [])];
+  for (const b of bindings) add({ port: b.containerPort, protocol: b.protocol });
+  const sorted = [...exposed.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+  if (req.publishAll) {
+    for (const p of sorted) {
+      if (!bindings.some((b) => b.containerPort === p.port && b.protocol === p.protocol)) {
+        bindings.push({ containerPort: p.port, protocol: p.protocol, hostIp: '', hostPorts: [0, 0] });
+      }
+    }
+  }
+  const published = network.kind === 'network' ? bindings : [];
+  return { ...(sorted.length > 0 ? { exposedPorts: sorted } : {}), ...(published.length > 0 ? { ports: published } : {}) };
+}
+
 /** The state of a container that has never run. */
 export function initialState(): ContainerState {
   return { status: 'created', pid: 0, exitCode: 0, oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, error: '', netns: '', attachments: [] };
@@ -83,6 +124,9 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     // result cache, `network rm`'s count of users) looks it up, whatever the user typed.
     const net = deps.networks.get(network.name);
     network = { kind: 'network', name: net.name, id: net.id };
+    if ((req.ipv4 !== undefined || req.ipv6 !== undefined) && net.builtin) {
+      throw new ContainerError('user specified IP address is supported on user defined networks only', 'invalid');
+    }
   }
   if (req.network.kind === 'container') {
     const other = await deps.containers.resolve(req.network.container);
@@ -109,6 +153,9 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     workingDir,
     hostname,
     network,
+    ...(req.ipv4 !== undefined && network.kind === 'network' ? { ipv4: req.ipv4 } : {}),
+    ...(req.ipv6 !== undefined && network.kind === 'network' ? { ipv6: req.ipv6 } : {}),
+    ...publishedPorts(req, network, image.config.ExposedPorts),
     mounts,
     resources: req.resources,
     autoRemove: req.autoRemove,

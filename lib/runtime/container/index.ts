@@ -24,5 +24,7 @@ export { type HeldLock, tryLock, isUnattended, waitUnattended } from './lock';
 export { appendLog, readLog, followLog, type LogRecord } from './json-log';
 export { InitError, type StartedInit } from './spawn-init';
 export { CONTAINER_IFNAME } from './network-attach';
+export { connectNetwork, disconnectNetwork, networksOf, type ConnectRequest } from './connect';
+export { readEndpoints, type Endpoints, type ConnectedEndpoint } from './endpoints';
 export { type TopResult, containerTop, parsePsOutput } from './top';
 export { withContainerRoot, copyIntoContainer, copyFromContainer } from './copy';

@@ -10,11 +10,12 @@ import { NetlinkHandle, linkSetUp } from '../../netlink';
 import { createNamedNetns, deleteNamedNetns, openNetns } from '../../netns';
 import { NetworkError } from '../network';
 import type { RuntimeDeps } from './deps';
+import { CONTAINER_IFNAME } from './endpoints';
 import { netnsDir } from './paths';
-import type { ContainerConfig, NetworkAttachment } from './types';
+import type { ContainerConfig, NetworkAttachment, PublishedPort } from './types';
 
-/** The interface name inside the container, as Docker's. */
-export const CONTAINER_IFNAME = 'eth0';
+/** The interface name inside the container (eth0), as Docker's. */
+export { CONTAINER_IFNAME };
 
 /**
  * A capability arg berth adds to every ADD, naming its state root. libcni caches capability args with
@@ -64,11 +65,25 @@ export function attachmentOf(network: string, result: Result): NetworkAttachment
   };
 }
 
+/** What one attachment asks of its network beyond joining it. */
+export interface AttachOptions {
+  /** The interface inside the container (eth0 for the network it was created on). */
+  ifName?: string;
+  /** Published through the chain's portmap (libcni's `portMappings` capability). */
+  ports?: readonly PublishedPort[];
+  /** `--ip`/`--ip6`: the addresses to lease (the `ips` capability host-local honours). */
+  ips?: readonly string[];
+}
+
 /** ADDs the container to network `name` in `netns`. A failed ADD is DELed (the spec's rule). */
-export async function attachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string): Promise<NetworkAttachment> {
+export async function attachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string, opts: AttachOptions = {}): Promise<NetworkAttachment> {
   const net = deps.networks.get(name);
-  const list = deps.networks.conflist(net);
-  const rt = { containerId: id, netns, ifName: CONTAINER_IFNAME, capabilityArgs: { [BERTH_ROOT_CAPABILITY]: deps.paths.root } };
+  const ports = opts.ports ?? [];
+  const list = deps.networks.conflist(net, { publish: ports.length > 0 });
+  const capabilityArgs: Record<string, unknown> = { [BERTH_ROOT_CAPABILITY]: deps.paths.root };
+  if (ports.length > 0) capabilityArgs.portMappings = ports.map(portMapping);
+  if (opts.ips !== undefined && opts.ips.length > 0) capabilityArgs.ips = [...opts.ips];
+  const rt = { containerId: id, netns, ifName: opts.ifName ?? CONTAINER_IFNAME, capabilityArgs };
   try {
     return attachmentOf(net.name, await deps.cni.addNetworkList(list, rt));
   } catch (err) {
@@ -77,14 +92,17 @@ export async function attachNetwork(deps: RuntimeDeps, id: string, name: string,
   }
 }
 
+/** A published port in the portmap plugin's `portMappings` shape. */
+const portMapping = (p: PublishedPort) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol, hostIP: p.hostIp });
+
 /**
  * The container's cached ADD on network `name`, or undefined when there is none. A file that is no
  * cache entry at all (torn, not JSON, of another kind) counts as none, as libcni's DEL discards such
  * an entry and goes on; anything else (a result in it that does not parse, a bad name) is thrown.
  */
-export async function cachedAttachment(deps: RuntimeDeps, id: string, name: string): Promise<CachedAttachment | undefined> {
+export async function cachedAttachment(deps: RuntimeDeps, id: string, name: string, ifName = CONTAINER_IFNAME): Promise<CachedAttachment | undefined> {
   try {
-    return await deps.cni.getCachedResult(name, id, CONTAINER_IFNAME);
+    return await deps.cni.getCachedResult(name, id, ifName);
   } catch (err) {
     if (err instanceof CniRuntimeError) return undefined;
     throw err;
@@ -92,11 +110,11 @@ export async function cachedAttachment(deps: RuntimeDeps, id: string, name: stri
 }
 
 /**
- * DELs the container from network `name`. The cached config is preferred (libcni's rule: DEL with
+ * DELs the container's interface `ifName` from network `name`. The cached config is preferred (libcni's rule: DEL with
  * what ADD used, even if the network was changed or removed since).
  */
-export async function detachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string): Promise<void> {
-  const cached = await cachedAttachment(deps, id, name);
+export async function detachNetwork(deps: RuntimeDeps, id: string, name: string, netns: string, ifName = CONTAINER_IFNAME): Promise<void> {
+  const cached = await cachedAttachment(deps, id, name, ifName);
   let list: NetworkConfigList;
   if (cached) list = parseConfList(cached.config);
   else {
@@ -115,5 +133,7 @@ export async function detachNetwork(deps: RuntimeDeps, id: string, name: string,
   } catch {
     nsPath = '';
   }
-  await deps.cni.delNetworkList(list, { containerId: id, netns: nsPath, ifName: CONTAINER_IFNAME });
+  // DEL gets the capability args ADD had (libcni's rule), so portmap sees the mappings it removes.
+  const rt = { containerId: id, netns: nsPath, ifName, ...(cached?.capabilityArgs ? { capabilityArgs: cached.capabilityArgs } : {}) };
+  await deps.cni.delNetworkList(list, rt);
 }

@@ -18,7 +18,7 @@ import { createCgroupManager, detectCgroupLayout } from '../cgroups';
 import { isNotFound } from '../errors';
 import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
-import { BERTH_ROOT_CAPABILITY, CONTAINER_IFNAME, cachedAttachment, deleteContainerNetns } from './network-attach';
+import { BERTH_ROOT_CAPABILITY, cachedAttachment, deleteContainerNetns } from './network-attach';
 import { cgroupPathOf, netnsDir } from './paths';
 import { leftoverCopyMounts, unmountCopyMount } from './copy';
 import { removeContainer } from './remove';
@@ -217,9 +217,10 @@ export async function reconcile(deps: RuntimeDeps, opts: ReconcileOptions = {}):
   const cached = await deps.cni.listCachedAttachments();
   for (const att of cached) {
     // Only attachments berth made under this root: other runtimes share /var/lib/cni/results.
-    if (att.capabilityArgs?.[BERTH_ROOT_CAPABILITY] !== deps.paths.root || !ID.test(att.containerId) || att.ifName !== CONTAINER_IFNAME) continue;
+    // eth0 is the network a container was created on; eth1... were joined by `network connect`.
+    if (att.capabilityArgs?.[BERTH_ROOT_CAPABILITY] !== deps.paths.root || !ID.test(att.containerId) || !/^eth\d+$/.test(att.ifName)) continue;
     await sweep(`attachment ${att.networkName}`, att.containerId, () =>
-      deps.cni.delNetworkList(parseConfList(att.config), { containerId: att.containerId, netns: '', ifName: att.ifName }));
+      deps.cni.delNetworkList(parseConfList(att.config), { containerId: att.containerId, netns: '', ifName: att.ifName, capabilityArgs: att.capabilityArgs }));
   }
   // A cache write killed between its temp file and the rename leaves the temp file behind.
   for (const [file, id] of listCacheTemps(deps)) {

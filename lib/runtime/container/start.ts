@@ -20,7 +20,10 @@ import { copyUpVolumes } from './volume-copy-up';
 import { attachNetwork, createContainerNetns, deleteContainerNetns, detachNetwork } from './network-attach';
 import { type StartedInit, prestartInit } from './spawn-init';
 import { containerCgroup, killAll } from './teardown';
-import type { ContainerRecord, ContainerState, NetworkAttachment } from './types';
+import { attachConnected, requestedIps } from './connect';
+import { readEndpoints } from './endpoints';
+import { allocatePorts } from './port-allocation';
+import type { ContainerRecord, ContainerState, NetworkAttachment, PublishedPort } from './types';
 
 /** The container's stdin, stdout and stderr, as spawn() stdio entries. */
 export type ContainerStdio = readonly ('inherit' | 'ignore' | 'pipe' | number)[];
@@ -43,7 +46,11 @@ export function processStartTime(pid: number): string | undefined {
 }
 
 /** Which netns the container uses, and whether it was made for it. */
-async function setUpNetwork(deps: RuntimeDeps, rec: ContainerRecord, undo: UndoStack): Promise<{ netns: string; attachments: NetworkAttachment[] }> {
+async function setUpNetwork(
+  deps: RuntimeDeps,
+  rec: ContainerRecord,
+  undo: UndoStack,
+): Promise<{ netns: string; attachments: NetworkAttachment[]; ports?: PublishedPort[] }> {
   const { config } = rec;
   switch (config.network.kind) {
     case 'host':
@@ -61,9 +68,18 @@ async function setUpNetwork(deps: RuntimeDeps, rec: ContainerRecord, undo: UndoS
       undo.push('netns', () => deleteContainerNetns(deps, config.id));
       if (config.network.kind === 'none') return { netns, attachments: [] };
       const name = config.network.name;
-      const attachment = await attachNetwork(deps, config.id, name, netns);
-      undo.push(`network ${name}`, () => detachNetwork(deps, config.id, name, netns));
-      return { netns, attachments: [attachment] };
+      const attachments: NetworkAttachment[] = [];
+      let ports: PublishedPort[] = [];
+      if (!readEndpoints(deps.containers.containerDir(config.id)).primaryDetached) {
+        // Published ports go through portmap on the host's bridge; a macvlan child is not reachable
+        // from its host, so there they are recorded and not published.
+        const driver = deps.networks.get(name).driver;
+        ports = driver === 'bridge' || driver === 'overlay' ? await allocatePorts(deps, rec) : [];
+        attachments.push(await attachNetwork(deps, config.id, name, netns, { ports, ips: requestedIps(config) }));
+        undo.push(`network ${name}`, () => detachNetwork(deps, config.id, name, netns));
+      }
+      attachments.push(...(await attachConnected(deps, config.id, netns, undo)));
+      return { netns, attachments, ports };
     }
   }
 }
@@ -101,7 +117,7 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
     for (const m of config.mounts) if (m.type === 'volume' && m.name !== undefined) await deps.volumes.create(m.name);
     copyUpVolumes(config.mounts, deps.images.rootfs(config.imageId), (name) => deps.volumes.mountpoint(name));
 
-    const { netns, attachments } = await setUpNetwork(deps, rec, undo);
+    const { netns, attachments, ports } = await setUpNetwork(deps, rec, undo);
     const addresses = attachments.flatMap((a) => [a.ipv4, a.ipv6].filter((x): x is string => x !== undefined));
     const etcFiles = writeEtcFiles(dir, config.hostname, addresses, config.network.kind === 'host');
 
@@ -140,6 +156,7 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       error: '',
       netns,
       attachments,
+      ports: ports ?? [],
     };
     await deps.containers.saveState(config.id, state);
     return { init, state };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DOCKER_NAME, NAME_CHARS } from '../../paths';
 import { makeDirsAsync, tryExclusive, withFileLock, writeFileDurable } from '../../sys';
 import { RuntimeError, errCode, isNotFound } from '../errors';
+import { CONTAINER_IFNAME, type Endpoints, readEndpoints } from './endpoints';
 import { tryLock } from './lock';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './types';
 
@@ -206,7 +207,7 @@ export class ContainerStore {
       const state = JSON.parse(await fs.readFile(join(dir, 'state.json'), 'utf8')) as ContainerState;
       // A record that parses but lacks the fields everything else relies on is as good as unwritten.
       if (!isRecordShape(config, state, id)) return undefined;
-      return { config, state };
+      return { config, state: withEndpoints(state, readEndpoints(dir)) };
     } catch (err) {
       if (missing(err) || err instanceof SyntaxError) return undefined;
       throw err;
@@ -307,4 +308,17 @@ export class ContainerStore {
     await fs.rm(this.containerDir(id), { recursive: true, force: true });
     await this.freeName(name, id);
   }
+}
+
+/**
+ * The state with the attachments of networks.json merged in: the state file is written from the
+ * supervisor's copy, so only its eth0 (the network the container was created on, unless that was
+ * disconnected) is taken from it; networks joined later come from networks.json, which connect and
+ * disconnect keep current.
+ */
+function withEndpoints(state: ContainerState, endpoints: Endpoints): ContainerState {
+  const connected = endpoints.connected.flatMap((e) => (e.attachment ? [e.attachment] : []));
+  if (connected.length === 0 && !endpoints.primaryDetached) return state;
+  const primary = endpoints.primaryDetached ? [] : state.attachments.filter((a) => a.ifName === CONTAINER_IFNAME);
+  return { ...state, attachments: [...primary, ...connected] };
 }

@@ -4,11 +4,13 @@
  * failed, so the exit path, `rm -f`, and the clean-up after a crash all share this one function.
  * The container's mounts need no step: they live in its mount namespace and die with it.
  */
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCgroupManager } from '../cgroups';
 import type { CgroupManager } from '../cgroups';
 import { BestEffort } from '../../util';
 import type { RuntimeDeps } from './deps';
+import { detachConnected } from './connect';
 import { deleteContainerNetns, detachNetwork, ownsNetns } from './network-attach';
 import { cgroupPathOf, netnsDir } from './paths';
 import type { ContainerConfig } from './types';
@@ -51,7 +53,11 @@ export async function releaseResources(deps: RuntimeDeps, config: ContainerConfi
   await steps.attempt(() => killAll(cgroup));
   if (config.network.kind === 'network') {
     const name = config.network.name;
-    await steps.attempt(() => detachNetwork(deps, config.id, name, join(netnsDir(deps.paths), config.id)));
+    const netns = join(netnsDir(deps.paths), config.id);
+    // The primary network even when it was disconnected: DEL is idempotent, and a disconnect
+    // killed half-way may have left it.
+    await steps.attempt(() => detachNetwork(deps, config.id, name, netns));
+    if (existsSync(deps.containers.containerDir(config.id))) await steps.attempt(() => detachConnected(deps, config.id, netns));
   }
   if (ownsNetns(config)) await steps.attempt(() => deleteContainerNetns(deps, config.id));
   await steps.attempt(() => cgroup.destroy());

@@ -4,6 +4,7 @@
  * `<root>/containers/<id>/` and are the source of `berth ps` and `berth inspect`.
  */
 import type { Resources } from '../cgroups';
+import type { ExposedPort, PortBinding, PortProtocol } from '../network';
 import type { MountSpec } from '../storage/mount-spec';
 import type { RestartPolicy } from './restart-policy';
 
@@ -44,6 +45,13 @@ export interface ContainerConfig {
   /** The UTS hostname; the first 12 digits of the id by default (Docker's choice). */
   readonly hostname: string;
   readonly network: NetworkMode;
+  /** `--ip` / `--ip6`: the addresses to lease on the network it is created on. */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  /** `-p`/`-P`: container ports to publish on the host (through the portmap plugin in the chain). */
+  readonly ports?: readonly PortBinding[];
+  /** `--expose`, the published ports and the image's ExposedPorts (what `-P` publishes). */
+  readonly exposedPorts?: readonly ExposedPort[];
   readonly mounts: readonly MountSpec[];
   readonly resources: Resources;
   /** `--rm`: remove everything once the process exits. */
@@ -93,6 +101,17 @@ export interface ContainerState {
   /** Path of the container's network namespace ("" with --network host). */
   netns: string;
   attachments: NetworkAttachment[];
+  /** The host ports chosen at the last start; held while the container is looked after (port-allocation). */
+  ports?: PublishedPort[];
+}
+
+/** A published port as started: the host port chosen for a binding. */
+export interface PublishedPort {
+  readonly containerPort: number;
+  readonly protocol: PortProtocol;
+  /** "" for every host address. */
+  readonly hostIp: string;
+  readonly hostPort: number;
 }
 
 /** A container as the CLI sees it. */

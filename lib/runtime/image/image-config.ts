@@ -13,6 +13,8 @@ export interface ImageConfig {
   Env: string[];
   WorkingDir: string;
   Entrypoint: string[] | null;
+  /** Docker's `{"80/tcp": {}}`: the ports `run -P` publishes. Absent when the image declares none. */
+  ExposedPorts?: Record<string, Record<string, never>>;
 }
 
 /** One image, as `berth images` and `berth image inspect` show it. */
@@ -53,8 +55,17 @@ export function completeConfig(partial: Partial<ImageConfig> | undefined, base: 
   const workingDir = p.WorkingDir ?? base.WorkingDir;
   if (typeof workingDir !== 'string' || (workingDir !== '' && !workingDir.startsWith('/'))) throw invalid('WorkingDir', workingDir, 'an absolute path');
   const entrypoint = p.Entrypoint === undefined ? (base.Entrypoint && [...base.Entrypoint]) : p.Entrypoint === null ? null : strings('Entrypoint', p.Entrypoint);
-  return { Cmd: cmd, Env: env, WorkingDir: workingDir, Entrypoint: entrypoint };
+  const exposed = p.ExposedPorts === undefined ? base.ExposedPorts : p.ExposedPorts;
+  if (exposed !== undefined && (typeof exposed !== 'object' || exposed === null || Array.isArray(exposed) || !Object.keys(exposed).every((k) => EXPOSED_KEY.test(k)))) {
+    throw invalid('ExposedPorts', exposed, 'an object keyed by "port/proto"');
+  }
+  const out: ImageConfig = { Cmd: cmd, Env: env, WorkingDir: workingDir, Entrypoint: entrypoint };
+  if (exposed !== undefined && Object.keys(exposed).length > 0) out.ExposedPorts = Object.fromEntries(Object.keys(exposed).sort().map((k) => [k, {}]));
+  return out;
 }
+
+/** A key of ExposedPorts: "80/tcp", "53/udp", "80" (tcp). */
+const EXPOSED_KEY = /^\d{1,5}(\/(tcp|udp|sctp))?$/;
 
 /**
  * The image id for `contentDigest` run with `config`. With the importer's default config it is the
@@ -67,7 +78,10 @@ export function imageId(contentDigest: string, config: ImageConfig, defaults: Re
 }
 
 function canonicalConfig(c: Readonly<ImageConfig>): string {
-  return JSON.stringify([c.Cmd, c.Env, c.WorkingDir, c.Entrypoint]);
+  // ExposedPorts joins the form only when set, so the ids of images without it stay what they were.
+  const fields: unknown[] = [c.Cmd, c.Env, c.WorkingDir, c.Entrypoint];
+  if (c.ExposedPorts !== undefined) fields.push(Object.keys(c.ExposedPorts).sort());
+  return JSON.stringify(fields);
 }
 
 function invalid(field: string, value: unknown, expected = 'a list of strings'): ImageError {

@@ -5,7 +5,11 @@
 export { NetworkStore, DEFAULT_BRIDGE } from './network-store';
 export { postOverlayNetwork, type OverlayNetworkRequest, type BerthdClientOptions } from './berthd-client';
 export { overlayRequest, storedCluster, overlayRecord } from './overlay-network';
-export { networkConfList, bridgeNameOf, parseBoolOption, NETWORK_CNI_VERSION } from './network-conflist';
+export { networkConfList, bridgeNameOf, parseBoolOption, NETWORK_CNI_VERSION, type ConfListOptions } from './network-conflist';
+export {
+  parsePublish, parseExpose, parsePortKey, portKey, PortSpecError,
+  type PortBinding, type ExposedPort, type PortProtocol,
+} from './port-spec';
 export { dockerNetworkInspect, endpointId, type DockerNetwork, type DockerEndpoint } from './docker-inspect';
 export { rfc3339Nano } from './timestamp';
 export {

@@ -12,6 +12,22 @@ import { NetworkError, OPT_BRIDGE_NAME, OPT_IP_MASQUERADE, OPT_MACVLAN_MODE, OPT
 /** The list version: ours and the reference plugins' newest. */
 export const NETWORK_CNI_VERSION = '1.1.0';
 
+/** What one container adds to its network's list. */
+export interface ConfListOptions {
+  /**
+   * It publishes ports (`-p`): berth's portmap is chained after the bridge (given the mappings as the
+   * `portMappings` capability) and the veth gets hairpin mode. A container without ports does not pay
+   * for a portmap exec on every start and stop.
+   */
+  publish?: boolean;
+}
+
+/**
+ * The portmap entry: Docker's NAT for published ports (DNAT from the host's addresses, localhost and
+ * hairpin included, the `snat` masquerade for those two).
+ */
+const PORTMAP = { type: 'portmap', capabilities: { portMappings: true }, snat: true };
+
 /** The Linux bridge of a bridge network: `-o com.docker.network.bridge.name`, else `br-<12 of id>`. */
 export function bridgeNameOf(net: NetworkInfo): string {
   return net.options[OPT_BRIDGE_NAME] ?? `br-${net.id.slice(0, 12)}`;
@@ -32,8 +48,8 @@ export function parseBoolOption(value: string): boolean | undefined {
  * capabilities (`--ip`, `--mac-address`).
  * @throws {NetworkError} for host and null networks, which have no plugins
  */
-export function networkConfList(net: NetworkInfo, cniDir: string): NetworkConfigList {
-  if (net.driver === 'overlay') return overlayConfList(net, cniDir);
+export function networkConfList(net: NetworkInfo, cniDir: string, opts: ConfListOptions = {}): NetworkConfigList {
+  if (net.driver === 'overlay') return overlayConfList(net, cniDir, opts);
   if (net.driver !== 'bridge' && net.driver !== 'macvlan') {
     throw new NetworkError(`network ${net.name} uses the ${net.driver} driver, which has no CNI configuration`, 'invalid');
   }
@@ -59,7 +75,8 @@ export function networkConfList(net: NetworkInfo, cniDir: string): NetworkConfig
           bridge: bridgeNameOf(net),
           isGateway: true,
           ipMasq: !net.internal && parseBoolOption(net.options[OPT_IP_MASQUERADE] ?? 'true') !== false,
-          hairpinMode: false,
+          // A container reaching its own published port comes back through its own bridge port.
+          hairpinMode: opts.publish === true,
           ...mtu,
           capabilities,
           ipam,
@@ -72,7 +89,8 @@ export function networkConfList(net: NetworkInfo, cniDir: string): NetworkConfig
           capabilities,
           ipam,
         };
-  const list = { cniVersion: NETWORK_CNI_VERSION, name: net.name, plugins: [plugin] };
+  const plugins = net.driver === 'bridge' && opts.publish ? [plugin, PORTMAP] : [plugin];
+  const list = { cniVersion: NETWORK_CNI_VERSION, name: net.name, plugins };
   return parseConfList(JSON.stringify(list), `network ${net.name}`);
 }
 
@@ -81,13 +99,14 @@ export function networkConfList(net: NetworkInfo, cniDir: string): NetworkConfig
  * berthd writes under `runDir` (recorded at creation) and keeps host-local's leases under
  * `<cniDir>/networks` like the other networks. `ips` and `mac` reach its bridge delegate.
  */
-function overlayConfList(net: NetworkInfo, cniDir: string): NetworkConfigList {
+function overlayConfList(net: NetworkInfo, cniDir: string, opts: ConfListOptions): NetworkConfigList {
   const plugin = {
     type: 'overlay',
     runDir: net.overlay?.runDir ?? DEFAULT_RUN_DIR,
     dataDir: path.join(cniDir, 'networks'),
     capabilities: { ips: true, mac: true },
   };
-  const list = { cniVersion: NETWORK_CNI_VERSION, name: net.name, plugins: [plugin] };
+  const plugins = opts.publish ? [plugin, PORTMAP] : [plugin];
+  const list = { cniVersion: NETWORK_CNI_VERSION, name: net.name, plugins };
   return parseConfList(JSON.stringify(list), `network ${net.name}`);
 }

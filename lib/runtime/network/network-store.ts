@@ -13,7 +13,7 @@ import type { NetworkConfigList } from '../../cni/runtime';
 import { LockTimeoutError, withFileLockSync, makeDirs, writeFileDurableSync } from '../../sys';
 import { CNI_NAME as NETWORK_NAME, DEFAULT_CNI_DIR, DEFAULT_RUN_DIR, NAME_CHARS, berthdSocketPath } from '../../paths';
 import { postOverlayNetwork, type BerthdClientOptions } from './berthd-client';
-import { networkConfList } from './network-conflist';
+import { networkConfList, type ConfListOptions } from './network-conflist';
 import { checkOptions } from './network-options';
 import { overlayRecord, overlayRequest, storedCluster } from './overlay-network';
 import { assertNoOverlap, checkGateway, checkIpRange, firstHost, parseSubnet, pickSubnet, type Subnet } from './subnets';
@@ -178,8 +178,8 @@ export class NetworkStore {
   }
 
   /** The CNI configuration list of a bridge, macvlan or overlay network (see networkConfList). */
-  conflist(net: NetworkInfo): NetworkConfigList {
-    return networkConfList(net, this.cniDir);
+  conflist(net: NetworkInfo, opts: ConfListOptions = {}): NetworkConfigList {
+    return networkConfList(net, this.cniDir, opts);
   }
 
   /** The built-ins, written on first use; the default bridge's settings follow the options. */

@@ -2,6 +2,7 @@
 // writable layer survives a stop, exit codes are exact, on-failure:N restarts N times, `always` comes
 // back after its process or its supervisor is SIGKILLed and at the next boot, `stop` ends it for good.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { useBerth, waitFor } from '../../../helpers/berth';
@@ -157,5 +158,29 @@ describe('berth CLI: start again, wait, rename, restart policies', function () {
     await b.ok(['stop', 'flap']);
     assert.equal((await state('flap')).Status, 'exited');
     assert.equal(alive(supervisorOf(id)), false);
+  });
+
+  it('a restarted container keeps its published port and --ip: the same address answers after a SIGKILL', async () => {
+    // The host netns needs its loopback for 127.0.0.1.
+    execFileSync('ip', ['-n', b.host.name, 'link', 'set', 'lo', 'up']);
+    await b.ok(['network', 'create', '--subnet', '10.231.0.0/24', 'rs-net']);
+    try {
+      await b.ok(['run', '-d', '--name', 'rs-web', '--restart', 'always', '--network', 'rs-net', '--ip', '10.231.0.77', '-p', '18431:80', 'busybox',
+        'sh', '-c', 'mkdir -p /w; echo "run $(cat /w/n 2>/dev/null)" > /w/index.html; echo again > /w/n; exec httpd -f -p 80 -h /w']);
+      const get = (url: string): string => execFileSync('nsenter', [`--net=${b.hostPath}`, 'curl', '-s', '-m', '5', url], { encoding: 'utf8' }).trim();
+      let last = '';
+      assert.ok(await waitFor(() => { try { return (last = get('http://127.0.0.1:18431/')) === 'run'; } catch (e) { last = String(e); return false; } }, 20_000), last);
+      const pid = (await state('rs-web')).Pid as number;
+      process.kill(pid, 'SIGKILL');
+      const answer = await waitFor(() => { try { return get('http://127.0.0.1:18431/'); } catch { return ''; } }, 30_000, 100);
+      // The second run wrote over the first one's page from the same writable layer.
+      assert.equal(answer, 'run again');
+      assert.equal(get('http://10.231.0.77/'), 'run again');
+      assert.equal((await b.inspect('rs-web')).NetworkSettings.Networks['rs-net'].IPAddress, '10.231.0.77');
+      await b.ok(['rm', '-f', 'rs-web']);
+    } finally {
+      await b.berth(['rm', '-f', 'rs-web']);
+      await b.ok(['network', 'rm', 'rs-net']);
+    }
   });
 });

@@ -2,10 +2,13 @@
 // plugins: a fake berthd answers the API on BERTH_RUN/berthd.sock and the test writes the node's
 // lease file where berthd would, so the container is attached through the overlay plugin.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useBerth } from '../../../helpers/berth';
+import { useBerth, waitFor } from '../../../helpers/berth';
 import { startFakeBerthd, type FakeBerthd } from '../../../unit/lib/runtime/network/fake-berthd';
+
+const PROBE = path.resolve(__dirname, '../../../helpers/port-probe.cjs');
 
 describe('berth CLI: an overlay network (fake berthd, lease file written by the test)', function () {
   this.timeout(60_000);
@@ -36,5 +39,20 @@ describe('berth CLI: an overlay network (fake berthd, lease file written by the 
     const left = b.residue();
     assert.deepEqual([left.veths, left.leases, left.chains], [[], [], []]);
     assert.equal(await b.ok(['network', 'rm', 'ov']), 'ov');
+  });
+
+  it('-p on an overlay network: portmap is chained after the overlay plugin, the port answers on the host and goes with rm', async () => {
+    berthd = await startFakeBerthd(b.run);
+    await b.ok(['network', 'create', '-d', 'overlay', '--subnet', '10.247.0.0/16', '-o', 'vni=6', 'ovp']);
+    fs.mkdirSync(path.join(b.run, 'overlay'), { recursive: true });
+    fs.writeFileSync(path.join(b.run, 'overlay', 'ovp.json'), JSON.stringify({ name: 'ovp', network: '10.247.0.0/16', subnet: '10.247.3.0/24', mtu: 1450, vni: 6, bridge: 'ovbr6' }));
+    await b.ok(['run', '-d', '--name', 'srv', '--network', 'ovp', '-p', '8090:80', 'busybox', 'nc', '-ll', '-p', '80', '-e', 'echo', 'tcp-hello']);
+    const probe = () => execFileSync('ip', ['netns', 'exec', b.host.name, process.execPath, PROBE, 'tcp', '10.247.3.1', '8090'], { encoding: 'utf8' }).trim();
+    assert.equal(await waitFor(() => (probe() === 'tcp-hello' ? 'tcp-hello' : undefined), 10_000), 'tcp-hello');
+    assert.match(b.natRules(), /--dport 8090/);
+    await b.ok(['rm', '-f', 'srv']);
+    assert.equal(probe(), 'fail');
+    assert.doesNotMatch(b.natRules(), /--dport 8090/);
+    assert.equal(await b.ok(['network', 'rm', 'ovp']), 'ovp');
   });
 });

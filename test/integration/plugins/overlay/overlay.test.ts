@@ -1,13 +1,14 @@
 // The BUILT overlay plugin (dist/bin/overlay; `node scripts/build.mjs` first) in a throwaway "host"
 // netns with a lease file written by the test (no berthd): it delegates to dist/bin/bridge, which
-// runs our host-local in-process. Kernel, firewall and file state are read back after every verb.
+// runs in the overlay's own process (as our host-local runs in the bridge's), or to the reference
+// bridge when that is the one in CNI_PATH. Kernel, firewall and file state are read back after every verb.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ipJson, makeTestNetns, useNetnsPair, type TestNetns } from '../../../helpers/netns';
 import { runPluginInNetns } from '../../../helpers/run-plugin';
-import { DIST, VERSIONS, addrs, at, cniChains, inNs, leases, links, natRules, nsPath, ok, resultAddresses, withPrev } from '../bridge-harness';
+import { DIST, REFERENCE_DIR, VERSIONS, addrs, at, cniChains, inNs, leases, links, natRules, nsPath, ok, resultAddresses, withPrev } from '../bridge-harness';
 
 const OVERLAY = path.join(DIST, 'overlay');
 const LEASE = { name: 'ovnet', network: '10.244.0.0/16', subnet: '10.244.3.0/24', mtu: 1400, vni: 1, bridge: 'ovbr-t0' };
@@ -200,6 +201,42 @@ describe('plugins/overlay (built executable)', function () {
     ok(await call('DEL', conf()), 'DEL');
     assertGone();
     assert.equal(fs.existsSync(legacyScratch()), false);
+  });
+
+  /** The `berthPhases` reports on stderr: one per Node process that ran a plugin. */
+  const phaseReports = (stderr: string) =>
+    stderr.split('\n').filter((l) => l.startsWith('{"berthPhases"')).map((l) => JSON.parse(l).berthPhases as Record<string, number>);
+
+  it('berth\'s own bridge runs in the overlay\'s process: one Node start reports the bridge\'s phases, for ADD and DEL', async () => {
+    const env = { BERTH_PHASES: '1' };
+    const add = await call('ADD', conf(), { env });
+    ok(add, 'ADD');
+    const [report, ...more] = phaseReports(add.stderr);
+    assert.deepEqual(more, [], `one process only: ${add.stderr}`);
+    for (const name of ['validation', 'ipam', 'netlink', 'result']) assert.ok(report && name in report, `${name} in ${JSON.stringify(report)}`);
+    const del = await call('DEL', withPrev(conf(), add.json), { env });
+    ok(del, 'DEL');
+    assert.equal(phaseReports(del.stderr).length, 1, del.stderr);
+    assertGone();
+  });
+
+  it('a reference bridge in CNI_PATH is exec\'d instead, and its attachment is removed by the same DEL', async function () {
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    for (const p of ['overlay', 'host-local']) fs.symlinkSync(path.join(DIST, p), path.join(bin, p));
+    fs.symlinkSync(path.join(REFERENCE_DIR, 'bridge'), path.join(bin, 'bridge'));
+    const viaRef = (command: string, c: object) =>
+      runPluginInNetns(ns.host, OVERLAY, { command, cniPath: bin, netns: nsPath(ns.container), env: { BERTH_PHASES: '1' } }, c);
+    // Debian's reference bridge speaks up to 1.0.0.
+    const add = ok(await viaRef('ADD', conf('1.0.0')), 'ADD');
+    // Ours (overlay, then host-local exec'd by the reference bridge) report; the Go bridge does not.
+    assert.equal(phaseReports(add.stderr).length, 2, add.stderr);
+    assert.deepEqual(addrs(ns.container, 'eth0'), ['10.244.3.2/24']);
+    assert.equal(links(ns.host).get('ovbr-t0')?.linkinfo?.info_kind, 'bridge');
+    assert.deepEqual(leases(dataDir, 'ovnet'), ['10.244.3.2']);
+    ok(await viaRef('DEL', withPrev(conf('1.0.0'), add.json)), 'DEL');
+    assert.equal(links(ns.container).has('eth0'), false);
+    assertGone();
   });
 
   it('two containers ping each other and the gateway', async () => {

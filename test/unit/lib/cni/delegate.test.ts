@@ -6,6 +6,9 @@ import path from 'node:path';
 import { delegate, delegateAdd, delegateCheck, delegateDel, delegateGc, delegateStatus } from '../../../../lib/cni/delegate';
 import { CniError } from '../../../../lib/cni/errors';
 import { findPlugin } from '../../../../lib/cni/find-plugin';
+import type { InProcessPlugin } from '../../../../lib/cni/in-process-plugin';
+import type { PluginFuncs } from '../../../../lib/cni/types';
+import { createLogger } from '../../../../lib/log';
 import { FIXTURES, FIXTURE_BIN } from './harness';
 import { skipUnlessHost } from '../../../helpers/skip';
 
@@ -203,5 +206,75 @@ describe('lib/cni/delegate', () => {
     } finally {
       clearTimeout(timer);
     }
+  });
+});
+
+describe('lib/cni/delegate in process (opts.inProcess)', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-delegate-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const silent = createLogger({}, { BERTH_LOG_LEVEL: 'silent' });
+
+  /** A plugin file in `tmp`: berth's marker (or not) over a body that fails if it is ever exec'd. */
+  function pluginFile(name: string, marked: boolean): void {
+    const text = marked
+      ? `#!/usr/bin/env node\n// berth-plugin ${name}\nprocess.stdout.write('{"code":11,"msg":"exec was used"}'); process.exitCode = 1;\n`
+      : `#!/bin/sh\necho '{"code":11,"msg":"exec was used"}'; exit 1\n`;
+    fs.writeFileSync(path.join(tmp, name), text, { mode: 0o755 });
+  }
+
+  /** A bundled copy whose verbs record what they were given. */
+  function recorder(name: string, add: PluginFuncs['add'] = async () => ({ cniVersion: '1.1.0', ips: [{ address: '10.9.0.2/24' }] })) {
+    const seen: { command: string; env: Record<string, string | undefined>; stdin: string }[] = [];
+    const note = (a: { command: string; env: Record<string, string | undefined>; stdinData: Buffer }) =>
+      void seen.push({ command: a.command, env: a.env, stdin: a.stdinData.toString() });
+    const plugin: InProcessPlugin = {
+      info: { name, version: '0.0.1' },
+      funcs: {
+        add: async (a) => { note(a); return add(a); },
+        del: async (a) => note(a),
+        check: async (a) => note(a),
+      },
+    };
+    return { plugin, seen };
+  }
+
+  it('runs the bundled verbs, not the file, when CNI_PATH names berth\'s build of that plugin', async () => {
+    pluginFile('bridge', true);
+    const { plugin, seen } = recorder('bridge');
+    const result = await delegateAdd('bridge', CONF_100, { ...ENV, CNI_NETNS: '/proc/1/ns/net' }, [tmp], { inProcess: plugin, log: silent });
+    assert.deepEqual(result, { cniVersion: '1.1.0', ips: [{ address: '10.9.0.2/24' }] });
+    await delegateDel('bridge', CONF_100, { ...ENV, CNI_NETNS: '/proc/1/ns/net' }, [tmp], { inProcess: plugin, log: silent });
+    assert.deepEqual(seen.map((s) => [s.command, s.env.CNI_COMMAND, s.stdin]), [['ADD', 'ADD', CONF_100], ['DEL', 'DEL', CONF_100]]);
+  });
+
+  it('execs a file that is not berth\'s build of it (a reference binary put in its place)', async () => {
+    pluginFile('bridge', false);
+    const { plugin, seen } = recorder('bridge');
+    const e = await rejection(delegateAdd('bridge', CONF_100, ENV, [tmp], { inProcess: plugin, stderr: () => {} }));
+    assert.deepEqual([e.code, e.message], [11, 'exec was used']);
+    assert.equal(seen.length, 0);
+  });
+
+  it('execs berth\'s build of another plugin than the bundled one', async () => {
+    pluginFile('macvlan', true);
+    const { plugin, seen } = recorder('bridge');
+    const e = await rejection(delegateAdd('macvlan', CONF_100, ENV, [tmp], { inProcess: plugin, stderr: () => {} }));
+    assert.equal(e.code, 11);
+    assert.equal(seen.length, 0);
+  });
+
+  it('passes the in-process failure on as the exec would: same code, msg and details', async () => {
+    pluginFile('bridge', true);
+    const { plugin } = recorder('bridge', async () => { throw new CniError(11, 'no bridge', { details: 'br9' }); });
+    const e = await rejection(delegateAdd('bridge', CONF_100, ENV, [tmp], { inProcess: plugin, log: silent }));
+    assert.deepEqual([e.code, e.message, e.details], [11, 'no bridge', 'br9']);
+    // The config is validated by the dispatcher as the exec'd plugin would (code 7 naming the field).
+    const bad = await rejection(delegateAdd('bridge', '{"cniVersion":"1.0.0","name":"n/../x","type":"bridge"}', ENV, [tmp], { inProcess: plugin, log: silent }));
+    assert.equal(bad.code, 7);
+    assert.match(bad.message, /name/);
   });
 });

@@ -46,7 +46,8 @@ describe('cmd/berth/cli/run-options', () => {
   it('has Docker\'s defaults', () => {
     assert.deepEqual(parse('busybox'), {
       image: 'busybox', command: [], detach: false, autoRemove: false, env: [],
-      network: { kind: 'network', name: 'bridge' }, mounts: [], resources: {}, restartPolicy: { name: 'no', maximumRetryCount: 0 },
+      network: { kind: 'network', name: 'bridge' }, mounts: [], resources: {},
+      ports: [], exposedPorts: [], publishAll: false, restartPolicy: { name: 'no', maximumRetryCount: 0 },
     });
   });
 
@@ -163,6 +164,25 @@ describe('cmd/berth/cli/run-options', () => {
     assert.deepEqual(splitDev(rdev), { major: 300, minor: 70000 });
   });
 
+  it('reads -p, --expose and -P; refuses bad values with the nat package\'s words and -p with container: networking', () => {
+    const o = parse('-p', '8080:80', '-p', '127.0.0.1::53/udp', '-p', '[::1]:9000-9001:90-91', '--expose', '7000-7001/tcp', '-P', 'img');
+    assert.deepEqual(o.ports, [
+      { containerPort: 80, protocol: 'tcp', hostIp: '', hostPorts: [8080, 8080] },
+      { containerPort: 53, protocol: 'udp', hostIp: '127.0.0.1', hostPorts: [0, 0] },
+      { containerPort: 90, protocol: 'tcp', hostIp: '::1', hostPorts: [9000, 9000] },
+      { containerPort: 91, protocol: 'tcp', hostIp: '::1', hostPorts: [9001, 9001] },
+    ]);
+    assert.deepEqual(o.exposedPorts, [{ port: 7000, protocol: 'tcp' }, { port: 7001, protocol: 'tcp' }]);
+    assert.equal(o.publishAll, true);
+    refuses(['-p', '80:abc', 'img'], 'invalid containerPort: abc');
+    refuses(['-p', '70000:80', 'img'], 'invalid hostPort: 70000');
+    refuses(['-p', '80/icmp', 'img'], 'invalid proto: icmp');
+    refuses(['-p', '1.2.3:80:80', 'img'], 'invalid IP address: 1.2.3');
+    refuses(['-p', '8000-8001:80-82', 'img'], 'invalid ranges specified for container and host Ports: 80-82 and 8000-8001');
+    refuses(['-p', '80', '--network', 'container:web', 'img'], 'conflicting options: port publishing and the container type network mode');
+    refuses(['--expose', '1:2', 'img'], 'invalid port format for --expose: 1:2');
+  });
+
   it('reads user namespace maps; the gid map defaults to the uid map', () => {
     const o = parse('--userns-uidmap', '0:100000:65536', 'img');
     assert.deepEqual(o.userns, { uidMap: [{ containerId: 0, hostId: 100000, size: 65536 }], gidMap: [{ containerId: 0, hostId: 100000, size: 65536 }] });
@@ -177,7 +197,7 @@ describe('cmd/berth/cli/run-options', () => {
 
   it('refuses a missing image and unknown flags as usage errors', () => {
     refuses([], '"berth run" requires at least 1 argument.', true);
-    refuses(['--publish', '80:80', 'img'], 'unknown flag: --publish', true);
+    refuses(['--frobnicate', 'img'], 'unknown flag: --frobnicate', true);
   });
 
   it('--restart: each policy, and Docker\'s refusals (the CLI\'s format errors, the daemon\'s policy errors), --rm conflict', () => {

@@ -51,6 +51,7 @@ describe('cmd/berth/commands/image', () => {
     assert.deepEqual(applyChanges(['CMD ["sh", "-c", "x"]', 'ENTRYPOINT /init', 'WORKDIR /srv', 'ENV A 1', 'env A=2', 'ENV B=x=y']), {
       Cmd: ['sh', '-c', 'x'], Entrypoint: ['/bin/sh', '-c', '/init'], WorkingDir: '/srv', Env: ['A=2', 'B=x=y'],
     });
-    for (const bad of ['EXPOSE 80', 'WORKDIR rel', 'CMD ["a", 1]', 'ENV']) assert.throws(() => applyChanges([bad]), CliError, bad);
+    assert.deepEqual(applyChanges(['EXPOSE 80 53/udp', 'expose 443/TCP']).ExposedPorts, { '80/tcp': {}, '53/udp': {}, '443/tcp': {} });
+    for (const bad of ['EXPOSE 80/icmp', 'EXPOSE', 'ONBUILD x', 'WORKDIR rel', 'CMD ["a", 1]', 'ENV']) assert.throws(() => applyChanges([bad]), CliError, bad);
   });
 });
