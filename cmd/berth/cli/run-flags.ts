@@ -31,6 +31,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'pids-limit', kind: 'string', valueType: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
   { name: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])" },
   { name: 'publish-all', short: 'P', kind: 'bool', help: 'Publish all exposed ports to random ports' },
+  { name: 'restart', kind: 'string', defaultText: 'no', help: 'Restart policy to apply when a container exits (no, on-failure[:max-retries], always, unless-stopped)' },
   { name: 'rm', kind: 'bool', help: 'Automatically remove the container and its associated anonymous volumes when it exits' },
   { name: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory (PATH[:OPTIONS])' },
   { name: 'tty', short: 't', kind: 'bool', help: 'Accepted for compatibility; berth allocates no pseudo-TTY (no-op)' },

@@ -6,11 +6,12 @@
 import { isIP } from 'node:net';
 import { ResourceError, cpusToQuota, validateResources, type Resources, type ThrottleDevice } from '../../../lib/runtime/cgroups';
 import { DOCKER_NAME as CONTAINER_NAME, NAME_CHARS } from '../../../lib/paths';
-import { type IdMap, type NetworkMode, mapProblem } from '../../../lib/runtime/container';
+import { type IdMap, type NetworkMode, type RestartPolicy, ContainerError, mapProblem, parseRestartPolicy } from '../../../lib/runtime/container';
 import { type MountSpec, checkDuplicateTargets, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../../lib/runtime/storage/mount-spec';
 import { type FlagSpec, type ParsedArgs, invalidArgument, parseArgs } from './args';
 import { EnvOptionError, parseEnvFile, readEnvFile, resolveEnvEntry } from './env-options';
-import { CliError } from './errors';
+import { CliError, DaemonError } from './errors';
+import { EXIT_BERTH_ERROR } from './exit-codes';
 import { ramInBytes } from './ram-in-bytes';
 import { RUN_FLAGS, RUN_SPEC } from './run-flags';
 import { type DeviceStat, ThrottleDeviceError, parseThrottleDevice } from './throttle-device';
@@ -25,6 +26,8 @@ export interface RunOptions {
   readonly command: string[];
   readonly detach: boolean;
   readonly autoRemove: boolean;
+  /** `--restart`; "no" unless given. */
+  readonly restartPolicy: RestartPolicy;
   readonly name?: string;
   /** `--env-file` entries, then `-e` entries (later wins); the image's env is not merged here. */
   readonly env: string[];
@@ -196,7 +199,6 @@ function portValue<T>(parse: () => T): T {
   }
 }
 
-/** An RFC 1123 host name of at most 64 bytes (the kernel's UTS limit). */
 /** dockerd's userns-remap range when it makes its `dockremap` user: 65536 ids from 100000. */
 export const REMAP_RANGE: IdMap = { containerId: 0, hostId: 100000, size: 65536 };
 
@@ -226,6 +228,7 @@ function usernsFrom(args: ParsedArgs): { uidMap: IdMap[]; gidMap: IdMap[] } | un
   return { uidMap, gidMap: gidMap.length > 0 ? gidMap : uidMap };
 }
 
+/** An RFC 1123 host name of at most 64 bytes (the kernel's UTS limit). */
 const HOSTNAME = /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 function nonEmpty<K extends string>(key: K, list: string[]): Partial<Record<K, string[]>> {
@@ -235,6 +238,21 @@ function nonEmpty<K extends string>(key: K, list: string[]): Partial<Record<K, s
 function dnsPart(args: ParsedArgs): { dns?: DnsOptions } {
   const dns = dnsOptionsFrom(args, (name, text, parse) => value('run', name, text, parse));
   return dns === undefined ? {} : { dns };
+}
+
+/** `--restart`, with Docker's texts; refused with `--rm` as the docker CLI does. */
+function restartPolicyFrom(args: ParsedArgs): RestartPolicy {
+  let policy: RestartPolicy;
+  try {
+    policy = parseRestartPolicy(args.string('restart') ?? 'no');
+  } catch (err) {
+    if (!(err instanceof ContainerError)) throw err;
+    // The docker CLI refuses a malformed value itself; its daemon refuses an unknown policy or a count.
+    if (err.message.startsWith('invalid restart policy format')) throw new CliError(err.message);
+    throw new DaemonError(err.message, { exitCode: EXIT_BERTH_ERROR });
+  }
+  if (policy.name !== 'no' && args.bool('rm')) throw new CliError('Conflicting options: --restart and --rm', { seeHelp: true });
+  return policy;
 }
 
 /** Builds {@link RunOptions} from already parsed `run` (or `create`) args. */
@@ -270,8 +288,10 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
   if (network.kind === 'container' && (ports.length > 0 || publishAll)) {
     throw new CliError('conflicting options: port publishing and the container type network mode', { seeHelp: true });
   }
+  const restartPolicy = restartPolicyFrom(args);
   const opts: RunOptions = {
     image,
+    restartPolicy,
     ports,
     exposedPorts,
     publishAll,

@@ -30,7 +30,8 @@ async function eachContainer(ctx: CliContext, args: ParsedArgs, fn: (deps: Runti
   return failed ? EXIT_FAILURE : 0;
 }
 
-function timeoutOf(args: ParsedArgs): number {
+/** `-t, --time` of stop and restart: seconds, -1 for no limit. */
+export function timeoutOf(args: ParsedArgs): number {
   const text = args.string('time') ?? '10';
   const t = Number(text);
   if (!Number.isInteger(t) || t < -1 || text.trim() === '') throw new CliError(`invalid argument "${text}" for "-t, --time" flag: must be a whole number of seconds`, { seeHelp: true });
@@ -39,7 +40,7 @@ function timeoutOf(args: ParsedArgs): number {
 
 /** `rm`: a running container needs -f (SIGKILL, then wait for its supervisor to finish). */
 async function remove(deps: RuntimeDeps, rec: ContainerRecord, force: boolean, volumes: boolean): Promise<void> {
-  const live = rec.state.status === 'running' || rec.state.status === 'paused';
+  const live = rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
   if (live && !force) {
     throw new ContainerError(`You cannot remove a ${rec.state.status} container ${rec.config.id}. Stop the container before attempting removal or force remove`, 'conflict');
   }
@@ -56,7 +57,7 @@ async function remove(deps: RuntimeDeps, rec: ContainerRecord, force: boolean, v
   }
   try {
     const now = await deps.containers.load(rec.config.id);
-    if (now?.state.status === 'running' || now?.state.status === 'paused') {
+    if (now?.state.status === 'running' || now?.state.status === 'paused' || now?.state.status === 'restarting') {
       throw new ContainerError(`container ${rec.config.id} was started meanwhile; stop it first or use -f`, 'conflict');
     }
     if (now) await removeContainer(deps, now.config, { volumes });

@@ -2,20 +2,13 @@
  * The runtime for a CLI context: the paths from BERTH_* and the stores, plus the clean-up every
  * container command runs first (whatever a killed berth left behind is released before we look).
  */
-import { realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { type RuntimeDeps, reconcile, runtimeDeps } from '../../../lib/runtime/container';
 import type { CliContext } from '../context';
+import { executableDir } from './executable-dir';
+import { spawnSupervisor } from './supervisor-spawn';
 
-/** The directory of the running berth executable: berth-init lives next to it. */
-export function executableDir(): string {
-  const self = process.argv[1] ?? '';
-  try {
-    return dirname(realpathSync(self));
-  } catch {
-    return dirname(self);
-  }
-}
+export { executableDir };
 
 /** The runtime dependencies of `ctx`. */
 export function depsOf(ctx: CliContext): RuntimeDeps {
@@ -32,9 +25,13 @@ export function depsOf(ctx: CliContext): RuntimeDeps {
   });
 }
 
-/** depsOf + the crash clean-up. */
+/**
+ * depsOf + the crash clean-up, which hands lost containers whose restart policy says so (and, once
+ * per boot, the stopped `always`/`unless-stopped` ones) to new supervisors.
+ */
 export async function reconciledDeps(ctx: CliContext): Promise<RuntimeDeps> {
   const deps = depsOf(ctx);
-  await reconcile(deps);
+  // Without a delay (a boot start) the supervisor answers once the command runs, as `start` does.
+  await reconcile(deps, { restarter: (plan, lock) => spawnSupervisor(deps, plan.record, lock, plan.delayMs === 0 ? undefined : plan.delayMs) });
   return deps;
 }

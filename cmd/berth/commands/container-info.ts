@@ -1,15 +1,13 @@
-/** `logs`, `inspect`, `stats`: what a container printed, is, and uses. */
-import { readFileSync } from 'node:fs';
+/** `logs`, `inspect`: what a container printed, and is. */
 import { join } from 'node:path';
 import {
-  type ContainerRecord, type NetworkAttachment, type RuntimeDeps, containerStats, followLog, isUnattended, logPathOf, readLog,
+  type ContainerRecord, type NetworkAttachment, type RuntimeDeps, followLog, isUnattended, logPathOf, readLog,
 } from '../../../lib/runtime/container';
 import { endpointId, hasEmbeddedDns, NetworkError } from '../../../lib/runtime/network';
 import type { ParsedArgs } from '../cli/args';
 import { CliError } from '../cli/errors';
 import { EXIT_FAILURE } from '../cli/exit-codes';
 import { type InspectEndpoint, dockerContainerInspect, formatInspect } from '../cli/container-inspect';
-import { type StatsSample, formatStats } from '../cli/format';
 import type { CliContext } from '../context';
 import type { CommandDef } from '../registry';
 import { reconciledDeps } from './container-deps';
@@ -105,51 +103,6 @@ async function inspect(ctx: CliContext, args: ParsedArgs): Promise<number> {
   return failed ? EXIT_FAILURE : 0;
 }
 
-/** Total CPU time of the machine in ns, from /proc/stat (Docker's system_cpu_usage). */
-function systemCpuNs(): number {
-  const first = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-  const ticks = first.trim().split(/\s+/).slice(1, 8).map(Number).reduce((a, b) => a + b, 0);
-  return (ticks * 1e9) / 100; // USER_HZ is 100 on Linux
-}
-
-async function stats(ctx: CliContext, args: ParsedArgs): Promise<number> {
-  const deps = await reconciledDeps(ctx);
-  const all = await deps.containers.list();
-  const chosen = args.positionals.length > 0
-    ? await Promise.all(args.positionals.map((r) => deps.containers.resolve(r)))
-    : all.filter((r) => r.state.status === 'running' || r.state.status === 'paused');
-  // Docker's CPU % is the container's share of the machine's CPU time between two reads.
-  const before = chosen.map((r) => ({ rec: r, s: containerStats(deps, r), sys: systemCpuNs() }));
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const cpus = readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d/.test(l)).length;
-  const samples: StatsSample[] = before.map(({ rec, s, sys }) => {
-    const now = containerStats(deps, rec);
-    const cpuDelta = now.cgroup.cpu.usageNs - s.cgroup.cpu.usageNs;
-    const sysDelta = systemCpuNs() - sys;
-    const mem = now.cgroup.memory;
-    return {
-      id: rec.config.id,
-      name: rec.config.name,
-      cpuPercent: sysDelta > 0 ? (cpuDelta / sysDelta) * cpus * 100 : 0,
-      // Docker subtracts the page cache from usage.
-      memUsage: Math.max(0, mem.usage - (mem.cache ?? 0)),
-      memLimit: mem.limit ?? readTotalMemory(),
-      netRx: now.net.rxBytes,
-      netTx: now.net.txBytes,
-      blockRead: now.cgroup.io?.readBytes ?? 0,
-      blockWrite: now.cgroup.io?.writeBytes ?? 0,
-      pids: now.cgroup.pids.current,
-    };
-  });
-  ctx.out(formatStats(samples, { ...(args.string('format') ? { format: args.string('format')! } : {}), noTrunc: args.bool('no-trunc') }));
-  return 0;
-}
-
-function readTotalMemory(): number {
-  const m = /MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
 /** The commands of this file. */
 export const INFO_COMMANDS: readonly CommandDef[] = [
   {
@@ -166,17 +119,5 @@ export const INFO_COMMANDS: readonly CommandDef[] = [
   {
     spec: { path: 'inspect', usage: 'CONTAINER [CONTAINER...]', description: 'Return low-level information on containers', aliases: ['container inspect'], minArgs: 1, flags: [] },
     run: inspect,
-  },
-  {
-    spec: {
-      path: 'stats', usage: '[OPTIONS] [CONTAINER...]', description: 'Display a sample of containers resource usage statistics', aliases: ['container stats'],
-      flags: [
-        { name: 'no-stream', kind: 'bool', help: 'Print one sample (berth always does: it does not redraw a live view)' },
-        { name: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
-        { name: 'format', kind: 'string', help: 'Format output using a custom template' },
-        { name: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
-      ],
-    },
-    run: stats,
   },
 ];

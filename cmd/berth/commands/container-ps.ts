@@ -35,7 +35,7 @@ export function psFields(rec: ContainerRecord, now: Date, noTrunc: boolean): Rec
 async function ps(ctx: CliContext, args: ParsedArgs): Promise<number> {
   const deps = await reconciledDeps(ctx);
   const all = args.bool('all');
-  const records = (await deps.containers.list()).filter((r) => all || r.state.status === 'running' || r.state.status === 'paused');
+  const records = (await deps.containers.list()).filter((r) => all || r.state.status === 'running' || r.state.status === 'paused' || r.state.status === 'restarting');
   const now = ctx.now();
   const noTrunc = args.bool('no-trunc');
   if (args.bool('quiet')) {

@@ -1,17 +1,14 @@
 /**
- * `berth run`, `berth create`, `berth start`, and the hidden `__supervise` that `run -d` leaves
- * behind. Attached, the `berth run` process itself supervises the container (its exit code is the
+ * `berth run`, `berth create`, and the hidden `__supervise` that `run -d` and `start` leave behind.
+ * Attached, the `berth run` process itself supervises the container (its exit code is the
  * container's, signals are forwarded as Docker's sig-proxy does); detached, a copy of berth started
- * in its own session takes the container's lock over and supervises it, and `run` returns once the
- * command runs.
+ * in its own session takes the container's lock over and supervises it through its restart policy,
+ * and `run` returns once the command runs.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Socket } from 'node:net';
+import { closeSync, writeSync } from 'node:fs';
 import {
-  type ContainerRecord, type HeldLock, InitError, type RuntimeDeps, createContainer, removeContainer, startContainer,
-  superviseContainer, tryLock,
+  type ContainerRecord, type HeldLock, InitError, type RuntimeDeps, createContainer, planRestart, ranFor, removeContainer,
+  startContainer, superviseContainer, superviseWithRestarts, ZERO_TIME,
 } from '../../../lib/runtime/container';
 import type { ParsedArgs } from '../cli/args';
 import { CliError, DaemonError } from '../cli/errors';
@@ -21,10 +18,11 @@ import { CREATE_SPEC, RUN_SPEC } from '../cli/run-flags';
 import { type RunOptions, runOptionsFromArgs } from '../cli/run-options';
 import type { CliContext } from '../context';
 import type { CommandDef } from '../registry';
-import { depsOf, executableDir, reconciledDeps } from './container-deps';
+import { depsOf, reconciledDeps } from './container-deps';
+import { spawnSupervisor } from './supervisor-spawn';
 
 /** Docker's exit status for a start that failed: 127 command not found, 126 not executable, else 125. */
-function startFailure(err: unknown): CliError {
+export function startFailure(err: unknown): CliError {
   if (err instanceof InitError) {
     const code = err.failure.code === 'ENOENT' && err.failure.step === 'find the command' ? EXIT_NOT_FOUND
       : err.failure.code === 'EACCES' ? EXIT_CANNOT_INVOKE : EXIT_BERTH_ERROR;
@@ -35,12 +33,15 @@ function startFailure(err: unknown): CliError {
 }
 
 /** Records a failed start as Docker does (status stays "created", the error kept), or removes it with --rm. */
-async function recordStartFailure(deps: RuntimeDeps, rec: ContainerRecord, err: CliError): Promise<void> {
+export async function recordStartFailure(deps: RuntimeDeps, rec: ContainerRecord, err: CliError): Promise<void> {
   if (rec.config.autoRemove) {
     await removeContainer(deps, rec.config, { volumes: true }).catch(() => {});
     return;
   }
-  await deps.containers.saveState(rec.config.id, { ...rec.state, status: 'created', error: err.message, exitCode: err.exitCode }).catch(() => {});
+  // A container that ran before stays "exited" (a boot start that failed, say); Docker keeps a
+  // never-started one "created".
+  const status = rec.state.startedAt === ZERO_TIME ? 'created' : 'exited';
+  await deps.containers.saveState(rec.config.id, { ...rec.state, status, pid: 0, error: err.message, exitCode: err.exitCode }).catch(() => {});
 }
 
 /** A free random name (Docker retries with a digit suffix on a clash). */
@@ -69,6 +70,7 @@ async function create(deps: RuntimeDeps, opts: RunOptions): Promise<{ record: Co
     mounts: opts.mounts,
     resources: opts.resources,
     autoRemove: opts.autoRemove,
+    restartPolicy: opts.restartPolicy,
     ...(opts.userns ? { userns: opts.userns } : {}),
     ...(opts.dns ? { dns: opts.dns } : {}),
     ...(opts.extraHosts ? { extraHosts: opts.extraHosts } : {}),
@@ -76,7 +78,6 @@ async function create(deps: RuntimeDeps, opts: RunOptions): Promise<{ record: Co
   });
 }
 
-/** Runs attached: this process supervises; returns the container's exit code. */
 /**
  * Our stdout or stderr going away (`berth run ... | head -1`) must not end the supervision: the
  * container runs on, its output still reaches the json log, only the echo stops.
@@ -85,8 +86,14 @@ function tolerateClosedOutput(): void {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 }
 
-async function runAttached(deps: RuntimeDeps, record: ContainerRecord, lock: HeldLock, interactive: boolean): Promise<number> {
+/**
+ * Runs attached (`run` without -d, `start -a`): this process supervises the run and returns its exit
+ * code, as Docker's attached CLI returns at the container's next exit. When the restart policy
+ * restarts it, a detached supervisor takes the container (and the lock) over for the runs after.
+ */
+export async function runAttached(deps: RuntimeDeps, record: ContainerRecord, lock: HeldLock, interactive: boolean): Promise<number> {
   tolerateClosedOutput();
+  let handedOver = false;
   try {
     let started;
     try {
@@ -101,46 +108,25 @@ async function runAttached(deps: RuntimeDeps, record: ContainerRecord, lock: Hel
     };
     const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
+    let exitCode: number;
     try {
-      return await superviseContainer(deps, record, started);
+      exitCode = await superviseContainer(deps, record, started);
     } finally {
       for (const [s, h] of handlers) process.off(s, h);
     }
+    const plan = await planRestart(deps, record.config.id, exitCode, ranFor(started.state.startedAt), 0);
+    if (plan !== undefined) {
+      handedOver = true;
+      await spawnSupervisor(deps, plan.record, lock, plan.delayMs);
+    }
+    return exitCode;
   } finally {
-    lock.release();
+    if (!handedOver) lock.release();
   }
 }
 
-/**
- * Hands the container to a detached supervisor (`berth __supervise ID`) that inherits the lock, and
- * waits for its word: "ok" once the command runs, or the start's error.
- */
-async function runDetached(deps: RuntimeDeps, record: ContainerRecord, lock: HeldLock): Promise<void> {
-  const dir = deps.containers.containerDir(record.config.id);
-  const supervisorLog = openSync(join(dir, 'supervisor.log'), 'a', 0o600);
-  try {
-    const child = spawn(process.execPath, [join(executableDir(), 'berth'), '__supervise', record.config.id], {
-      detached: true,
-      stdio: ['ignore', supervisorLog, supervisorLog, lock.fd, 'pipe'],
-      env: process.env,
-    });
-    const reply = await new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const sock = child.stdio[4] as Socket;
-      sock.on('data', (c: Buffer) => chunks.push(c));
-      sock.once('end', () => resolve(Buffer.concat(chunks).toString('utf8').trim()));
-      child.once('error', reject);
-    });
-    child.unref();
-    (child.stdio[4] as Socket).destroy();
-    if (reply === 'ok') return;
-    const failure = reply === '' ? { message: 'the supervisor exited before starting the container', exitCode: EXIT_BERTH_ERROR } : JSON.parse(reply) as { message: string; exitCode: number };
-    throw new DaemonError(failure.message, { exitCode: failure.exitCode });
-  } finally {
-    closeSync(supervisorLog);
-    lock.release(); // the supervisor's copy of the descriptor keeps the lock held
-  }
-}
+/** `run -d`, `start`: a detached supervisor starts the container and keeps it. */
+export const runDetached = (deps: RuntimeDeps, record: ContainerRecord, lock: HeldLock): Promise<void> => spawnSupervisor(deps, record, lock);
 
 /** Docker's word on ports that have nowhere to go: the container shares the host's network. */
 function warnDiscardedPorts(ctx: CliContext, opts: RunOptions): void {
@@ -168,39 +154,10 @@ async function createOnly(ctx: CliContext, args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-async function start(ctx: CliContext, args: ParsedArgs): Promise<number> {
-  const deps = await reconciledDeps(ctx);
-  let failed = 0;
-  for (const ref of args.positionals) {
-    try {
-      const rec = await deps.containers.resolve(ref);
-      if (rec.state.status === 'running' || rec.state.status === 'paused') {
-        ctx.out(`${ref}\n`);
-        continue;
-      }
-      if (rec.state.status !== 'created') throw new DaemonError(`container ${rec.config.id} has exited; berth starts only created containers (run a new one)`);
-      const lock = tryLock(deps.containers.containerDir(rec.config.id));
-      if (lock === undefined) throw new DaemonError(`container ${rec.config.id} is being started by another berth`);
-      // Read it again under the lock: another `start` may have run it (and it may have exited) since.
-      const current = await deps.containers.load(rec.config.id);
-      if (current === undefined || current.state.status !== 'created') {
-        lock.release();
-        throw new DaemonError(`container ${rec.config.id} was started by another berth meanwhile`);
-      }
-      await runDetached(deps, current, lock);
-      ctx.out(`${ref}\n`);
-    } catch (err) {
-      failed++;
-      ctx.err(`Error response from daemon: ${err instanceof Error ? err.message : String(err)}\n`);
-    }
-  }
-  if (failed > 0) throw new CliError('failed to start containers', { exitCode: 1 });
-  return 0;
-}
-
 /**
  * The detached supervisor: fd 3 is the container's lock (inherited, held as long as this process
- * lives), fd 4 the socket to the `berth run` waiting for "ok".
+ * lives), fd 4 the socket to the `berth` waiting for "ok". With --delay-ms the container is between
+ * two runs ("restarting") and is started after that backoff.
  */
 async function supervise(ctx: CliContext, args: ParsedArgs): Promise<number> {
   const LOCK_FD = 3;
@@ -209,9 +166,18 @@ async function supervise(ctx: CliContext, args: ParsedArgs): Promise<number> {
   const deps = depsOf(ctx);
   const rec = await deps.containers.load(args.positionals[0] ?? '');
   if (rec === undefined) return 1;
+  const stdio = ['ignore', 'pipe', 'pipe'] as const;
+  const delay = args.string('delay-ms');
+  if (delay !== undefined) {
+    writeSync(READY_FD, 'ok');
+    closeSync(READY_FD);
+    if (rec.state.status !== 'restarting') return 1;
+    await superviseWithRestarts(deps, rec, { record: rec, delayMs: Number(delay) }, stdio);
+    return 0;
+  }
   let started;
   try {
-    started = await startContainer(deps, rec, ['ignore', 'pipe', 'pipe']);
+    started = await startContainer(deps, rec, stdio);
   } catch (err) {
     const failure = startFailure(err);
     await recordStartFailure(deps, rec, failure);
@@ -220,7 +186,7 @@ async function supervise(ctx: CliContext, args: ParsedArgs): Promise<number> {
   }
   writeSync(READY_FD, 'ok');
   closeSync(READY_FD);
-  await superviseContainer(deps, rec, started);
+  await superviseWithRestarts(deps, rec, started, stdio);
   return 0;
 }
 
@@ -229,11 +195,10 @@ export const RUN_COMMANDS: readonly CommandDef[] = [
   { spec: RUN_SPEC, failureExit: EXIT_BERTH_ERROR, run },
   { spec: CREATE_SPEC, failureExit: EXIT_BERTH_ERROR, run: createOnly },
   {
-    spec: { path: 'start', usage: 'CONTAINER [CONTAINER...]', description: 'Start one or more created containers', flags: [], aliases: ['container start'], minArgs: 1 },
-    run: start,
-  },
-  {
-    spec: { path: '__supervise', usage: 'ID', description: 'internal: supervises a detached container', flags: [], minArgs: 1, maxArgs: 1 },
+    spec: {
+      path: '__supervise', usage: '[--delay-ms N] ID', description: 'internal: supervises a detached container', minArgs: 1, maxArgs: 1,
+      flags: [{ name: 'delay-ms', kind: 'string', help: 'The container is restarting: start it after this backoff' }],
+    },
     run: supervise,
   },
 ];

@@ -7,6 +7,7 @@ import { CONTAINER_COMMANDS } from './container';
 import { IMAGE_COMMANDS, IMAGE_GROUP } from './image';
 import { INSTALL_COMMANDS } from './install-cni';
 import { NETWORK_COMMANDS, NETWORK_GROUP } from './network';
+import { PRUNE_COMMANDS } from './prune';
 import { VOLUME_COMMANDS, VOLUME_GROUP } from './volume';
 
 /** Registers the built-in commands and their management groups into `registry`. */
@@ -15,5 +16,5 @@ export function registerBuiltins(registry: CommandRegistry): void {
   registry.registerGroup(VOLUME_GROUP);
   registry.registerGroup(IMAGE_GROUP);
   registry.registerGroup(NETWORK_GROUP);
-  for (const def of [...CONTAINER_COMMANDS, ...VOLUME_COMMANDS, ...IMAGE_COMMANDS, ...NETWORK_COMMANDS, ...INSTALL_COMMANDS]) registry.register(def);
+  for (const def of [...CONTAINER_COMMANDS, ...VOLUME_COMMANDS, ...IMAGE_COMMANDS, ...NETWORK_COMMANDS, ...INSTALL_COMMANDS, ...PRUNE_COMMANDS]) registry.register(def);
 }

@@ -4,8 +4,10 @@
  * (the lock falls free once the record is final).
  */
 import { constants } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RuntimeDeps } from './deps';
-import { waitUnattended } from './lock';
+import { isUnattended, waitUnattended } from './lock';
+import { markManuallyStopped } from './manual-stop';
 import { processStartTime } from './start';
 import { ContainerError } from './store';
 import { containerCgroup } from './teardown';
@@ -35,25 +37,48 @@ function signalProcess(rec: ContainerRecord, signal: NodeJS.Signals): void {
   }
 }
 
-/** `berth kill`: refuses a container that is not running (Docker's message). */
+/**
+ * `berth kill`: refuses a container that is not running (Docker's message). Like Docker's, a kill
+ * counts as a manual stop: the restart policy does not bring the container back.
+ */
 export async function killContainer(deps: RuntimeDeps, rec: ContainerRecord, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (rec.state.status === 'restarting') {
+    // Nothing runs to signal; the supervisor sees the mark and stops restarting.
+    markManuallyStopped(deps.containers.containerDir(rec.config.id));
+    return;
+  }
   if (!isLive(rec)) throw new ContainerError(`Cannot kill container: ${rec.config.name}: container ${rec.config.id} is not running`, 'conflict');
+  markManuallyStopped(deps.containers.containerDir(rec.config.id));
   signalProcess(rec, signal);
   // A paused process only acts on the signal once thawed (SIGKILL included, in v1's freezer).
   if (rec.state.status === 'paused') await containerCgroup(deps, rec.config.id).thaw().catch(() => {});
 }
 
 /**
- * `berth stop`: SIGTERM, then SIGKILL after `timeoutSec`; resolves once the supervisor recorded the
- * exit. A stopped container is a no-op, as in Docker.
+ * `berth stop`: marks the container manually stopped (no restart policy brings it back), SIGTERM,
+ * then SIGKILL after `timeoutSec`; resolves once its supervisor is gone, the exit recorded. A
+ * container between two runs of its restart policy stops restarting. A stopped container is a
+ * no-op, as in Docker.
  */
 export async function stopContainer(deps: RuntimeDeps, rec: ContainerRecord, timeoutSec = 10): Promise<void> {
-  if (!isLive(rec)) return;
+  if (!isLive(rec) && rec.state.status !== 'restarting') return;
   const dir = deps.containers.containerDir(rec.config.id);
-  await killContainer(deps, rec, 'SIGTERM');
-  if (await waitUnattended(dir, timeoutSec * 1000)) return;
-  signalProcess(rec, 'SIGKILL');
-  if (!(await waitUnattended(dir, 30_000))) throw new ContainerError(`container ${rec.config.id.slice(0, 12)} did not exit after SIGKILL`, 'conflict');
+  markManuallyStopped(dir);
+  for (;;) {
+    if (isUnattended(dir)) return;
+    const now = await deps.containers.load(rec.config.id);
+    if (now === undefined) return;
+    if (isLive(now)) {
+      signalProcess(now, 'SIGTERM');
+      if (now.state.status === 'paused') await containerCgroup(deps, rec.config.id).thaw().catch(() => {});
+      if (await waitUnattended(dir, timeoutSec * 1000)) return;
+      signalProcess(now, 'SIGKILL');
+      if (!(await waitUnattended(dir, 30_000))) throw new ContainerError(`container ${rec.config.id.slice(0, 12)} did not exit after SIGKILL`, 'conflict');
+      return;
+    }
+    // "restarting": the supervisor sees the mark within its next poll, or starts a run we stop above.
+    await sleep(25);
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { checkDuplicateTargets, type MountSpec } from '../storage/mount-spec';
 import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
 import { mapProblem } from './userns';
+import type { RestartPolicy } from './restart-policy';
 import { ContainerError } from './store';
 import { type ContainerConfig, type ContainerRecord, type ContainerState, type IdMap, type NetworkMode, ZERO_TIME } from './types';
 
@@ -40,6 +41,8 @@ export interface CreateRequest {
   readonly mounts: readonly MountSpec[];
   readonly resources: Resources;
   readonly autoRemove: boolean;
+  /** `--restart`; "no" when absent. */
+  readonly restartPolicy?: RestartPolicy;
   readonly userns?: { readonly uidMap: readonly IdMap[]; readonly gidMap: readonly IdMap[] };
   readonly dns?: ContainerConfig['dns'];
   readonly extraHosts?: readonly string[];
@@ -115,6 +118,9 @@ export function initialState(): ContainerState {
 export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Promise<CreatedContainer> {
   validateResources(req.resources);
   checkDuplicateTargets(req.mounts);
+  if (req.autoRemove && req.restartPolicy !== undefined && req.restartPolicy.name !== 'no') {
+    throw new ContainerError('Conflicting options: --restart and --rm', 'invalid');
+  }
   if (req.userns !== undefined) {
     for (const [flag, maps] of [['--userns-uidmap', req.userns.uidMap], ['--userns-gidmap', req.userns.gidMap]] as const) {
       const problem = mapProblem(maps);
@@ -170,6 +176,7 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     ...(req.dns ? { dns: req.dns } : {}),
     ...(req.extraHosts && req.extraHosts.length > 0 ? { extraHosts: req.extraHosts } : {}),
     ...(req.networkAliases && req.networkAliases.length > 0 ? { networkAliases: req.networkAliases } : {}),
+    ...(req.restartPolicy === undefined || req.restartPolicy.name === 'no' ? {} : { restartPolicy: req.restartPolicy }),
     created: new Date().toISOString(),
   };
   let lock: HeldLock | undefined;

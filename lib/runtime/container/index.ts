@@ -13,7 +13,13 @@ export { removeContainer } from './remove';
 export { stopContainer, killContainer, pauseContainer, unpauseContainer, parseSignal } from './control';
 export { execInContainer, type ExecRequest } from './exec';
 export { containerStats, parseNetDev, type ContainerStats } from './stats';
-export { reconcile, type ReconcileReport } from './reconcile';
+export { reconcile, type ReconcileReport, type ReconcileOptions, type Restarter } from './reconcile';
+export {
+  type RestartPolicy, type RestartPolicyName, NO_RESTART, BACKOFF, parseRestartPolicy, shouldRestart, shouldStartAtBoot, nextRestartDelay,
+} from './restart-policy';
+export { type PlannedRestart, planRestart, restartAfterDelay, superviseWithRestarts, ranFor } from './restart-loop';
+export { markManuallyStopped, clearManualStop, isManuallyStopped } from './manual-stop';
+export { lastBootPath } from './boot-start';
 export { type HeldLock, tryLock, isUnattended, waitUnattended } from './lock';
 export { appendLog, readLog, followLog, type LogRecord } from './json-log';
 export { InitError, type StartedInit } from './spawn-init';
@@ -21,3 +27,5 @@ export { CONTAINER_IFNAME } from './network-attach';
 export { mapProblem, idMapText, hostIdOf, MAX_MAP_LINES } from './userns';
 export { connectNetwork, disconnectNetwork, networksOf, type ConnectRequest } from './connect';
 export { readEndpoints, type Endpoints, type ConnectedEndpoint } from './endpoints';
+export { type TopResult, containerTop, parsePsOutput } from './top';
+export { withContainerRoot, copyIntoContainer, copyFromContainer } from './copy';

@@ -20,12 +20,16 @@ import type { RuntimeDeps } from './deps';
 import { type HeldLock, tryLock } from './lock';
 import { BERTH_ROOT_CAPABILITY, cachedAttachment, deleteContainerNetns } from './network-attach';
 import { cgroupPathOf, netnsDir } from './paths';
+import { leftoverCopyMounts, unmountCopyMount } from './copy';
 import { removeContainer } from './remove';
+import { type PlannedRestart, planRestart, ranFor } from './restart-loop';
+import { firstSinceBoot, planBootStart } from './boot-start';
 import { killAll, releaseResources } from './teardown';
 import type { ContainerRecord } from './types';
 
 const ID = /^[0-9a-f]{64}$/;
-const running = (rec: ContainerRecord) => rec.state.status === 'running' || rec.state.status === 'paused';
+/** Statuses that have a supervisor (a container between two runs of its restart policy too). */
+const running = (rec: ContainerRecord) => rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
 
 /** Docker's exit code for a container whose end nobody saw: it was killed with its supervisor. */
 const LOST_EXIT_CODE = 137;
@@ -34,6 +38,20 @@ const LOST_EXIT_CODE = 137;
 export interface ReconcileReport {
   readonly recovered: string[];
   readonly orphans: string[];
+  /** Containers handed to a new supervisor by their restart policy. */
+  readonly restarted: string[];
+}
+
+/**
+ * Hands a container whose restart is planned (its record says "restarting") to a new supervisor,
+ * passing `lock` on to it. The CLI spawns `berth __supervise`; without one, lost containers are
+ * only recorded as exited.
+ */
+export type Restarter = (plan: PlannedRestart, lock: HeldLock) => Promise<void>;
+
+/** Options of {@link reconcile}. */
+export interface ReconcileOptions {
+  readonly restarter?: Restarter;
 }
 
 /** The entries of `dir` matching `pattern` (container ids by default); none when `dir` does not exist. */
@@ -78,23 +96,29 @@ async function holdsResources(deps: RuntimeDeps, rec: ContainerRecord): Promise<
   return (await cachedAttachment(deps, id, rec.config.network.name)) !== undefined;
 }
 
-/** Releases a container nobody looks after; `lock` is held. */
-async function recover(deps: RuntimeDeps, rec: ContainerRecord): Promise<boolean> {
+/**
+ * Releases a container nobody looks after; `lock` is held. A lost container whose restart policy
+ * says so (as after any exit: 137, the count, a manual stop) is planned for a restart, which the
+ * caller hands on.
+ */
+async function recover(deps: RuntimeDeps, rec: ContainerRecord): Promise<PlannedRestart | boolean> {
   if (running(rec)) {
     if (rec.config.autoRemove) {
       await removeContainer(deps, rec.config, { volumes: true });
       return true;
     }
     await releaseResources(deps, rec.config);
+    // Between two runs the last exit code stands; a run nobody saw end was killed with its supervisor.
+    const exitCode = rec.state.status === 'restarting' ? rec.state.exitCode : LOST_EXIT_CODE;
     await deps.containers.saveState(rec.config.id, {
       ...rec.state,
       status: 'exited',
       pid: 0,
-      exitCode: LOST_EXIT_CODE,
+      exitCode,
       finishedAt: new Date().toISOString(),
       error: 'the berth process supervising the container was killed',
     });
-    return true;
+    return (await planRestart(deps, rec.config.id, exitCode, ranFor(rec.state.startedAt), 0)) ?? true;
   }
   if (rec.state.status !== 'created' || !(await holdsResources(deps, rec))) return false;
   // A start killed half-way: release what it made; the container stays "created", as Docker keeps
@@ -108,20 +132,45 @@ async function recover(deps: RuntimeDeps, rec: ContainerRecord): Promise<boolean
  * Runs the clean-up. A step that fails on one container or leftover is retried by the next command;
  * a listing that cannot be read throws (before anything is swept from it).
  */
-export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
+export async function reconcile(deps: RuntimeDeps, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const recovered: string[] = [];
   const orphans: string[] = [];
+  const restarted: string[] = [];
   const records = await deps.containers.list();
+  const handOn = async (plan: PlannedRestart, lock: HeldLock): Promise<void> => {
+    if (opts.restarter === undefined) {
+      await deps.containers.saveState(plan.record.config.id, { ...plan.record.state, status: 'exited' });
+      return;
+    }
+    await opts.restarter(plan, lock);
+    restarted.push(plan.record.config.id);
+  };
   for (const rec of records) {
     if (!running(rec) && rec.state.status !== 'created') continue;
     const lock = tryLock(deps.containers.containerDir(rec.config.id));
     if (lock === undefined) continue;
     try {
-      if (await recover(deps, rec)) recovered.push(rec.config.id);
+      const outcome = await recover(deps, rec);
+      if (outcome !== false) recovered.push(rec.config.id);
+      if (typeof outcome === 'object') await handOn(outcome, lock);
     } catch {
       // retried by the next command
     } finally {
       lock.release();
+    }
+  }
+  if (opts.restarter !== undefined && firstSinceBoot(deps)) {
+    for (const rec of await deps.containers.list()) {
+      const lock = rec.state.status === 'exited' ? tryLock(deps.containers.containerDir(rec.config.id)) : undefined;
+      if (lock === undefined) continue;
+      try {
+        const plan = await planBootStart(deps, rec.config.id);
+        if (plan !== undefined) await handOn(plan, lock);
+      } catch {
+        // the next boot tries again
+      } finally {
+        lock.release();
+      }
     }
   }
   for (const id of await deps.containers.listIncomplete()) {
@@ -157,6 +206,7 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
     }
   };
   for (const id of listNetns(deps)) await sweep('netns', id, () => deleteContainerNetns(deps, id));
+  for (const id of leftoverCopyMounts(deps.containers.dir)) await sweep('copy mount', id, () => unmountCopyMount(deps.containers.containerDir(id)));
   for (const id of listCgroups(deps)) {
     await sweep('cgroup', id, async () => {
       const cg = createCgroupManager(cgroupPathOf(deps.paths, id));
@@ -176,7 +226,7 @@ export async function reconcile(deps: RuntimeDeps): Promise<ReconcileReport> {
   for (const [file, id] of listCacheTemps(deps)) {
     await sweep('cache temp file', id, () => rmSync(join(deps.paths.cniDir, 'results', file), { force: true }));
   }
-  return { recovered, orphans };
+  return { recovered, orphans, restarted };
 }
 
 /**

@@ -29,5 +29,7 @@ export async function removeContainer(deps: RuntimeDeps, config: ContainerConfig
       if (info !== undefined && ANONYMOUS_LABEL in (info.Labels ?? {})) await deps.volumes.remove(m.name, { force: true }).catch(() => {});
     }
   }
-  await deps.containers.remove(config.id, config.name);
+  // The name as it is now: a rename since `config` was read moved it.
+  const current = await deps.containers.load(config.id).catch(() => undefined);
+  await deps.containers.remove(config.id, current?.config.name ?? config.name);
 }

@@ -211,11 +211,15 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       await userns.held.release();
     }
     const startTime = processStartTime(init.pid);
+    const ownStartTime = processStartTime(process.pid);
     const state: ContainerState = {
       ...rec.state,
       status: 'running',
       pid: init.pid,
       ...(startTime === undefined ? {} : { pidStartTime: startTime }),
+      // Whoever starts the container supervises it (berth run, or the detached __supervise).
+      supervisorPid: process.pid,
+      ...(ownStartTime === undefined ? {} : { supervisorStartTime: ownStartTime }),
       startedAt: new Date().toISOString(),
       error: '',
       netns,

@@ -91,17 +91,7 @@ export class ContainerStore {
     if (!CONTAINER_NAME.test(config.name)) {
       throw new ContainerError(`Invalid container name (${config.name}), only ${NAME_CHARS} are allowed`, 'invalid');
     }
-    await makeDirsAsync(this.namesDir);
-    try {
-      await fs.writeFile(join(this.namesDir, config.name), config.id, { flag: 'wx', mode: 0o600 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = (await fs.readFile(join(this.namesDir, config.name), 'utf8').catch(() => '')).trim();
-      throw new ContainerError(
-        `Conflict. The container name "/${config.name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
-        'conflict',
-      );
-    }
+    await this.claimName(config.name, config.id);
     const dir = this.containerDir(config.id);
     // Built under a staging name and renamed into place whole: a directory named by the id is always
     // complete and already locked, so no other berth's clean-up can take a half-made one for a crash's
@@ -121,6 +111,50 @@ export class ContainerStore {
       await this.remove(config.id, config.name);
       throw err;
     }
+  }
+
+  /**
+   * `berth rename`: claims `newName` (O_EXCL, as create does), rewrites the config with it, then
+   * frees the old name. A crash after the claim leaves both names pointing at the container (resolve
+   * finds it by either); the next rename or rm frees the stale one.
+   * @throws ContainerError with Docker's texts: a bad or taken name, the same name.
+   */
+  async rename(id: string, newName: string): Promise<void> {
+    const rec = await this.load(id);
+    if (rec === undefined) throw new ContainerError(`No such container: ${id}`, 'not-found');
+    const oldName = rec.config.name;
+    if (newName === '') throw new ContainerError('Neither old nor new names may be empty', 'invalid');
+    if (!CONTAINER_NAME.test(newName)) throw new ContainerError(`Invalid container name (${newName}), only ${NAME_CHARS} are allowed`, 'invalid');
+    if (newName === oldName) throw new ContainerError('Renaming a container with the same name as its current name', 'invalid');
+    await this.claimName(newName, id);
+    try {
+      await writeJsonAtomic(join(this.containerDir(id), 'config.json'), { ...rec.config, name: newName });
+    } catch (err) {
+      await fs.rm(join(this.namesDir, newName), { force: true });
+      throw err;
+    }
+    await this.freeName(oldName, id);
+  }
+
+  /** Reserves `name` for `id`, or throws Docker's conflict naming the owner. */
+  private async claimName(name: string, id: string): Promise<void> {
+    await makeDirsAsync(this.namesDir);
+    try {
+      await fs.writeFile(join(this.namesDir, name), id, { flag: 'wx', mode: 0o600 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(() => '')).trim();
+      throw new ContainerError(
+        `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+        'conflict',
+      );
+    }
+  }
+
+  /** Frees `name` when it still belongs to `id`. */
+  private async freeName(name: string, id: string): Promise<void> {
+    const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(orIfMissing(''))).trim();
+    if (owner === id) await fs.rm(join(this.namesDir, name), { force: true });
   }
 
   /**
@@ -272,8 +306,7 @@ export class ContainerStore {
   /** Deletes the record and frees the name (idempotent). The caller has torn down the rest. */
   async remove(id: string, name: string): Promise<void> {
     await fs.rm(this.containerDir(id), { recursive: true, force: true });
-    const owner = (await fs.readFile(join(this.namesDir, name), 'utf8').catch(orIfMissing(''))).trim();
-    if (owner === id) await fs.rm(join(this.namesDir, name), { force: true });
+    await this.freeName(name, id);
   }
 }
 

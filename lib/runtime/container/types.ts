@@ -6,6 +6,7 @@
 import type { Resources } from '../cgroups';
 import type { ExposedPort, PortBinding, PortProtocol } from '../network';
 import type { MountSpec } from '../storage/mount-spec';
+import type { RestartPolicy } from './restart-policy';
 
 /**
  * `--network`: Docker's modes. `network` names a berth network (`bridge` is the default one): as typed
@@ -55,6 +56,8 @@ export interface ContainerConfig {
   readonly resources: Resources;
   /** `--rm`: remove everything once the process exits. */
   readonly autoRemove: boolean;
+  /** `--restart`; absent in records of berths before restart policies (same as "no"). */
+  readonly restartPolicy?: RestartPolicy;
   /** `--userns`: run in a new user namespace with these maps. */
   readonly userns?: { readonly uidMap: readonly IdMap[]; readonly gidMap: readonly IdMap[] };
   /** `--dns`, `--dns-search`, `--dns-option` (absent or empty lists: the host's). */
@@ -68,7 +71,7 @@ export interface ContainerConfig {
 }
 
 /** Docker's container states, as `berth ps` and `inspect .State.Status` show them. */
-export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited' | 'dead';
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead';
 
 /** A network the container is attached to, from the CNI result of its ADD. */
 export interface NetworkAttachment {
@@ -96,6 +99,8 @@ export interface ContainerState {
   supervisorStartTime?: string;
   exitCode: number;
   oomKilled: boolean;
+  /** Restarts by the restart policy since the last manual start (inspect's RestartCount). */
+  restartCount?: number;
   /** RFC 3339; "0001-01-01T00:00:00Z" (Docker's zero time) when it never happened. */
   startedAt: string;
   finishedAt: string;

@@ -48,6 +48,8 @@ export function statusColumn(state: Pick<ContainerState, 'status' | 'startedAt' 
       return `Up ${humanDuration(since(now, state.startedAt))}`;
     case 'paused':
       return `Up ${humanDuration(since(now, state.startedAt))} (Paused)`;
+    case 'restarting':
+      return `Restarting (${state.exitCode}) ${humanDuration(since(now, state.finishedAt))} ago`;
     case 'dead':
       return 'Dead';
     case 'created':

@@ -10,16 +10,17 @@ const PADDING = 3;
 const width = (s: string): number => [...s].length;
 
 /**
- * Lays out rows of cells (the header row included, already uppercase). Rows may have different
+ * Lays out rows of cells (the header row included, already uppercase); `minWidth` is tabwriter's
+ * (10 for lists, 20 for `top`). Rows may have different
  * lengths; as in tabwriter, a column is aligned over the consecutive rows that have it.
  * @returns the text, each line ending with a newline.
  */
-export function formatTable(rows: readonly (readonly string[])[]): string {
+export function formatTable(rows: readonly (readonly string[])[], minWidth = MIN_WIDTH): string {
   const columns = Math.max(0, ...rows.map((r) => r.length));
   const widths: number[] = [];
   for (let c = 0; c < columns - 1; c++) {
     const cells = rows.filter((r) => r.length > c + 1).map((r) => width(r[c]!));
-    widths.push(Math.max(MIN_WIDTH, Math.max(0, ...cells) + PADDING));
+    widths.push(Math.max(minWidth, Math.max(0, ...cells) + PADDING));
   }
   return rows
     .map((r) => r.map((cell, c) => (c < r.length - 1 ? cell + ' '.repeat(widths[c]! - width(cell)) : cell)).join(''))

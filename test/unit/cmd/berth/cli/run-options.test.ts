@@ -47,7 +47,7 @@ describe('cmd/berth/cli/run-options', () => {
     assert.deepEqual(parse('busybox'), {
       image: 'busybox', command: [], detach: false, autoRemove: false, env: [],
       network: { kind: 'network', name: 'bridge' }, mounts: [], resources: {},
-      ports: [], exposedPorts: [], publishAll: false,
+      ports: [], exposedPorts: [], publishAll: false, restartPolicy: { name: 'no', maximumRetryCount: 0 },
     });
   });
 
@@ -204,5 +204,21 @@ describe('cmd/berth/cli/run-options', () => {
   it('refuses a missing image and unknown flags as usage errors', () => {
     refuses([], '"berth run" requires at least 1 argument.', true);
     refuses(['--frobnicate', 'img'], 'unknown flag: --frobnicate', true);
+  });
+
+  it('--restart: each policy, and Docker\'s refusals (the CLI\'s format errors, the daemon\'s policy errors), --rm conflict', () => {
+    assert.deepEqual(parse('--restart', 'always', 'busybox').restartPolicy, { name: 'always', maximumRetryCount: 0 });
+    assert.deepEqual(parse('--restart', 'unless-stopped', 'busybox').restartPolicy, { name: 'unless-stopped', maximumRetryCount: 0 });
+    assert.deepEqual(parse('--restart', 'on-failure', 'busybox').restartPolicy, { name: 'on-failure', maximumRetryCount: 0 });
+    assert.deepEqual(parse('--restart', 'on-failure:3', 'busybox').restartPolicy, { name: 'on-failure', maximumRetryCount: 3 });
+    assert.deepEqual(parse('--restart', 'no', 'busybox').restartPolicy, { name: 'no', maximumRetryCount: 0 });
+    refuses(['--restart', ':3', 'busybox'], 'invalid restart policy format: no policy provided before colon');
+    refuses(['--restart', 'on-failure:x', 'busybox'], 'invalid restart policy format: maximum retry count must be an integer');
+    refuses(['--restart', 'sometimes', 'busybox'], "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");
+    refuses(['--restart', 'always:2', 'busybox'], "invalid restart policy: maximum retry count can only be used with 'on-failure'");
+    refuses(['--restart', 'no:-1', 'busybox'], "invalid restart policy: maximum retry count can only be used with 'on-failure' and cannot be negative");
+    refuses(['--restart', 'on-failure:-1', 'busybox'], 'invalid restart policy: maximum retry count cannot be negative');
+    refuses(['--restart', 'always', '--rm', 'busybox'], 'Conflicting options: --restart and --rm');
+    assert.equal(parse('--restart', 'no', '--rm', 'busybox').autoRemove, true);
   });
 });

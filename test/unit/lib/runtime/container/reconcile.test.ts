@@ -21,7 +21,7 @@ describe('lib/runtime/container/reconcile', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('takes only missing directories for empty', async () => {
-    assert.deepEqual(await reconcile(deps), { recovered: [], orphans: [] });
+    assert.deepEqual(await reconcile(deps), { recovered: [], orphans: [], restarted: [] });
   });
 
   for (const [what, path] of [

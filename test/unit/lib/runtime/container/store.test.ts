@@ -33,6 +33,21 @@ describe('lib/runtime/container/store', () => {
     await assert.rejects(store.resolve('a'), /multiple IDs found with provided prefix: a/);
     await assert.rejects(store.resolve('nope'), (e: unknown) => e instanceof ContainerError && e.kind === 'not-found' && e.message === 'No such container: nope');
   });
+  it("rename: the new name resolves, the old one is free, Docker's refusals", async () => {
+    await store.create(config(a, 'one', '2026-01-01T00:00:00Z'), initialState());
+    await store.create(config(b, 'two', '2026-01-02T00:00:00Z'), initialState());
+    await store.rename(a, 'uno');
+    assert.equal((await store.resolve('uno')).config.id, a);
+    assert.equal((await store.load(a))?.config.name, 'uno');
+    await assert.rejects(store.resolve('one'), /No such container: one/);
+    const refused = (message: string) => (e: unknown) => e instanceof ContainerError && e.message === message;
+    await assert.rejects(store.rename(a, 'two'), refused(`Conflict. The container name "/two" is already in use by container "${b}". You have to remove (or rename) that container to be able to reuse that name.`));
+    await assert.rejects(store.rename(a, 'uno'), refused('Renaming a container with the same name as its current name'));
+    await assert.rejects(store.rename(a, 'b@d'), refused('Invalid container name (b@d), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed'));
+    await assert.rejects(store.rename(a, ''), refused('Neither old nor new names may be empty'));
+    assert.equal((await store.load(a))?.config.name, 'uno', 'a refused rename changes nothing');
+    await store.create(config('c'.repeat(64), 'one', '2026-01-03T00:00:00Z'), initialState());
+  });
   it('writes config and state whole, 0600, leaving no temp file beside them', async () => {
     await store.create(config(a, 'one', '2026-01-01T00:00:00Z'), initialState());
     await store.saveState(a, { ...initialState(), status: 'exited' });
