@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ImageStore } from '../../../../lib/runtime/image';
 import { mountIdmapped } from '../../../../lib/sys';
-import { mountsUnder, useBerth } from '../../../helpers/berth';
+import { mountsUnder, useBerth, waitFor } from '../../../helpers/berth';
 
 /** A range no other test uses, so ownership seen outside can only come from this mapping. */
 const HOST_UID = 231072;
@@ -238,6 +238,26 @@ describe('berth CLI: user namespaces', function () {
     await b.ok(['image', 'rm', 'busybox']);
     assert.equal(fs.existsSync(path.join(b.root, 'images', imageId)), false);
     await b.ok(['image', 'busybox']);
+  });
+
+  it('stop and start again: the same mapping, its files kept, and --restart always brings it back after a kill', async () => {
+    await b.ok(['run', '-d', '--name', 'again', ...MAPS, 'busybox', 'sh', '-c', 'echo kept >> /mark; sleep 1000']);
+    await b.ok(['stop', '-t', '1', 'again']);
+    await b.ok(['start', 'again']);
+    const pid = (await b.inspect('again')).State.Pid as number;
+    assert.deepEqual(statusIds(pid, 'Uid'), [HOST_UID, HOST_UID, HOST_UID, HOST_UID]);
+    assert.equal(await b.ok(['exec', 'again', 'id', '-u']), '0');
+    assert.equal(await b.ok(['exec', 'again', 'cat', '/mark']), 'kept\nkept', 'the writable layer is the same');
+
+    await b.ok(['run', '-d', '--name', 'always', '--restart', 'always', ...MAPS, 'busybox', 'sleep', '1000']);
+    const first = (await b.inspect('always')).State.Pid as number;
+    process.kill(first, 'SIGKILL');
+    const back = await waitFor(async () => {
+      const s = (await b.inspect('always')).State;
+      return s.Running === true && s.Pid !== first ? s.Pid as number : undefined;
+    }, 20_000, 100);
+    assert.ok(back, 'restarted by its policy');
+    assert.deepEqual(statusIds(back, 'Uid'), [HOST_UID, HOST_UID, HOST_UID, HOST_UID]);
   });
 
   it('refuses maps without root and bad values, naming the flag', async () => {
