@@ -24,10 +24,13 @@ describe('berth CLI: an overlay network (fake berthd, lease file written by the 
     const id = await b.ok(['network', 'create', '-d', 'overlay', '--subnet', '10.246.0.0/16', '-o', 'vni=5', 'ov']);
     assert.match(id, /^[0-9a-f]{64}$/);
     assert.deepEqual(berthd.requests.map((r) => r.body), [{ name: 'ov', network: '10.246.0.0/16', vni: 5 }]);
+    berthd.dnsListeners = [{ network: 'ov', address: '10.246.7.1' }];
     fs.mkdirSync(path.join(b.run, 'overlay'), { recursive: true });
     fs.writeFileSync(path.join(b.run, 'overlay', 'ov.json'), JSON.stringify({ name: 'ov', network: '10.246.0.0/16', subnet: '10.246.7.0/24', mtu: 1450, vni: 5, bridge: 'ovbr5' }));
 
-    const out = await b.ok(['run', '--rm', '--network', 'ov', 'busybox', 'sh', '-c', 'ip -o -4 addr show eth0; ip -o link show eth0; ip route']);
+    const out = await b.ok(['run', '--rm', '--network', 'ov', 'busybox', 'sh', '-c', 'ip -o -4 addr show eth0; ip -o link show eth0; ip route; cat /etc/resolv.conf']);
+    assert.equal(berthd.requests.at(-1)?.url, '/v1/dns/sync', 'berthd\'s DNS is synced before the command runs');
+    assert.match(out, /^nameserver 10\.246\.7\.1$/m, 'the resolver on the node\'s overlay gateway');
     assert.match(out, /inet 10\.246\.7\.\d+\/24/);
     assert.match(out, /mtu 1450/);
     assert.match(out, /default via 10\.246\.7\.1/);
@@ -44,6 +47,7 @@ describe('berth CLI: an overlay network (fake berthd, lease file written by the 
   it('-p on an overlay network: portmap is chained after the overlay plugin, the port answers on the host and goes with rm', async () => {
     berthd = await startFakeBerthd(b.run);
     await b.ok(['network', 'create', '-d', 'overlay', '--subnet', '10.247.0.0/16', '-o', 'vni=6', 'ovp']);
+    berthd.dnsListeners = [{ network: 'ovp', address: '10.247.3.1' }];
     fs.mkdirSync(path.join(b.run, 'overlay'), { recursive: true });
     fs.writeFileSync(path.join(b.run, 'overlay', 'ovp.json'), JSON.stringify({ name: 'ovp', network: '10.247.0.0/16', subnet: '10.247.3.0/24', mtu: 1450, vni: 6, bridge: 'ovbr6' }));
     await b.ok(['run', '-d', '--name', 'srv', '--network', 'ovp', '-p', '8090:80', 'busybox', 'nc', '-ll', '-p', '80', '-e', 'echo', 'tcp-hello']);
