@@ -167,19 +167,6 @@ export interface NftTable {
   readonly others: number;
 }
 
-/** Parses `nft -j list table inet cni_plugins_masquerade`. */
-export function parseNftTable(json: string): NftTable {
-  const doc = JSON.parse(json) as { nftables?: Array<Record<string, { name?: string }>> };
-  const chains = new Set<string>();
-  let others = 0;
-  for (const item of doc.nftables ?? []) {
-    const kind = Object.keys(item)[0];
-    if (kind === 'chain') chains.add(item.chain!.name ?? '');
-    else if (kind !== 'metainfo' && kind !== 'table' && kind !== 'rule') others += 1;
-  }
-  return { chains, rules: parseNftRules(json), others };
-}
-
 /** The rules in the output of `nft -j list ...`. */
 export function parseNftRules(json: string): NftRule[] {
   const doc = JSON.parse(json) as { nftables?: Array<{ rule?: { chain: string; handle: number; comment?: string; expr?: unknown[] } }> };

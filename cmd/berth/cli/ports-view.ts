@@ -4,15 +4,13 @@
  * `berth port`'s lines. A binding to every host address shows as 0.0.0.0 and, when the container has
  * an IPv6 address (portmap maps both families then), also as `::`.
  */
-import type { ContainerConfig, ContainerRecord, PublishedPort } from '../../../lib/runtime/container';
+import { type ContainerConfig, type ContainerRecord, type PublishedPort, isLive } from '../../../lib/runtime/container';
 import { portKey } from '../../../lib/runtime/network';
 
 interface HostBinding {
   HostIp: string;
   HostPort: string;
 }
-
-const isLive = (rec: ContainerRecord): boolean => rec.state.status === 'running' || rec.state.status === 'paused';
 
 /** Config.ExposedPorts: `{"80/tcp": {}}`, or undefined when there are none (Docker omits it). */
 export function exposedPortsJson(c: ContainerConfig): Record<string, Record<string, never>> | undefined {

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ContainerRecord, type ContainerStats, type RuntimeDeps, containerStats } from '../../../lib/runtime/container';
+import { type ContainerRecord, type ContainerStats, type RuntimeDeps, containerStats, isLive } from '../../../lib/runtime/container';
 import type { ParsedArgs } from '../cli/args';
 import { type StatsSample, formatStats } from '../cli/format';
 import type { CliContext } from '../context';
@@ -68,7 +68,6 @@ function sampleOf(rec: ContainerRecord, before: Reading | undefined, now: Readin
   };
 }
 
-const isUp = (r: ContainerRecord): boolean => r.state.status === 'running' || r.state.status === 'paused';
 
 async function stats(ctx: CliContext, args: ParsedArgs): Promise<number> {
   const deps = await reconciledDeps(ctx);
@@ -76,7 +75,7 @@ async function stats(ctx: CliContext, args: ParsedArgs): Promise<number> {
   const choose = async (): Promise<ContainerRecord[]> => {
     if (named) return (await Promise.all(named.map((r) => deps.containers.load(r.config.id)))).filter((r): r is ContainerRecord => r !== undefined);
     const all = await deps.containers.list();
-    return args.bool('all') ? all : all.filter(isUp);
+    return args.bool('all') ? all : all.filter(isLive);
   };
   const stream = !args.bool('no-stream');
   const format = { ...(args.string('format') ? { format: args.string('format')! } : {}), noTrunc: args.bool('no-trunc') };

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DnsEndpoint, upstreamServers } from '../../../lib/dns';
 import { formatIP, type IP } from '../../../lib/ip';
-import { ContainerStore, type ContainerRecord } from '../../../lib/runtime/container';
+import { ContainerStore, type ContainerRecord, isLive } from '../../../lib/runtime/container';
 import { NetworkStore, hasEmbeddedDns, resolverAddress } from '../../../lib/runtime/network';
 
 /** Where the stores are. */
@@ -26,11 +26,10 @@ export interface ResolverSpec {
   readonly address: string;
 }
 
-const live = (r: ContainerRecord): boolean => r.state.status === 'running' || r.state.status === 'paused';
 
 /** The endpoints of running containers on networks with DNS. */
 export function endpointsOf(records: readonly ContainerRecord[], dnsNetworks: ReadonlySet<string>): DnsEndpoint[] {
-  return records.filter(live).flatMap((r) => r.state.attachments
+  return records.filter(isLive).flatMap((r) => r.state.attachments
     .filter((a) => dnsNetworks.has(a.network))
     .map((a) => ({
       network: a.network,

@@ -9,11 +9,11 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { UndoStack } from '../../util';
 import type { RuntimeDeps } from './deps';
-import { type ConnectedEndpoint, type Endpoints, nextIfName, readEndpoints, withEndpointsLock, writeEndpoints } from './endpoints';
-import { CONTAINER_IFNAME, attachNetwork, detachNetwork } from './network-attach';
+import { CONTAINER_IFNAME, type ConnectedEndpoint, type Endpoints, nextIfName, readEndpoints, withEndpointsLock, writeEndpoints } from './endpoints';
+import { attachNetwork, detachNetwork } from './network-attach';
 import { netnsDir } from './paths';
 import { ContainerError } from './store';
-import type { ContainerRecord, NetworkAttachment } from './types';
+import { type ContainerRecord, type NetworkAttachment, isLive } from './types';
 
 /** What `network connect` asks for. */
 export interface ConnectRequest {
@@ -23,8 +23,6 @@ export interface ConnectRequest {
   readonly ipv6?: string;
   readonly aliases?: readonly string[];
 }
-
-const isLive = (rec: ContainerRecord): boolean => rec.state.status === 'running' || rec.state.status === 'paused';
 
 /** The name of the network the container was created on, unless it was disconnected. */
 function primaryOf(rec: ContainerRecord, endpoints: Endpoints): string | undefined {

@@ -11,9 +11,8 @@ import { markManuallyStopped } from './manual-stop';
 import { processStartTime } from './start';
 import { ContainerError } from './store';
 import { containerCgroup } from './teardown';
-import type { ContainerRecord } from './types';
+import { type ContainerRecord, isLive } from './types';
 
-const isLive = (rec: ContainerRecord): boolean => rec.state.status === 'running' || rec.state.status === 'paused';
 
 /** Docker's signal names: "KILL", "SIGKILL" or a number. */
 export function parseSignal(text: string): NodeJS.Signals {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { withFileLock, writeFileDurable } from '../../sys';
 import type { NetworkAttachment } from './types';
 
-/** The interface inside the container on the network it was created on, as Docker's. */
+/** The interface inside the container on the network it was created on (eth0), as Docker's. */
 export const CONTAINER_IFNAME = 'eth0';
 
 /** A network joined by `network connect`. */

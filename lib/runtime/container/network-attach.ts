@@ -14,9 +14,6 @@ import { CONTAINER_IFNAME } from './endpoints';
 import { netnsDir } from './paths';
 import type { ContainerConfig, NetworkAttachment, PublishedPort } from './types';
 
-/** The interface name inside the container (eth0), as Docker's. */
-export { CONTAINER_IFNAME };
-
 /**
  * A capability arg berth adds to every ADD, naming its state root. libcni caches capability args with
  * the result, so berth's crash clean-up can tell its own attachments from those of other runtimes

@@ -128,5 +128,8 @@ export interface ContainerRecord {
   readonly state: ContainerState;
 }
 
+/** Whether the container's process exists: running, or paused (frozen but there). */
+export const isLive = (rec: ContainerRecord): boolean => rec.state.status === 'running' || rec.state.status === 'paused';
+
 /** Docker's zero time, used for events that did not happen. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -9,26 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BERTH_BIN, BerthSandbox } from '../../../helpers/berth';
-import { Cluster, DIST, waitFor, type Host } from './three-hosts-harness';
+import { Cluster, DIST, berthSandboxOn, waitFor, type Host } from './three-hosts-harness';
 import { skipUnless } from '../../../helpers/skip';
 
 const NET = 'ovds';
 const CIDR = '10.251.0.0/16';
 const CIDR6 = 'fd00:10:251::/48';
-const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** A berth sandbox on a cluster host, as in berth-overlay.test. */
-function sandboxOn(h: Host): BerthSandbox {
-  const sb = new BerthSandbox();
-  sb.host = h.ns;
-  sb.base = path.dirname(h.runDir);
-  sb.run = h.runDir;
-  sb.root = path.join(sb.base, 'root');
-  sb.cniDir = path.join(sb.base, 'cni');
-  sb.cgroupParent = `berth-ovds-test-${process.pid}-${h.n}`;
-  sb.env = { PATH, BERTH_ROOT: sb.root, BERTH_RUN: sb.run, BERTH_CNI_DIR: sb.cniDir, BERTH_CGROUP_PARENT: sb.cgroupParent };
-  return sb;
-}
 
 const nat6 = (h: Host) => execFileSync('ip', ['netns', 'exec', h.ns.name, 'ip6tables-save', '-t', 'nat'], { encoding: 'utf8' });
 
@@ -49,7 +36,7 @@ describe('berth on a dual-stack overlay network across two hosts', function () {
     for (const h of hosts) {
       await waitFor(`berthd on host ${h.n}`, () => fs.existsSync(path.join(h.runDir, 'berthd.sock'))).catch((err) => { throw new Error(`${err.message}\n${c!.log(h)}`); });
     }
-    sbs = hosts.map((h) => sandboxOn(h));
+    sbs = hosts.map((h) => berthSandboxOn(h, 'ovds'));
     await Promise.all(sbs.map((sb) => sb.ok(['image', 'busybox'])));
   });
 

@@ -11,31 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { BERTH_BIN, BerthSandbox, type Residue } from '../../../helpers/berth';
 import { ip } from '../../../helpers/netns';
-import { Cluster, DIST, waitFor, type Host } from './three-hosts-harness';
+import { Cluster, DIST, berthSandboxOn, waitFor, type Host } from './three-hosts-harness';
 import { skipUnless } from '../../../helpers/skip';
 
 const NET = 'ov';
 const CIDR = '10.250.0.0/16';
 /** An address on the underlay outside the cluster CIDR that has no route back into the overlay. */
 const OUTSIDE = '192.168.77.254';
-const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/**
- * A berth sandbox on a cluster host: the host's netns, BERTH_RUN = the host's berthd run dir, and
- * BERTH_ROOT / BERTH_CNI_DIR beside it under the host's dir, so the sandbox's clean-up (which unmounts
- * everything under its base, e.g. the $BERTH_RUN/netns bind mount) covers berthd's files too.
- */
-function sandboxOn(h: Host): BerthSandbox {
-  const sb = new BerthSandbox();
-  sb.host = h.ns;
-  sb.base = path.dirname(h.runDir);
-  sb.run = h.runDir;
-  sb.root = path.join(sb.base, 'root');
-  sb.cniDir = path.join(sb.base, 'cni');
-  sb.cgroupParent = `berth-ov-test-${process.pid}-${h.n}`;
-  sb.env = { PATH, BERTH_ROOT: sb.root, BERTH_RUN: sb.run, BERTH_CNI_DIR: sb.cniDir, BERTH_CGROUP_PARENT: sb.cgroupParent };
-  return sb;
-}
 
 /** What a sandbox left, without the host's own underlay veth (eth0, the harness's). */
 const leftovers = (r: Residue): Partial<Residue> => Object.fromEntries(Object.entries({ ...r, veths: r.veths.filter((v) => !v.startsWith('eth0 ')) })
@@ -62,7 +45,7 @@ describe('berth on an overlay network across two hosts', function () {
       await waitFor(`berthd on host ${h.n}`, () => fs.existsSync(path.join(h.runDir, 'berthd.sock')))
         .catch((err) => { throw new Error(`${err.message}\n${c!.log(h)}`); });
     }
-    sbs = hosts.map((h) => sandboxOn(h));
+    sbs = hosts.map((h) => berthSandboxOn(h, 'ov'));
     await Promise.all(sbs.map((sb) => sb.ok(['image', 'busybox'])));
   });
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { withNetns } from '../../../../lib/netns';
 import { ip, ipJson, makeTestNetns, type TestNetns } from '../../../helpers/netns';
 import { runPluginInNetns } from '../../../helpers/run-plugin';
+import { BerthSandbox } from '../../../helpers/berth';
 import type { NodeLeaseFile } from '../../../../lib/overlay/types';
 
 export const DIST = path.resolve(__dirname, '../../../../dist/bin');
@@ -197,4 +198,24 @@ export function ping(ns: TestNetns, target: string, args: string[] = ['-c', '1',
       resolve({ sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, out });
     });
   });
+}
+
+const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * A berth sandbox on a cluster host: the host's netns, BERTH_RUN = the host's berthd run dir, and
+ * BERTH_ROOT / BERTH_CNI_DIR beside it under the host's dir, so the sandbox's clean-up (which unmounts
+ * everything under its base, e.g. the $BERTH_RUN/netns bind mount) covers berthd's files too. `tag`
+ * keeps each test file's cgroup parents apart.
+ */
+export function berthSandboxOn(h: Host, tag: string): BerthSandbox {
+  const sb = new BerthSandbox();
+  sb.host = h.ns;
+  sb.base = path.dirname(h.runDir);
+  sb.run = h.runDir;
+  sb.root = path.join(sb.base, 'root');
+  sb.cniDir = path.join(sb.base, 'cni');
+  sb.cgroupParent = `berth-${tag}-test-${process.pid}-${h.n}`;
+  sb.env = { PATH: SANDBOX_PATH, BERTH_ROOT: sb.root, BERTH_RUN: sb.run, BERTH_CNI_DIR: sb.cniDir, BERTH_CGROUP_PARENT: sb.cgroupParent };
+  return sb;
 }

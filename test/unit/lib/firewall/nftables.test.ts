@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseCidr, type Cidr } from '../../../../lib/ip';
-import { nftMasqEntries, nftRemoveOps, nftSetupOps, nftSetupScript, parseNftRules, parseNftTable, postroutingRuleOps } from '../../../../lib/firewall/nftables';
+import { nftMasqEntries, nftRemoveOps, nftSetupOps, nftSetupScript, parseNftRules, postroutingRuleOps, type NftRule, type NftTable } from '../../../../lib/firewall/nftables';
 import type { NftOp } from '../../../../lib/netlink';
 import { nftComment, nftInstanceHash } from '../../../../lib/firewall/names';
 
@@ -52,20 +52,17 @@ describe('lib/firewall/nftables', () => {
   });
 
   describe('removal', () => {
-    /** `nft -j list table inet cni_plugins_masquerade` after setups: postrouting's 3 rules, then `rules`. */
-    function table(rules: Array<{ handle: number; comment?: string }>, extra: object[] = []): string {
-      const rule = (chain: string, handle: number, comment?: string) => ({ rule: { family: 'inet', table: 'cni_plugins_masquerade', chain, handle, ...(comment ? { comment } : {}), expr: [] } });
-      return JSON.stringify({
-        nftables: [
-          { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
-          { table: { family: 'inet', name: 'cni_plugins_masquerade', handle: 1 } },
-          { chain: { family: 'inet', table: 'cni_plugins_masquerade', name: 'masq_checks', handle: 1 } },
-          { chain: { family: 'inet', table: 'cni_plugins_masquerade', name: 'postrouting', handle: 2, type: 'nat', hook: 'postrouting', prio: 100, policy: 'accept' } },
-          ...extra,
-          ...rules.map((r) => rule('masq_checks', r.handle, r.comment)),
-          rule('postrouting', 10), rule('postrouting', 11), rule('postrouting', 12),
-        ],
-      });
+    /**
+     * The masquerade table as the netlink dump gives it after setups: masq_checks and postrouting,
+     * postrouting's 3 rules, then `rules`; `chains` and `others` add what a table may also hold.
+     */
+    function table(rules: Array<{ handle: number; comment?: string }>, extra: { chains?: string[]; others?: number } = {}): NftTable {
+      const rule = (chain: string, handle: number, comment?: string): NftRule => ({ chain, handle, ...(comment ? { comment } : {}) });
+      return {
+        chains: new Set(['masq_checks', 'postrouting', ...(extra.chains ?? [])]),
+        rules: [...rules.map((r) => rule('masq_checks', r.handle, r.comment)), rule('postrouting', 10), rule('postrouting', 11), rule('postrouting', 12)],
+        others: extra.others ?? 0,
+      };
     }
     const a = nftComment('net1', 'eth0', 'c1');
     const b = nftComment('net1', 'net1', 'c1');
@@ -77,24 +74,23 @@ describe('lib/firewall/nftables', () => {
     const rewrite: NftOp[] = [del('postrouting', 10), del('postrouting', 11), del('postrouting', 12), ...postroutingRuleOps()];
 
     it('deletes only the picked attachment\'s rules while another is left, and rewrites postrouting as proof nothing changed since the listing', () => {
-      assert.deepEqual(nftRemoveOps(parseNftTable(table([{ handle: 5, comment: a }, { handle: 6, comment: a }, { handle: 7, comment: b }])), mine),
+      assert.deepEqual(nftRemoveOps(table([{ handle: 5, comment: a }, { handle: 6, comment: a }, { handle: 7, comment: b }]), mine),
         [del('masq_checks', 5), del('masq_checks', 6), ...rewrite]);
     });
 
     it('removes the table with the last rule, every postrouting rule deleted by handle first as proof that no ADD came between', () => {
-      assert.deepEqual(nftRemoveOps(parseNftTable(table([{ handle: 5, comment: a }])), mine), [
+      assert.deepEqual(nftRemoveOps(table([{ handle: 5, comment: a }]), mine), [
         del('masq_checks', 5), del('postrouting', 10), del('postrouting', 11), del('postrouting', 12), { op: 'deleteTable', table: TN },
       ]);
       // The table and chains the reference's DEL leaves behind go with any later DEL.
-      assert.deepEqual(nftRemoveOps(parseNftTable(table([])), mine)?.at(-1), { op: 'deleteTable', table: TN });
+      assert.deepEqual(nftRemoveOps(table([]), mine)?.at(-1), { op: 'deleteTable', table: TN });
     });
 
     it('keeps a table that holds anything else, and does nothing when nothing is there', () => {
-      const set = { set: { family: 'inet', table: 'cni_plugins_masquerade', name: 'x', type: 'ipv4_addr', handle: 3 } };
-      assert.deepEqual(nftRemoveOps(parseNftTable(table([{ handle: 5, comment: a }], [set])), mine), [del('masq_checks', 5), ...rewrite]);
-      const chain = { chain: { family: 'inet', table: 'cni_plugins_masquerade', name: 'mine', handle: 4 } };
-      assert.equal(nftRemoveOps(parseNftTable(table([], [chain])), mine), undefined);
-      assert.equal(nftRemoveOps(parseNftTable(table([{ handle: 7, comment: b }])), mine), undefined);
+      // A set of someone else's in the table, then a chain of someone else's.
+      assert.deepEqual(nftRemoveOps(table([{ handle: 5, comment: a }], { others: 1 }), mine), [del('masq_checks', 5), ...rewrite]);
+      assert.equal(nftRemoveOps(table([], { chains: ['mine'] }), mine), undefined);
+      assert.equal(nftRemoveOps(table([{ handle: 7, comment: b }]), mine), undefined);
     });
   });
 
