@@ -35,6 +35,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'rm', kind: 'bool', help: 'Automatically remove the container and its associated anonymous volumes when it exits' },
   { name: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory (PATH[:OPTIONS])' },
   { name: 'tty', short: 't', kind: 'bool', help: 'Accepted for compatibility; berth allocates no pseudo-TTY (no-op)' },
+  { name: 'user', short: 'u', kind: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>]), resolved in the container\'s /etc/passwd and /etc/group' },
   { name: 'userns', kind: 'string', help: 'User namespace to use: host (none, the default) or remap (root inside is host uid/gid 100000, 65536 ids, as dockerd\'s userns-remap)' },
   { name: 'userns-gidmap', kind: 'list', help: 'Run in a new user namespace with this gid map line (CONTAINER_ID:HOST_ID:SIZE, repeatable; default: the uid map)' },
   { name: 'userns-uidmap', kind: 'list', help: 'Run in a new user namespace with this uid map line (CONTAINER_ID:HOST_ID:SIZE, repeatable; must map container id 0)' },

@@ -32,6 +32,8 @@ export interface RunOptions {
   /** `--env-file` entries, then `-e` entries (later wins); the image's env is not merged here. */
   readonly env: string[];
   readonly workingDir?: string;
+  /** `--user`; the image's USER when absent. */
+  readonly user?: string;
   readonly hostname?: string;
   readonly network: NetworkMode;
   readonly mounts: MountSpec[];
@@ -306,6 +308,7 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
     ...(ipv4 ? { ipv4 } : {}),
     ...(ipv6 ? { ipv6 } : {}),
     ...(workingDir ? { workingDir } : {}),
+    ...userPart(args),
     ...(hostname ? { hostname } : {}),
     ...dnsPart(args),
     ...nonEmpty('extraHosts', args.list('add-host').map((v) => value('run', 'add-host', v, validateExtraHost))),
@@ -313,4 +316,14 @@ export function runOptionsFromArgs(args: ParsedArgs, deps: RunOptionsDeps): RunO
     ...(userns === undefined ? {} : { userns }),
   };
   return opts;
+}
+
+/** `--user`: checked for what the kernel and passwd lookups cannot take (resolution happens in the container). */
+function userPart(args: ParsedArgs): { user?: string } {
+  const user = args.string('user');
+  if (user === undefined || user === '') return {};
+  if (/[\0\n]/.test(user) || user.split(':').length > 2 || user.startsWith(':')) {
+    throw new CliError(`invalid --user ${JSON.stringify(user)}: want <name|uid>[:<group|gid>]`, { seeHelp: true });
+  }
+  return { user };
 }

@@ -15,7 +15,7 @@ async function exec(ctx: CliContext, args: ParsedArgs): Promise<number> {
   const env = args.list('env').map((e) => (e.includes('=') ? e : `${e}=${ctx.env[e] ?? ''}`));
   let started;
   try {
-    started = await execInContainer(deps, rec, { command, env, ...(args.string('workdir') ? { workingDir: args.string('workdir')! } : {}) }, [
+    started = await execInContainer(deps, rec, { command, env, ...(args.string('workdir') ? { workingDir: args.string('workdir')! } : {}), ...(args.string('user') ? { user: args.string('user')! } : {}) }, [
       args.bool('interactive') ? 'inherit' : 'ignore', 'inherit', 'inherit',
     ]);
   } catch (err) {
@@ -40,6 +40,7 @@ export const EXEC_COMMANDS: readonly CommandDef[] = [{
     minArgs: 2,
     flags: [
       { name: 'env', short: 'e', kind: 'list', help: 'Set environment variables' },
+      { name: 'user', short: 'u', kind: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
       { name: 'workdir', short: 'w', kind: 'string', help: 'Working directory inside the container' },
       { name: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open (passed to the command)' },
       { name: 'tty', short: 't', kind: 'bool', help: 'Accepted for compatibility; no pseudo-TTY is allocated' },

@@ -79,7 +79,7 @@ function inspectOne(deps: RuntimeDeps, rec: ContainerRecord): unknown {
   }
   return dockerContainerInspect(rec, {
     logPath: logPathOf(deps, rec.config.id),
-    rootfs: { lower: deps.images.rootfs(rec.config.imageId), upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged') },
+    rootfs: { lower: deps.images.lowerdirs(rec.config.imageId).join(':'), upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged') },
     imageId: rec.config.imageId,
     networks,
     volumesDir: deps.volumes.dir,

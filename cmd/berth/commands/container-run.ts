@@ -60,6 +60,7 @@ async function create(deps: RuntimeDeps, opts: RunOptions): Promise<{ record: Co
     command: opts.command,
     env: opts.env,
     ...(opts.workingDir ? { workingDir: opts.workingDir } : {}),
+    ...(opts.user ? { user: opts.user } : {}),
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     network: opts.network,
     ...(opts.ipv4 ? { ipv4: opts.ipv4 } : {}),

@@ -36,7 +36,7 @@ export async function withContainerRoot<T>(deps: RuntimeDeps, rec: ContainerReco
   const lock = tryLock(dir);
   if (lock === undefined) throw new ContainerError(`container ${rec.config.id} is being started by another berth; try again`, 'conflict');
   try {
-    const layout = overlayLayout(dir, [deps.images.rootfs(rec.config.imageId)]);
+    const layout = overlayLayout(dir, deps.images.lowerdirs(rec.config.imageId));
     for (const d of [layout.upperdir, layout.workdir, layout.merged]) await fs.mkdir(d, { recursive: true, mode: 0o700 });
     mount('overlay', layout.merged, 'overlay', 0, overlayData(layout));
     try {

@@ -27,6 +27,8 @@ export interface CreateRequest {
   readonly command: readonly string[];
   readonly env: readonly string[];
   readonly workingDir?: string;
+  /** `--user`; the image's USER when absent. */
+  readonly user?: string;
   readonly hostname?: string;
   readonly network: NetworkMode;
   /** `--ip` / `--ip6` on the network it is created on (a user network). */
@@ -153,7 +155,7 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
   const id = randomBytes(32).toString('hex');
   const hostname = req.hostname ?? id.slice(0, 12);
   const mounts: MountSpec[] = [];
-  for (const m of req.mounts) {
+  for (const m of [...req.mounts, ...imageVolumes(image.config.Volumes, req.mounts)]) {
     mounts.push(m.type === 'volume' && m.name === undefined ? { ...m, name: (await deps.volumes.create()).Name } : m);
   }
   const config: ContainerConfig = {
@@ -164,6 +166,7 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     command,
     env: containerEnv(image.config.Env, hostname, req.env),
     workingDir,
+    ...((req.user ?? image.config.User) ? { user: req.user ?? image.config.User! } : {}),
     hostname,
     network,
     ...(req.ipv4 !== undefined && network.kind === 'network' ? { ipv4: req.ipv4 } : {}),
@@ -192,4 +195,16 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     throw err;
   }
   return { record: { config, state: initialState() }, lock: lock! };
+}
+
+/**
+ * The image's VOLUME paths that no mount of the request covers, as anonymous volumes: Docker gives
+ * each one a fresh volume, filled from the image at the first start.
+ */
+function imageVolumes(volumes: Readonly<Record<string, unknown>> | undefined, requested: readonly MountSpec[]): MountSpec[] {
+  const taken = new Set(requested.map((m) => posix.resolve('/', m.target)));
+  return Object.keys(volumes ?? {})
+    .map((path) => posix.resolve('/', path))
+    .filter((target) => target !== '/' && !taken.has(target))
+    .map((target) => ({ type: 'volume', name: undefined, target, readonly: false, noCopy: false, options: {} }) as MountSpec);
 }

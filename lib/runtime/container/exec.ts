@@ -17,6 +17,8 @@ export interface ExecRequest {
   readonly env: readonly string[];
   /** Default: the container's working directory. */
   readonly workingDir?: string;
+  /** Default: the container's user. */
+  readonly user?: string;
 }
 
 /** Starts the process; the caller waits on `exit`. */
@@ -36,7 +38,7 @@ export async function execInContainer(deps: RuntimeDeps, rec: ContainerRecord, r
     initPath: deps.paths.initPath,
     // In a user namespace container nsenter joins the netns, then the user namespace (userns.ts).
     ...(userns ? { userns: { user: `/proc/${pid}/ns/user`, netns: `/proc/${pid}/ns/net` } } : {}),
-    spec: { mode: 'exec', pid, ...(userns ? { userns: true } : {}), command: req.command, env: mergeEnv(rec.config.env, req.env), workingDir: req.workingDir ?? rec.config.workingDir },
+    spec: { mode: 'exec', pid, ...(userns ? { userns: true } : {}), command: req.command, env: mergeEnv(rec.config.env, req.env), workingDir: req.workingDir ?? rec.config.workingDir, ...((req.user ?? rec.config.user) === undefined ? {} : { user: (req.user ?? rec.config.user)! }) },
     stdio,
     beforeStart: (pid) => cgroup.addProcess(pid),
   });

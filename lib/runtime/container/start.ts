@@ -21,7 +21,7 @@ import { copyUpVolumes } from './volume-copy-up';
 import { ownsNetns } from './network-attach';
 import { type InitPidNs, type InitUserns, type PendingInit, type StartedInit, prestartInit } from './spawn-init';
 import { remappedRootfs } from './remapped-rootfs';
-import { type HeldUserns, type UsernsMaps, chownToMappedRoot, holdUserns, shiftOwners, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLower } from './userns';
+import { type HeldUserns, type UsernsMaps, chownToMappedRoot, holdUserns, shiftOwners, idmappedLayerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLayers } from './userns';
 import { containerCgroup, killAll } from './teardown';
 import { embeddedResolver, setUpNetwork, withHostGateway } from './start-network';
 import type { ContainerRecord, ContainerState } from './types';
@@ -85,7 +85,7 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
 
     for (const m of config.mounts) if (m.type === 'volume' && m.name !== undefined) await deps.volumes.create(m.name);
     const maps = config.userns;
-    copyUpVolumes(config.mounts, deps.images.rootfs(config.imageId), (name) => deps.volumes.mountpoint(name), maps === undefined ? undefined : (dest) => shiftOwners(dest, maps));
+    copyUpVolumes(config.mounts, deps.images.lowerdirs(config.imageId), dir, (name) => deps.volumes.mountpoint(name), maps === undefined ? undefined : (dest) => shiftOwners(dest, maps));
 
     const held = config.userns === undefined ? undefined : await holdUserns(config.userns, { net: ownsNetns(config) });
     if (held !== undefined) undo.push('user namespace', () => held.release());
@@ -101,9 +101,9 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       ...(deps.paths.resolvConf ? { hostResolvConf: deps.paths.resolvConf } : {}),
     });
 
-    const rootfs = deps.images.rootfs(config.imageId);
-    const userns = held === undefined ? undefined : prepareUserns(deps, config, undo, { held, dir, rootfs, etcFiles });
-    const layout = overlayLayout(dir, [userns?.lower ?? rootfs]);
+    const lowerdirs = deps.images.lowerdirs(config.imageId);
+    const userns = held === undefined ? undefined : prepareUserns(deps, config, undo, { held, dir, lowerdirs, etcFiles });
+    const layout = overlayLayout(dir, userns?.lowerdirs ?? lowerdirs);
     const mounts = planMounts(config.mounts, {
       rootfs: layout.merged,
       volumePath: (name) => deps.volumes.mountpoint(name),
@@ -124,11 +124,12 @@ export async function startContainer(deps: RuntimeDeps, rec: ContainerRecord, st
       command: config.command,
       env: config.env,
       workingDir: config.workingDir,
+      ...(config.user === undefined ? {} : { user: config.user }),
     };
     const init = await pending.start(spec, (pid) => cgroup.addProcess(pid));
     if (userns !== undefined) {
       // The init's mount namespace has its own copy of the idmapped mount: the host's can go.
-      if (userns.idmapped) unmountIdmappedLower(userns.lower);
+      if (userns.idmapped) unmountIdmappedLayers(dir);
       await userns.held.release();
     }
     const startTime = processStartTime(init.pid);
@@ -163,13 +164,13 @@ function prepareUserns(
   deps: RuntimeDeps,
   config: ContainerRecord['config'],
   undo: UndoStack,
-  at: { held: HeldUserns; dir: string; rootfs: string; etcFiles: Record<string, string> },
-): { held: HeldUserns; lower: string; idmapped: boolean } {
+  at: { held: HeldUserns; dir: string; lowerdirs: readonly string[]; etcFiles: Record<string, string> },
+): { held: HeldUserns; lowerdirs: string[]; idmapped: boolean } {
   const maps = config.userns!;
   const { held } = at;
-  const lower = imageForUserns(deps, at.rootfs, maps, at.dir, held, undo);
+  const { lowerdirs, idmapped } = imageForUserns(deps, at.lowerdirs, maps, at.dir, held, undo);
   const owner = mappedRoot(maps);
-  const layout = overlayLayout(at.dir, [lower]);
+  const layout = overlayLayout(at.dir, lowerdirs);
   for (const d of [layout.upperdir, layout.workdir, layout.merged]) mkdirSync(d, { recursive: true });
   makePassable(deps.paths.root, at.dir);
   chownToMappedRoot([at.dir, layout.upperdir, layout.workdir, layout.merged, ...Object.values(at.etcFiles)], owner);
@@ -181,30 +182,35 @@ function prepareUserns(
     // one still owned by host root is taken (another mapping's volume keeps its owner).
     if (statSync(data).uid === 0) chownToMappedRoot([data], owner);
   }
-  return { held, lower, idmapped: lower === idmappedLowerOf(at.dir) };
+  return { held, lowerdirs, idmapped };
 }
 
 /** errnos of a kernel or filesystem that cannot idmap: the copy is the way then. */
 const NO_IDMAP = ['EINVAL', 'EPERM', 'ENOSYS', 'EOPNOTSUPP', 'ENOTSUP'];
 
 /**
- * The image as the container's root sees it: idmapped at `<dir>/lower`, or a remapped copy where
- * idmapped mounts are off or the kernel refuses them.
+ * The image's layers as the container's root sees them: each idmapped at `<dir>/lower/<i>`, or
+ * remapped copies where idmapped mounts are off or the kernel refuses them.
  */
-function imageForUserns(deps: RuntimeDeps, rootfs: string, maps: UsernsMaps, dir: string, held: HeldUserns, undo: UndoStack): string {
+function imageForUserns(deps: RuntimeDeps, layers: readonly string[], maps: UsernsMaps, dir: string, held: HeldUserns, undo: UndoStack): { lowerdirs: string[]; idmapped: boolean } {
   if (deps.paths.usernsIdmap !== false) {
-    const lower = idmappedLowerOf(dir);
-    undo.push('idmapped image', () => unmountIdmappedLower(lower));
+    undo.push('idmapped image', () => unmountIdmappedLayers(dir));
     try {
-      mountIdmappedLower(rootfs, lower, held);
-      return lower;
+      return { lowerdirs: layers.map((layer, i) => {
+        const lower = idmappedLayerOf(dir, i);
+        mountIdmappedLower(layer, lower, held);
+        return lower;
+      }), idmapped: true };
     } catch (err) {
       if (!NO_IDMAP.some((code) => hasErrno(err, code))) throw err;
+      unmountIdmappedLayers(dir);
     }
   }
-  const copy = remappedRootfs(rootfs, maps);
-  makePassable(deps.paths.root, copy);
-  return copy;
+  return { lowerdirs: layers.map((layer) => {
+    const copy = remappedRootfs(layer, maps);
+    makePassable(deps.paths.root, copy);
+    return copy;
+  }), idmapped: false };
 }
 
 /** The host path of the container's json log. */

@@ -16,7 +16,8 @@ import { deleteContainerNetns, detachNetwork, ownsNetns } from './network-attach
 import { cgroupPathOf, netnsDir } from './paths';
 import type { ContainerConfig } from './types';
 import { join } from 'node:path';
-import { idmappedLowerOf, unmountIdmappedLower } from './userns';
+import { unmountIdmappedLayers } from './userns';
+import { unmountImageView } from './volume-copy-up';
 
 /** How long the last processes of a cgroup get to disappear after SIGKILL. */
 const KILL_WAIT_MS = 10_000;
@@ -64,6 +65,8 @@ export async function releaseResources(deps: RuntimeDeps, config: ContainerConfi
   if (ownsNetns(config)) await steps.attempt(() => deleteContainerNetns(deps, config.id));
   await steps.attempt(() => cgroup.destroy());
   // Left mounted only by a crash between the mount and the init's start (userns.ts).
-  if (config.userns !== undefined) await steps.attempt(() => unmountIdmappedLower(idmappedLowerOf(deps.containers.containerDir(config.id))));
+  if (config.userns !== undefined) await steps.attempt(() => unmountIdmappedLayers(deps.containers.containerDir(config.id)));
+  // Left mounted only by a crash while volumes were filled from the image (volume-copy-up.ts).
+  await steps.attempt(() => unmountImageView(deps.containers.containerDir(config.id)));
   steps.throwIfFailed((errors) => new AggregateError(errors, `releasing container ${config.id.slice(0, 12)}: ${errors.length} steps failed`));
 }

@@ -42,6 +42,8 @@ export interface ContainerConfig {
   readonly env: readonly string[];
   /** Absolute path inside the container; "/" by default. */
   readonly workingDir: string;
+  /** `--user` or the image's USER (name|uid[:group|gid]), resolved in the container; absent: root. */
+  readonly user?: string;
   /** The UTS hostname; the first 12 digits of the id by default (Docker's choice). */
   readonly hostname: string;
   readonly network: NetworkMode;

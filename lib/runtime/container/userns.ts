@@ -31,7 +31,7 @@
  * holds its own copy) and the holder is let go (U lives on in the container).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MNT_DETACH, hasErrno, mountIdmapped, umount2 } from '../../sys';
 import { programPath } from './program-path';
@@ -120,8 +120,29 @@ function echoed(holder: ChildProcess): Promise<void> {
   });
 }
 
-/** Where a container's idmapped view of its image is mounted: `<container dir>/lower`. */
+/** Where a container's idmapped views of its image's layers are mounted: `<container dir>/lower/<i>`. */
 export const idmappedLowerOf = (containerDir: string): string => join(containerDir, 'lower');
+
+/** The idmapped mount point of layer `index` (topmost first). */
+export const idmappedLayerOf = (containerDir: string, index: number): string => join(idmappedLowerOf(containerDir), String(index));
+
+/** Detaches every idmapped layer mount of the container and removes the mount points (idempotent). */
+export function unmountIdmappedLayers(containerDir: string): void {
+  const base = idmappedLowerOf(containerDir);
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+    throw err;
+  }
+  // Only the numbered mount points: an older berth mounted one layer at `lower` itself, whose
+  // entries are the image's own files and must never be touched.
+  for (const name of names.filter((n) => /^\d+$/.test(n))) {
+    unmountIdmappedLower(join(base, name));
+    rmdirSync(join(base, name), { maxRetries: 0 });
+  }
+}
 
 /** Bind-mounts `rootfs` idmapped through the held namespace at `target` (created if missing). */
 export function mountIdmappedLower(rootfs: string, target: string, userns: HeldUserns): void {

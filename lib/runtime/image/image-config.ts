@@ -3,7 +3,6 @@
  * the `docker images` facts. `image.json` holds an {@link ImageInfo} minus `repoTags`, which live
  * in repositories.json so that tagging never rewrites an image.
  */
-import { createHash } from 'node:crypto';
 import { ImageError } from './image-error';
 import { DEFAULT_PATH } from '../init/find-executable';
 
@@ -15,6 +14,10 @@ export interface ImageConfig {
   Entrypoint: string[] | null;
   /** Docker's `{"80/tcp": {}}`: the ports `run -P` publishes. Absent when the image declares none. */
   ExposedPorts?: Record<string, Record<string, never>>;
+  /** `USER`: "name", "uid", "name:group" or "uid:gid", resolved in the container's /etc/passwd. Absent: root. */
+  User?: string;
+  /** `VOLUME`: paths `run` gives an anonymous volume unless a mount covers them. Absent when none. */
+  Volumes?: Record<string, Record<string, never>>;
 }
 
 /** One image, as `berth images` and `berth image inspect` show it. */
@@ -28,9 +31,15 @@ export interface ImageInfo {
   repoTags: string[];
   /** RFC 3339. */
   created: string;
-  /** Bytes of the rootfs: the sum of its regular files' sizes, each inode once. */
+  /** Bytes of the layers: the sum of their regular files' sizes, each inode once per layer. */
   size: number;
   config: ImageConfig;
+  /** Diff IDs of the layers, bottom first (`RootFS.Layers`); empty for an image stored before layers. */
+  layers: string[];
+  /** `name@sha256:<manifest digest>` for each repository the image was pulled from or pushed to. */
+  repoDigests: string[];
+  architecture: string;
+  os: string;
 }
 
 /** Run defaults of an imported rootfs: nothing, as `docker import` without `--change`. */
@@ -59,30 +68,21 @@ export function completeConfig(partial: Partial<ImageConfig> | undefined, base: 
   if (exposed !== undefined && (typeof exposed !== 'object' || exposed === null || Array.isArray(exposed) || !Object.keys(exposed).every((k) => EXPOSED_KEY.test(k)))) {
     throw invalid('ExposedPorts', exposed, 'an object keyed by "port/proto"');
   }
+  const user = p.User === undefined ? base.User : p.User;
+  if (user !== undefined && (typeof user !== 'string' || /[\0\n]/.test(user))) throw invalid('User', user, 'a string (user[:group])');
+  const volumes = p.Volumes === undefined ? base.Volumes : p.Volumes;
+  if (volumes !== undefined && (typeof volumes !== 'object' || volumes === null || Array.isArray(volumes) || !Object.keys(volumes).every((k) => k.startsWith('/') && !k.includes('\0')))) {
+    throw invalid('Volumes', volumes, 'an object keyed by absolute paths');
+  }
   const out: ImageConfig = { Cmd: cmd, Env: env, WorkingDir: workingDir, Entrypoint: entrypoint };
   if (exposed !== undefined && Object.keys(exposed).length > 0) out.ExposedPorts = Object.fromEntries(Object.keys(exposed).sort().map((k) => [k, {}]));
+  if (user !== undefined && user !== '') out.User = user;
+  if (volumes !== undefined && Object.keys(volumes).length > 0) out.Volumes = Object.fromEntries(Object.keys(volumes).sort().map((k) => [k, {}]));
   return out;
 }
 
 /** A key of ExposedPorts: "80/tcp", "53/udp", "80" (tcp). */
 const EXPOSED_KEY = /^\d{1,5}(\/(tcp|udp|sctp))?$/;
-
-/**
- * The image id for `contentDigest` run with `config`. With the importer's default config it is the
- * content digest itself; a different config gets its own id (sha256 over both), because one id
- * with two configs would let a re-import silently change what existing tags run.
- */
-export function imageId(contentDigest: string, config: ImageConfig, defaults: Readonly<ImageConfig>): string {
-  if (canonicalConfig(config) === canonicalConfig(defaults)) return contentDigest;
-  return createHash('sha256').update(`${contentDigest}\n${canonicalConfig(config)}`).digest('hex');
-}
-
-function canonicalConfig(c: Readonly<ImageConfig>): string {
-  // ExposedPorts joins the form only when set, so the ids of images without it stay what they were.
-  const fields: unknown[] = [c.Cmd, c.Env, c.WorkingDir, c.Entrypoint];
-  if (c.ExposedPorts !== undefined) fields.push(Object.keys(c.ExposedPorts).sort());
-  return JSON.stringify(fields);
-}
 
 function invalid(field: string, value: unknown, expected = 'a list of strings'): ImageError {
   return new ImageError(`invalid image config: ${field} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`, 'invalid');

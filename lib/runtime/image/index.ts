@@ -1,8 +1,11 @@
 /**
- * berth's image store: rootfs images imported from tarballs or directories, or made from a static
- * busybox, with Docker's references, tags and `rmi` rules. No registry is involved.
+ * berth's image store: layered images loaded from Docker and OCI archives, pulled from registries,
+ * imported from rootfs tarballs or directories, or made from a static busybox, with Docker's
+ * references, tags and `rmi` rules.
  */
-export { ImageStore, type ImageStoreOptions, type ImportOptions } from './image-store';
+export { ImageStore, type ImageStoreOptions, type StagedImage } from './image-store';
+export { type ImportOptions } from './local-image';
+export { type LoadResult } from './image-archive';
 export { type ImageConfig, type ImageInfo, DEFAULT_PATH_ENV, IMPORT_CONFIG } from './image-config';
 export { ImageError, type ImageErrorKind } from './image-error';
 export { parseImageRef, formatImageRef, DEFAULT_TAG, type ImageRef } from './image-ref';

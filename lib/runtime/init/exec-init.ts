@@ -9,6 +9,7 @@ import { closeSync, openSync } from 'node:fs';
 import { posix } from 'node:path';
 import { CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, chdir, setns, unshare } from '../../sys';
 import type { ExecSpec } from './spec';
+import { becomeUser } from './container-user';
 import { execCommand, step } from './steps';
 
 /** The namespaces `exec` joins besides pid, in order (mnt last). */
@@ -28,5 +29,6 @@ export function execInit(spec: ExecSpec): never {
     closeSync(fd);
   }
   step('enter the working directory', () => chdir(posix.resolve('/', spec.workingDir)));
-  return execCommand(spec.command, spec.env, posix.resolve('/', spec.workingDir));
+  const env = spec.user === undefined ? spec.env : step('switch to the user', () => becomeUser(spec.user!, spec.env));
+  return execCommand(spec.command, env, posix.resolve('/', spec.workingDir));
 }

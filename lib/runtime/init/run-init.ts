@@ -21,6 +21,7 @@ import { secureJoin } from '../storage/secure-join';
 import { setupDev } from './dev';
 import { maskProcPaths } from './proc-masks';
 import type { RunSpec } from './spec';
+import { becomeUser } from './container-user';
 import { execCommand, step } from './steps';
 
 /** Re-roots a planned target (a host path under `merged`) through secureJoin. */
@@ -108,5 +109,6 @@ export function runInit(spec: RunSpec): never {
   });
   step('mask /proc paths', () => maskProcPaths());
   step('enter the working directory', () => chdir(posix.resolve('/', spec.workingDir)));
-  return execCommand(spec.command, spec.env, posix.resolve('/', spec.workingDir));
+  const env = spec.user === undefined ? spec.env : step('switch to the user', () => becomeUser(spec.user!, spec.env));
+  return execCommand(spec.command, env, posix.resolve('/', spec.workingDir));
 }

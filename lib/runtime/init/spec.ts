@@ -38,6 +38,8 @@ export interface RunSpec {
   readonly command: readonly string[];
   readonly env: readonly string[];
   readonly workingDir: string;
+  /** `--user` / the image's USER, resolved in the container (container-user.ts); absent: root. */
+  readonly user?: string;
 }
 
 /** Join a running container (`berth exec`): its pid namespace is already ours (set by the parent). */
@@ -50,6 +52,8 @@ export interface ExecSpec {
   readonly command: readonly string[];
   readonly env: readonly string[];
   readonly workingDir: string;
+  /** As RunSpec.user. */
+  readonly user?: string;
 }
 
 /** Either kind of start. */

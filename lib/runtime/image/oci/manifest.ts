@@ -1,0 +1,40 @@
+/** Writing and reading image manifests. */
+import { ImageError } from '../image-error';
+import { isDigest } from './digest';
+import { MEDIA, isManifestType } from './media-types';
+import type { Descriptor, ImageManifest } from './descriptor';
+
+/** An OCI manifest for `config` and `layers`, compact JSON with keys in a fixed order (equal inputs, equal digest). */
+export function buildManifest(config: Descriptor, layers: readonly Descriptor[]): Buffer {
+  const desc = (d: Descriptor) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size });
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: desc({ ...config, mediaType: MEDIA.ociConfig }), layers: layers.map(desc) }));
+}
+
+/**
+ * Parses a single-platform manifest (OCI or Docker schema2), checking every descriptor.
+ * @throws ImageError invalid naming the field.
+ */
+export function parseManifest(bytes: Buffer, what: string): ImageManifest {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new ImageError(`${what}: manifest is not JSON: ${(err as Error).message}`, 'invalid');
+  }
+  const m = doc as ImageManifest;
+  if (typeof m !== 'object' || m === null || m.schemaVersion !== 2) throw new ImageError(`${what}: not a schemaVersion 2 image manifest`, 'invalid');
+  if (m.mediaType !== undefined && !isManifestType(m.mediaType)) throw new ImageError(`${what}: manifest mediaType ${JSON.stringify(m.mediaType)} is not an image manifest`, 'invalid');
+  checkDescriptor(m.config, `${what}: config`);
+  if (!Array.isArray(m.layers)) throw new ImageError(`${what}: manifest layers must be a list`, 'invalid');
+  m.layers.forEach((l, i) => checkDescriptor(l, `${what}: layers[${i}]`));
+  return m;
+}
+
+/** @throws ImageError unless `d` is a descriptor with a sha256 digest and a sane size. */
+export function checkDescriptor(d: unknown, what: string): asserts d is Descriptor {
+  const x = d as Descriptor;
+  if (typeof x !== 'object' || x === null) throw new ImageError(`${what}: not a descriptor`, 'invalid');
+  if (typeof x.mediaType !== 'string') throw new ImageError(`${what}: mediaType must be a string`, 'invalid');
+  if (!isDigest(x.digest)) throw new ImageError(`${what}: digest ${JSON.stringify(x.digest)} is not sha256:<64 hex>`, 'invalid');
+  if (!Number.isSafeInteger(x.size) || x.size < 0) throw new ImageError(`${what}: size ${JSON.stringify(x.size)} must be a non-negative integer`, 'invalid');
+}
