@@ -4,6 +4,7 @@
  * handler never touches `process` and unit tests capture everything it prints.
  */
 import { posix } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_BERTH_ROOT, DEFAULT_CNI_DIR, DEFAULT_CNI_PATH, DEFAULT_RUN_DIR } from '../../lib/paths';
 import { CliError } from './cli/errors';
 
@@ -43,6 +44,12 @@ export interface CliContext {
   readLine(): Promise<string | undefined>;
   /** The clock, injectable for golden output. */
   now(): Date;
+  /** stdin as a byte stream (`load` without -i); absent in tests that give none. A function: Node opens the stream on first use. */
+  readonly stdin?: () => Readable;
+  /** stdout as a byte stream (`save` without -o). */
+  readonly stdout?: () => Writable;
+  /** Whether stdout is a terminal: progress is redrawn in place there, plain lines otherwise. */
+  readonly stdoutIsTTY: boolean;
 }
 
 /** An environment variable berth cannot use; the message names it. */
@@ -79,6 +86,9 @@ export interface CliContextOptions {
   readonly err?: (text: string) => void;
   readonly readLine?: () => Promise<string | undefined>;
   readonly now?: () => Date;
+  readonly stdin?: () => Readable;
+  readonly stdout?: () => Writable;
+  readonly stdoutIsTTY?: boolean;
 }
 
 /**
@@ -112,5 +122,8 @@ export function createCliContext(opts: CliContextOptions): CliContext {
     err: opts.err ?? (() => undefined),
     readLine: opts.readLine ?? (async () => undefined),
     now: opts.now ?? (() => new Date()),
+    ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),
+    ...(opts.stdout === undefined ? {} : { stdout: opts.stdout }),
+    stdoutIsTTY: opts.stdoutIsTTY === true,
   };
 }

@@ -42,6 +42,9 @@ void dispatch(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   readLine,
+  stdin: () => process.stdin,
+  stdout: () => process.stdout,
+  stdoutIsTTY: process.stdout.isTTY === true,
 }, registry).then(
   (code) => {
     process.exitCode = code;

@@ -1,9 +1,8 @@
 /**
  * `berth image import|busybox|ls|rm|inspect` (and the `images` / `rmi` shortcuts): Docker's image
- * commands over berth's ImageStore. berth has no registry client: images come from a rootfs tarball
- * or directory (`import`) or from the host's static busybox (`busybox`).
+ * commands over berth's ImageStore. Images also come from archives (image-archive.ts: load, save,
+ * tag) and registries (image-registry.ts: pull, push, login).
  */
-import { arch } from 'node:os';
 import { ImageStore, type ImageInfo, parseImageRef } from '../../../lib/runtime/image';
 import { formatInspect } from '../cli/container-inspect';
 import { createdColumn, shortId } from '../cli/format/container-columns';
@@ -74,6 +73,11 @@ function globMatch(pattern: string, text: string): boolean {
   return new RegExp(`^${re}$`).test(text);
 }
 
+/** The manifest digest the image has in repository `name` (`docker images --digests`). */
+function digestFor(repoDigests: readonly string[], name: string): string {
+  return repoDigests.find((d) => d.startsWith(`${name}@`))?.slice(name.length + 1) ?? '<none>';
+}
+
 const ls: CommandDef = {
   spec: {
     path: 'image ls',
@@ -83,6 +87,7 @@ const ls: CommandDef = {
     maxArgs: 1,
     flags: [
       { name: 'all', short: 'a', kind: 'bool', help: 'Show all images (berth has no intermediate images: same as without)' },
+      { name: 'digests', kind: 'bool', help: 'Show digests' },
       { name: 'filter', short: 'f', kind: 'list', valueType: 'filter', help: 'Filter output based on conditions provided (dangling=true|false, reference=PATTERN)' },
       { name: 'format', kind: 'string', help: "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template" },
       { name: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
@@ -107,7 +112,7 @@ const ls: CommandDef = {
         rows.push({
           fields: {
             Repository: ref.name, Tag: ref.tag, ID: id, CreatedSince: createdColumn(image.created, now), CreatedAt: image.created,
-            Size: humanSize(image.size, 3), Digest: '<none>',
+            Size: humanSize(image.size, 3), Digest: digestFor(image.repoDigests, ref.name),
           },
         });
       }
@@ -116,7 +121,8 @@ const ls: CommandDef = {
       ctx.out([...new Set(rows.map((r) => r.fields.ID))].map((id) => `${id}\n`).join(''));
       return;
     }
-    ctx.out(renderFormat(args.string('format'), 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}', rows, LS_HEADERS));
+    const table = args.bool('digests') ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}' : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+    ctx.out(renderFormat(args.string('format'), table, rows, LS_HEADERS));
   },
 };
 
@@ -147,22 +153,32 @@ const rm: CommandDef = {
 };
 
 /** Docker's `docker image inspect` element for one image (the fields berth has). */
-export function dockerImageInspect(image: ImageInfo, rootfs: string): Record<string, unknown> {
+export function dockerImageInspect(image: ImageInfo, lowerdirs: readonly string[]): Record<string, unknown> {
+  const c = image.config;
   return {
     Id: `sha256:${image.id}`,
     RepoTags: image.repoTags,
-    RepoDigests: [],
+    RepoDigests: image.repoDigests,
     Parent: '',
-    Comment: 'Imported by berth',
+    Comment: '',
     Created: image.created,
     DockerVersion: '',
     Author: '',
-    Config: { Env: image.config.Env, Cmd: image.config.Cmd.length > 0 ? image.config.Cmd : null, WorkingDir: image.config.WorkingDir, Entrypoint: image.config.Entrypoint, Labels: null },
-    Architecture: arch() === 'x64' ? 'amd64' : arch(),
-    Os: 'linux',
+    Config: {
+      User: c.User ?? '',
+      ExposedPorts: c.ExposedPorts ?? null,
+      Env: c.Env,
+      Cmd: c.Cmd.length > 0 ? c.Cmd : null,
+      Volumes: c.Volumes ?? null,
+      WorkingDir: c.WorkingDir,
+      Entrypoint: c.Entrypoint,
+      Labels: null,
+    },
+    Architecture: image.architecture,
+    Os: image.os,
     Size: image.size,
-    GraphDriver: { Data: { RootDir: rootfs }, Name: 'overlay2' },
-    RootFS: { Type: 'layers', Layers: [`sha256:${image.id}`] },
+    GraphDriver: { Data: lowerdirs.length === 1 ? { RootDir: lowerdirs[0] } : { LowerDir: lowerdirs.join(':') }, Name: 'overlay2' },
+    RootFS: { Type: 'layers', Layers: image.layers.length > 0 ? image.layers : [`sha256:${image.id}`] },
   };
 }
 
@@ -181,7 +197,7 @@ const inspect: CommandDef = {
     for (const ref of args.positionals) {
       try {
         const image = await images.resolve(ref);
-        found.push(dockerImageInspect(image, images.rootfs(image.id)));
+        found.push(dockerImageInspect(image, images.lowerdirs(image.id)));
       } catch (err) {
         const text = daemonRefusalText(err);
         if (text === undefined) throw err;
