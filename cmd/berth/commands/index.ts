@@ -6,6 +6,7 @@ import type { CommandRegistry } from '../registry';
 import { CONTAINER_COMMANDS } from './container';
 import { IMAGE_COMMANDS, IMAGE_GROUP } from './image';
 import { IMAGE_ARCHIVE_COMMANDS } from './image-archive';
+import { IMAGE_REGISTRY_COMMANDS } from './image-registry';
 import { INSTALL_COMMANDS } from './install-cni';
 import { NETWORK_COMMANDS, NETWORK_GROUP } from './network';
 import { PRUNE_COMMANDS } from './prune';
@@ -17,5 +18,5 @@ export function registerBuiltins(registry: CommandRegistry): void {
   registry.registerGroup(VOLUME_GROUP);
   registry.registerGroup(IMAGE_GROUP);
   registry.registerGroup(NETWORK_GROUP);
-  for (const def of [...CONTAINER_COMMANDS, ...VOLUME_COMMANDS, ...IMAGE_COMMANDS, ...IMAGE_ARCHIVE_COMMANDS, ...NETWORK_COMMANDS, ...INSTALL_COMMANDS, ...PRUNE_COMMANDS]) registry.register(def);
+  for (const def of [...CONTAINER_COMMANDS, ...VOLUME_COMMANDS, ...IMAGE_COMMANDS, ...IMAGE_ARCHIVE_COMMANDS, ...IMAGE_REGISTRY_COMMANDS, ...NETWORK_COMMANDS, ...INSTALL_COMMANDS, ...PRUNE_COMMANDS]) registry.register(def);
 }
