@@ -41,7 +41,7 @@ export function llistxattr(path: string | Buffer): string[] {
     if (size === 0) return [];
     const list = Buffer.alloc(size);
     const got = Number(libc().llistxattr(p, list, size));
-    if (got >= 0) return list.subarray(0, got).toString('latin1').split('\0').filter((n) => n !== '');
+    if (got >= 0) return list.subarray(0, got).toString('utf8').split('\0').filter((n) => n !== '');
     if (koffi().errno() !== ERRNO.ERANGE) return failed('llistxattr', path, [], []);
   }
 }
