@@ -12,3 +12,5 @@ export * from './unusable-path';
 export * from './durable-file';
 export * from './read-if-exists';
 export * from './idmapped-mount';
+export * from './xattr';
+export * from './device-node';

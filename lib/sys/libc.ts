@@ -29,6 +29,10 @@ function declare(lib: LibraryHandle) {
     fcntl: lib.func('int fcntl(int fd, int cmd, ...)'),
     mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
     chdir: lib.func('int chdir(const char *path)'),
+    lsetxattr: lib.func('int lsetxattr(const uint8_t *path, const char *name, const uint8_t *value, size_t size, int flags)'),
+    lgetxattr: lib.func('intptr_t lgetxattr(const uint8_t *path, const char *name, _Out_ uint8_t *value, size_t size)'),
+    llistxattr: lib.func('intptr_t llistxattr(const uint8_t *path, _Out_ uint8_t *list, size_t size)'),
+    mknodBytes: lib.func('mknod', 'int', ['const uint8_t *', 'uint32_t', 'uint64_t']),
   } as const;
 }
 

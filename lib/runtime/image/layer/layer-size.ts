@@ -1,0 +1,31 @@
+/** The size of a layer directory, as docker reports a layer's: its regular files' bytes, each inode once. */
+import { promises as fs } from 'node:fs';
+import { ImageError, errCode } from '../image-error';
+
+const SLASH = Buffer.from('/');
+
+/** Sum of the sizes of the regular files under `dir`, a hard-linked file counted once (as du does). */
+export async function layerSize(dir: string): Promise<number> {
+  const seen = new Set<string>();
+  let size = 0;
+  // Buffer paths: a layer's names need not be UTF-8.
+  const pending: Buffer[] = [Buffer.from(dir)];
+  try {
+    for (let at = pending.pop(); at !== undefined; at = pending.pop()) {
+      for (const name of await fs.readdir(at, { encoding: 'buffer' })) {
+        const child = Buffer.concat([at, SLASH, name]);
+        const st = await fs.lstat(child, { bigint: true });
+        if (st.isDirectory()) {
+          pending.push(child);
+        } else if (st.isFile()) {
+          const inode = `${st.dev}:${st.ino}`;
+          if (!seen.has(inode)) size += Number(st.size);
+          seen.add(inode);
+        }
+      }
+    }
+  } catch (err) {
+    throw new ImageError(`measuring layer ${dir}: ${(err as Error).message}`, errCode(err) === 'ENOENT' ? 'not-found' : 'io', { cause: err });
+  }
+  return size;
+}
