@@ -49,7 +49,7 @@ const pull: CommandDef = {
     const ref = parseRegistryRef(input);
     const quiet = args.bool('quiet');
     if (!quiet && ref.digest === undefined && !/:[^/]*$/.test(input)) ctx.out('Using default tag: latest\n');
-    if (!quiet) ctx.out(`${ref.digest ?? ref.tag}: Pulling from ${ref.registry === DOCKER_HUB ? ref.repository : familiarName(ref).split('/').slice(1).join('/')}\n`);
+    if (!quiet) ctx.out(`${ref.digest ?? ref.tag}: Pulling from ${ref.repository}\n`);
     const view = new TransferView(ctx.out, ctx.stdoutIsTTY && !quiet);
     const result = await pullImage(store(ctx), input, { ...registryOptions(ctx, args), ...(quiet ? {} : { onEvent: (e) => view.event(e) }) }).finally(() => view.close());
     if (!quiet) {

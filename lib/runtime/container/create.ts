@@ -69,10 +69,12 @@ export function mergeEnv(...lists: (readonly string[])[]): string[] {
 
 /**
  * The container's environment as Docker builds it: a default PATH, HOSTNAME, the image's variables,
- * the user's (-e wins), and HOME=/root unless someone set it.
+ * the user's (-e wins), and HOME=/root unless someone set it. A container with a user gets HOME
+ * from that user's passwd entry instead, at exec (init/container-user.ts).
  */
-export function containerEnv(imageEnv: readonly string[], hostname: string, userEnv: readonly string[]): string[] {
+export function containerEnv(imageEnv: readonly string[], hostname: string, userEnv: readonly string[], user?: string): string[] {
   const env = mergeEnv([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`], imageEnv, userEnv);
+  if (user !== undefined && !/^(root|0)(:|$)/.test(user)) return env;
   return env.some((e) => e.startsWith('HOME=')) ? env : [...env, 'HOME=/root'];
 }
 
@@ -164,7 +166,7 @@ export async function createContainer(deps: RuntimeDeps, req: CreateRequest): Pr
     image: req.image,
     imageId: image.id,
     command,
-    env: containerEnv(image.config.Env, hostname, req.env),
+    env: containerEnv(image.config.Env, hostname, req.env, req.user ?? image.config.User),
     workingDir,
     ...((req.user ?? image.config.User) ? { user: req.user ?? image.config.User! } : {}),
     hostname,

@@ -136,9 +136,10 @@ describe('berth CLI: user namespaces', function () {
   it('an idmapped image mount left by a crash is detached by rm, never deleted through', async () => {
     await b.ok(['run', '-d', '--name', 'crashed', ...MAPS, 'busybox', 'sleep', '1000']);
     const c = await b.inspect('crashed');
-    // What a SIGKILL between the mount and the init's start leaves: the image idmapped at <dir>/lower.
+    // What a SIGKILL between the mount and the init's start leaves: the image's layer idmapped at <dir>/lower/0.
     const rootfs = new ImageStore({ root: b.root }).rootfs((c.Image as string).replace(/^sha256:/, ''));
-    const lower = path.join(b.root, 'containers', c.Id, 'lower');
+    const lower = path.join(b.root, 'containers', c.Id, 'lower', '0');
+    fs.mkdirSync(lower, { recursive: true });
     const fd = fs.openSync(`/proc/${c.State.Pid}/ns/user`, 'r');
     try { mountIdmapped(rootfs, lower, fd); } finally { fs.closeSync(fd); }
     assert.deepEqual(mountsUnder(b.root), [lower]);

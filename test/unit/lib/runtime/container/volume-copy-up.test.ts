@@ -22,18 +22,18 @@ describe('lib/runtime/container/volume-copy-up', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("copies the image's content into an empty volume", () => {
-    copyUpVolumes([vol('a', '/etc/app')], image, volumePath);
+    copyUpVolumes([vol('a', '/etc/app')], [image], dir, volumePath);
     assert.equal(readFileSync(join(volumePath('a'), 'conf'), 'utf8'), 'default\n');
   });
   it('leaves a volume with data, a nocopy volume and a missing image path alone', () => {
     writeFileSync(join(volumePath('b'), 'mine'), 'x');
-    copyUpVolumes([vol('b', '/etc/app'), vol('c', '/etc/app', true), vol('d', '/nothing')], image, volumePath);
+    copyUpVolumes([vol('b', '/etc/app'), vol('c', '/etc/app', true), vol('d', '/nothing')], [image], dir, volumePath);
     assert.deepEqual(readdirSync(volumePath('b')), ['mine']);
     assert.deepEqual(readdirSync(volumePath('c')), []);
     assert.deepEqual(readdirSync(volumePath('d')), []);
   });
   it("resolves the target inside the image: a symlink to /etc copies the image's /etc, not the host's", () => {
-    copyUpVolumes([vol('d', '/escape')], image, volumePath);
+    copyUpVolumes([vol('d', '/escape')], [image], dir, volumePath);
     assert.deepEqual(readdirSync(volumePath('d')), ['app']);
   });
 });

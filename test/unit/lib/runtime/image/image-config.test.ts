@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { IMPORT_CONFIG, completeConfig, imageId } from '../../../../../lib/runtime/image/image-config';
+import { IMPORT_CONFIG, completeConfig } from '../../../../../lib/runtime/image/image-config';
 
 describe('lib/runtime/image/image-config', () => {
-  const digest = 'a'.repeat(64);
 
   it('completes a partial config from the defaults without sharing arrays', () => {
     const c = completeConfig({ Cmd: ['/app'] }, IMPORT_CONFIG);
@@ -21,11 +20,14 @@ describe('lib/runtime/image/image-config', () => {
     });
   }
 
-  it('uses the content digest as id for the default config, and a distinct id otherwise', () => {
-    assert.equal(imageId(digest, completeConfig(undefined, IMPORT_CONFIG), IMPORT_CONFIG), digest);
-    const other = imageId(digest, completeConfig({ Cmd: ['/app'] }, IMPORT_CONFIG), IMPORT_CONFIG);
-    assert.match(other, /^[0-9a-f]{64}$/);
-    assert.notEqual(other, digest);
-    assert.equal(imageId(digest, completeConfig({ Cmd: ['/app'] }, IMPORT_CONFIG), IMPORT_CONFIG), other);
+  it('keeps USER and VOLUME, drops empty ones, and refuses bad shapes by field', () => {
+    const c = completeConfig({ User: 'app:staff', Volumes: { '/data': {}, '/a': {} } }, IMPORT_CONFIG);
+    assert.equal(c.User, 'app:staff');
+    assert.deepEqual(Object.keys(c.Volumes!), ['/a', '/data']);
+    const empty = completeConfig({ User: '', Volumes: {} }, IMPORT_CONFIG);
+    assert.equal('User' in empty, false);
+    assert.equal('Volumes' in empty, false);
+    assert.throws(() => completeConfig({ User: 7 as never }, IMPORT_CONFIG), { kind: 'invalid', message: /User must be a string/ });
+    assert.throws(() => completeConfig({ Volumes: { data: {} } as never }, IMPORT_CONFIG), { kind: 'invalid', message: /Volumes must be an object keyed by absolute paths/ });
   });
 });
