@@ -29,7 +29,7 @@ export async function importTar(store: ImageStore, path: string, ref: string, op
   const config = completeConfig(opts.config, IMPORT_CONFIG);
   const what = path === '-' ? 'stdin' : path;
   const source = path === '-' ? store.stdin() : await openFile(path);
-  return buildImage(store, tag, config, store.now().toISOString(), `berth image import ${what}`, async (rootfs) => {
+  return buildImage(store, tag, config, store.now().toISOString(), 'berth image import', async (rootfs) => {
     await extractTar(source, rootfs, what);
   });
 }
@@ -42,7 +42,7 @@ export async function importDir(store: ImageStore, dir: string, ref: string, opt
     throw new ImageError(`importing ${dir}: ${errCode(err) === 'ENOENT' ? 'no such directory' : (err as Error).message}`, 'invalid', { cause: err });
   });
   if (!st.isDirectory()) throw new ImageError(`importing ${dir}: not a directory`, 'invalid');
-  return buildImage(store, tag, config, store.now().toISOString(), `berth image import --dir ${dir}`, (rootfs) => copyTree(dir, rootfs));
+  return buildImage(store, tag, config, store.now().toISOString(), 'berth image import', (rootfs) => copyTree(dir, rootfs));
 }
 
 /**
@@ -52,7 +52,7 @@ export async function importDir(store: ImageStore, dir: string, ref: string, opt
 export async function createBusybox(store: ImageStore, ref = 'busybox', busybox = DEFAULT_BUSYBOX): Promise<ImageInfo> {
   const tag = formatImageRef(parseImageRef(ref));
   const mtime = await fs.stat(busybox).then((s) => s.mtime, () => new Date(0));
-  return buildImage(store, tag, completeConfig(undefined, BUSYBOX_CONFIG), mtime.toISOString(), `berth image busybox ${busybox}`, async (rootfs) => {
+  return buildImage(store, tag, completeConfig(undefined, BUSYBOX_CONFIG), mtime.toISOString(), 'berth image busybox', async (rootfs) => {
     await buildBusyboxRootfs(rootfs, busybox);
     await touchTree(rootfs, mtime);
   });

@@ -35,9 +35,11 @@ describe('cmd/berth/commands/image', () => {
     assert.deepEqual(inspect.RepoTags, ['demo:v1']);
     assert.deepEqual(inspect.Config.Cmd, ['/bin/hello']);
     assert.deepEqual(inspect.Config.Env, ['A=1']);
+    assert.equal(inspect.RootFS.Layers.length, 1);
+    assert.match(inspect.RootFS.Layers[0], /^sha256:[0-9a-f]{64}$/);
     const missing = await h.berth(['image', 'inspect', 'nope']);
     assert.deepEqual([missing.code, missing.out, missing.err], [1, '[]\n', 'Error response from daemon: No such image: nope:latest\n']);
-    assert.deepEqual(await h.berth(['rmi', 'demo:v1']), { code: 0, out: `Untagged: demo:v1\nDeleted: sha256:${id}\n`, err: '' });
+    assert.deepEqual(await h.berth(['rmi', 'demo:v1']), { code: 0, out: `Untagged: demo:v1\nDeleted: sha256:${id}\nDeleted: ${inspect.RootFS.Layers[0]}\n`, err: '' });
     assert.equal((await h.berth(['image', 'ls', '-q'])).out, '');
   });
 

@@ -45,48 +45,56 @@ describe('lib/runtime/image/image-store', () => {
     return out;
   }
 
-  const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
   const imagesDir = (): string[] => readdirSync(join(root, 'images')).sort();
   const repositories = (): Record<string, string> => JSON.parse(readFileSync(join(root, 'images/repositories.json'), 'utf8'));
 
   describe('importTar', () => {
-    it('imports a tarball: id is the sha256 of the stream, files land in the rootfs', async () => {
+    it('imports a tarball as a one-layer image: id is the sha256 of its config, files land in the layer', async () => {
       const tar = tarball(source('src'), 'rootfs.tar');
       const info = await store.importTar(tar, 'app:1');
+      const blob = (digest: string): Buffer => readFileSync(join(root, 'images/blobs/sha256', digest.replace('sha256:', '')));
+      const config = JSON.parse(blob(info.id).toString('utf8'));
+      assert.equal(createHash('sha256').update(blob(info.id)).digest('hex'), info.id);
+      assert.equal(info.layers.length, 1);
+      assert.deepEqual(config.rootfs, { type: 'layers', diff_ids: info.layers });
+      assert.equal(`sha256:${createHash('sha256').update(blob(info.layers[0]!)).digest('hex')}`, info.layers[0], 'the layer blob is the uncompressed tar');
       assert.deepEqual(info, {
-        id: sha256(tar), repoTags: ['app:1'], created: '2026-01-02T03:04:05.000Z',
+        id: info.id, repoTags: ['app:1'], created: '2026-01-02T03:04:05.000Z',
         size: 'hello\n'.length + '#!/bin/sh\necho app\n'.length,
         config: { Cmd: [], Env: [], WorkingDir: '', Entrypoint: null },
+        layers: info.layers, repoDigests: [], architecture: 'amd64', os: 'linux',
       });
       const rootfs = store.rootfs(info.id);
-      assert.equal(rootfs, join(root, 'images', info.id, 'rootfs'));
+      assert.equal(rootfs, join(root, 'images/layers', info.layers[0]!.replace('sha256:', ''), 'diff'));
+      assert.deepEqual(store.lowerdirs(info.id), [rootfs]);
       assert.equal(readFileSync(join(rootfs, 'etc/motd'), 'utf8'), 'hello\n');
       assert.equal(statSync(join(rootfs, 'bin/app')).mode & 0o777, 0o750);
       assert.ok(lstatSync(join(rootfs, 'bin/app-link')).isSymbolicLink());
       assert.equal(statSync(join(rootfs, 'bin/app-hard')).ino, statSync(join(rootfs, 'bin/app')).ino);
-      assert.deepEqual(JSON.parse(readFileSync(join(root, 'images', info.id, 'image.json'), 'utf8')), {
-        id: info.id, created: info.created, size: info.size, config: info.config,
-      });
+      const meta = JSON.parse(readFileSync(join(root, 'images', info.id, 'image.json'), 'utf8'));
+      assert.deepEqual([meta.id, meta.created, meta.size, meta.config, meta.layers], [info.id, info.created, info.size, info.config, info.layers]);
       assert.deepEqual(repositories(), { 'app:1': info.id });
-      assert.deepEqual(imagesDir(), [info.id, 'lock', 'repositories.json']);
+      assert.deepEqual(imagesDir(), [info.id, 'blobs', 'layers', 'lock', 'repositories.json'].sort());
     });
 
     for (const [kind, flag] of [['gzip', '-z'], ['xz', '-J'], ['bzip2', '-j'], ['zstd', '--zstd']] as const) {
-      it(`detects ${kind} compression (id of the compressed bytes)`, async function () {
+      it(`detects ${kind} compression: the same layer as the plain tarball`, async function () {
         skipUnlessHost(this, hasProgram(kind), `no ${kind}: the compressor tar runs is not installed`);
-        const tar = tarball(source('src'), `rootfs.${kind}`, flag);
+        const src = source('src');
+        const plain = await store.importTar(tarball(src, 'rootfs.tar'), 'plain');
+        const tar = tarball(src, `rootfs.${kind}`, flag);
         const info = await store.importTar(tar, 'app');
-        assert.equal(info.id, sha256(tar));
+        assert.deepEqual(info.layers, plain.layers);
         assert.equal(readFileSync(join(store.rootfs(info.id), 'etc/motd'), 'utf8'), 'hello\n');
       });
     }
 
-    it("reads '-' from stdin, with the same id as the file", async () => {
+    it("reads '-' from stdin, with the same id as the file at the same time", async () => {
       const tar = tarball(source('src'), 'rootfs.tgz', '-z');
-      const piped = new ImageStore({ root, stdin: Readable.from([readFileSync(tar).subarray(0, 3), readFileSync(tar).subarray(3)]) });
+      const now = (): Date => new Date(T0);
+      const piped = new ImageStore({ root, now, stdin: Readable.from([readFileSync(tar).subarray(0, 3), readFileSync(tar).subarray(3)]) });
       const info = await piped.importTar('-', 'piped');
-      assert.equal(info.id, sha256(tar));
-      assert.equal((await store.importTar(tar, 'file')).id, info.id);
+      assert.equal((await new ImageStore({ root, now }).importTar(tar, 'file')).id, info.id);
       assert.deepEqual((await store.resolve('piped')).repoTags, ['file:latest', 'piped:latest']);
     });
 
@@ -151,19 +159,26 @@ describe('lib/runtime/image/image-store', () => {
   });
 
   describe('importDir', () => {
-    it('copies modes, symlinks and hardlinks; equal content gives equal ids', async () => {
-      const a = await store.importDir(source('a'), 'a');
+    it('copies modes, symlinks and hardlinks; the same tree at the same time gives equal ids', async () => {
+      const fixed = new ImageStore({ root, now: () => new Date(T0) });
+      const dir = source('a');
+      const a = await fixed.importDir(dir, 'a');
       const rootfs = store.rootfs(a.id);
       assert.equal(statSync(join(rootfs, 'bin/app')).mode & 0o777, 0o750);
       assert.equal(statSync(join(rootfs, 'bin/app-hard')).ino, statSync(join(rootfs, 'bin/app')).ino);
       assert.ok(lstatSync(join(rootfs, 'bin/app-link')).isSymbolicLink());
       assert.equal(a.size, 'hello\n'.length + '#!/bin/sh\necho app\n'.length);
-      const b = await store.importDir(source('b'), 'b');
+      const b = await fixed.importDir(dir, 'b');
       assert.equal(b.id, a.id);
       assert.deepEqual(b.repoTags, ['a:latest', 'b:latest']);
       assert.equal(imagesDir().filter((e) => /^[0-9a-f]{64}$/.test(e)).length, 1);
-      const c = await store.importDir(source('c', 'changed\n'), 'c');
+      const c = await fixed.importDir(source('c', 'changed\n'), 'c');
       assert.notEqual(c.id, a.id);
+      assert.notDeepEqual(c.layers, a.layers);
+      const later = await new ImageStore({ root, now: () => new Date(T0 + 60_000) }).importDir(dir, 'd');
+      assert.notEqual(later.id, a.id, 'another creation time is another config');
+      assert.deepEqual(later.layers, a.layers, 'but the same layer, stored once');
+      assert.equal(readdirSync(join(root, 'images/layers')).length, 2);
     });
 
     it('refuses a missing directory or a file', async () => {
@@ -187,15 +202,17 @@ describe('lib/runtime/image/image-store', () => {
       await assert.rejects(store.resolve('busybox'), { kind: 'not-found', message: 'No such image: busybox:latest' });
     });
 
-    it('removes by tag: untags while other tags remain, deletes with the last one', async () => {
+    it('removes by tag: untags while other tags remain, deletes with the last one, and its layers no image uses', async () => {
       const img = await store.importDir(source('s'), 'app:1');
-      await store.importDir(source('s2'), 'app:2');
+      await store.tag('app:1', 'app:2');
       assert.deepEqual(await store.remove('app:1', { usedBy: noUsers }), ['Untagged: app:1']);
       assert.ok(existsSync(store.rootfs(img.id)));
-      assert.deepEqual(await store.remove('app:2', { usedBy: noUsers }), ['Untagged: app:2', `Deleted: sha256:${img.id}`]);
+      assert.deepEqual(await store.remove('app:2', { usedBy: noUsers }), ['Untagged: app:2', `Deleted: sha256:${img.id}`, `Deleted: ${img.layers[0]}`]);
       assert.equal(existsSync(join(root, 'images', img.id)), false);
       assert.deepEqual(repositories(), {});
-      assert.deepEqual(imagesDir(), ['lock', 'repositories.json']);
+      assert.deepEqual(imagesDir(), ['blobs', 'layers', 'lock', 'repositories.json']);
+      assert.deepEqual(readdirSync(join(root, 'images/layers')), [], 'no image uses the layers: gone');
+      assert.deepEqual(readdirSync(join(root, 'images/blobs/sha256')), [], 'and the blobs with them');
       await assert.rejects(store.remove('app:2', { usedBy: noUsers }), { kind: 'not-found', message: 'No such image: app:2' });
     });
 
@@ -212,15 +229,15 @@ describe('lib/runtime/image/image-store', () => {
       assert.ok(existsSync(join(store.rootfs(img.id), 'etc/motd')));
       assert.deepEqual((await store.list()).map((i) => i.repoTags), [[]]);
       await assert.rejects(store.remove(img.id, { force: true, usedBy }), { kind: 'conflict', message: /cannot be forced/ });
-      assert.deepEqual(await store.remove(img.id.slice(0, 8), { usedBy: noUsers }), [`Deleted: sha256:${img.id}`]);
+      assert.deepEqual(await store.remove(img.id.slice(0, 8), { usedBy: noUsers }), [`Deleted: sha256:${img.id}`, `Deleted: ${img.layers[0]}`]);
     });
 
     it('removes by id: needs force with several tags, then untags them all', async () => {
       const dir = source('s');
       const img = await store.importDir(dir, 'app:1');
-      await store.importDir(dir, 'app:2');
+      await store.tag('app:1', 'app:2');
       await assert.rejects(store.remove(img.id, { usedBy: noUsers }), { kind: 'conflict', message: /image is referenced in multiple repositories/ });
-      assert.deepEqual(await store.remove(img.id, { force: true, usedBy: noUsers }), ['Untagged: app:1', 'Untagged: app:2', `Deleted: sha256:${img.id}`]);
+      assert.deepEqual(await store.remove(img.id, { force: true, usedBy: noUsers }), ['Untagged: app:1', 'Untagged: app:2', `Deleted: sha256:${img.id}`, `Deleted: ${img.layers[0]}`]);
       assert.deepEqual(await store.list(), []);
     });
 
@@ -273,7 +290,9 @@ describe('lib/runtime/image/image-store', () => {
 
     it('lands every tag of concurrent imports, and repositories.json always parses', async () => {
       const src = [source('x', 'x'), source('y', 'y')];
-      const other = new ImageStore({ root });
+      const now = (): Date => new Date(T0);
+      const one = new ImageStore({ root, now });
+      const other = new ImageStore({ root, now });
       let reads = 0;
       let polling = true;
       const poller = (async () => {
@@ -287,7 +306,7 @@ describe('lib/runtime/image/image-store', () => {
         }
       })();
       const tags = Array.from({ length: 10 }, (_, i) => `tag${i}`);
-      const infos = await Promise.all(tags.map((t, i) => (i % 2 ? store : other).importDir(src[i % 2]!, t))).finally(() => (polling = false));
+      const infos = await Promise.all(tags.map((t, i) => (i % 2 ? one : other).importDir(src[i % 2]!, t))).finally(() => (polling = false));
       await poller;
       assert.ok(reads > 0);
       const repos = repositories();
