@@ -6,7 +6,7 @@
  * step pushes its undo; a failure unwinds them all, so a failed start leaves no cgroup, netns, veth,
  * lease, rule or waiting init behind, and the error says which step failed.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndoStack } from '../../util';
 import { hasErrno } from '../../sys';
@@ -21,7 +21,7 @@ import { copyUpVolumes } from './volume-copy-up';
 import { ownsNetns } from './network-attach';
 import { type InitPidNs, type InitUserns, type PendingInit, type StartedInit, prestartInit } from './spawn-init';
 import { remappedRootfs } from './remapped-rootfs';
-import { type HeldUserns, type UsernsMaps, chownToMappedRoot, holdUserns, shiftOwners, idmappedLayerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLayers } from './userns';
+import { type HeldUserns, type UsernsMaps, chownToMappedRoot, holdUserns, shiftOwners, idmappedLayerOf, idmappedLowerOf, makePassable, mappedRoot, mountIdmappedLower, unmountIdmappedLayers } from './userns';
 import { containerCgroup, killAll } from './teardown';
 import { embeddedResolver, setUpNetwork, withHostGateway } from './start-network';
 import type { ContainerRecord, ContainerState } from './types';
@@ -195,6 +195,9 @@ const NO_IDMAP = ['EINVAL', 'EPERM', 'ENOSYS', 'EOPNOTSUPP', 'ENOTSUP'];
 function imageForUserns(deps: RuntimeDeps, layers: readonly string[], maps: UsernsMaps, dir: string, held: HeldUserns, undo: UndoStack): { lowerdirs: string[]; idmapped: boolean } {
   if (deps.paths.usernsIdmap !== false) {
     undo.push('idmapped image', () => unmountIdmappedLayers(dir));
+    // Passable by the mapped root: it resolves each layer's mount point below it.
+    mkdirSync(idmappedLowerOf(dir), { recursive: true, mode: 0o711 });
+    chmodSync(idmappedLowerOf(dir), 0o711);
     try {
       return { lowerdirs: layers.map((layer, i) => {
         const lower = idmappedLayerOf(dir, i);

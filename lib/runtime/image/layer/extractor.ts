@@ -16,6 +16,11 @@ import type { TarHeader } from './tar-header';
 
 /** The xattr that marks an overlayfs directory opaque (overlayfs(5), "whiteouts and opaque directories"). */
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+/**
+ * The same mark as overlayfs reads it when mounted with `userxattr`, as a user namespace
+ * container's root is (init/run-init.ts): trusted.* is out of reach there. Both are set.
+ */
+export const USER_OPAQUE_XATTR = 'user.overlay.opaque';
 /** The PAX record prefix of an xattr (star's, which GNU tar, Go and docker use). */
 export const XATTR_RECORD = 'SCHILY.xattr.';
 
@@ -85,6 +90,7 @@ export class Extractor {
     await this.parents(path, header.name);
     if (whiteout.kind === 'opaque') {
       lsetxattr(this.abs(whiteout.dir), OPAQUE_XATTR, Buffer.from('y'));
+      lsetxattr(this.abs(whiteout.dir), USER_OPAQUE_XATTR, Buffer.from('y'));
       return;
     }
     if (whiteout.kind === 'whiteout') {
