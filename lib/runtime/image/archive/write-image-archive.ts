@@ -87,8 +87,14 @@ async function addBlob(pack: tar.Pack, d: Descriptor, open: (digest: string) => 
       hash.update(chunk);
       if (!entry.write(chunk)) {
         await new Promise<void>((resolve) => {
-          entry.once('drain', resolve);
-          entry.once('close', resolve);
+          // Whichever comes first; the other listener goes, or every drain would leave one behind.
+          const done = (): void => {
+            entry.off('drain', done);
+            entry.off('close', done);
+            resolve();
+          };
+          entry.once('drain', done);
+          entry.once('close', done);
         });
         if (entry.destroyed) break;
       }
