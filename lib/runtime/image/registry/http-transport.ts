@@ -128,7 +128,7 @@ export class HttpTransport {
         resolve({ status: res.statusCode ?? 0, headers: res.headers, url, body: res });
       });
       req.setTimeout(this.timeoutMs, () => {
-        req.destroy(new ImageError(`${verb(method)} ${JSON.stringify(url.href)}: timed out: no data for ${Math.round(this.timeoutMs / 1000)}s`, 'unavailable'));
+        req.destroy(new ImageError(`${verb(method)} ${JSON.stringify(url.href)}: timed out: no data for ${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)}s` : `${this.timeoutMs}ms`}`, 'unavailable'));
       });
       req.on('error', (err) => reject(networkError(err, method, url, this.host)));
       if (body === undefined) req.end();
