@@ -162,7 +162,7 @@ function readCAs(dir: string): string[] {
 function isPlainHttpAnswer(err: unknown): boolean {
   const cause = err instanceof ImageError ? err.cause : err;
   const { code, message } = (cause ?? {}) as { code?: string; message?: string };
-  return code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/.test(message ?? '');
+  return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(message ?? '');
 }
 
 /** A failed connection as an ImageError saying what happened and, where it helps, what to do. */

@@ -49,6 +49,17 @@ describe('lib/runtime/image/registry/credential-store', () => {
     assert.equal(await store.get('reg.example.com'), undefined);
   });
 
+  it("sweeps the temp files of writers that died before their rename, not a live writer's", async () => {
+    const store = new CredentialStore(file);
+    await store.set('a.io', 'u', 'p');
+    const dead = join(dir, 'sub', '.config.json.999999999.0a0a0a.tmp');
+    const live = join(dir, 'sub', `.config.json.${process.pid}.0b0b0b.tmp`);
+    writeFileSync(dead, 'half');
+    writeFileSync(live, 'busy');
+    await store.set('b.io', 'u', 'p');
+    assert.deepEqual(readdirSync(join(dir, 'sub')).sort(), ['.config.json.' + process.pid + '.0b0b0b.tmp', 'config.json']);
+  });
+
   it('refuses a broken file and a bad user name clearly', async () => {
     writeFileSync(join(dir, 'config.json'), '{not json');
     await assert.rejects(new CredentialStore(join(dir, 'config.json')).get('x'), /config\.json: not valid JSON/);

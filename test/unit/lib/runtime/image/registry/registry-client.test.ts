@@ -71,6 +71,34 @@ describe('lib/runtime/image/registry/registry-client (loopback servers)', () => 
     c.close();
   });
 
+  it('sends no Authorization to an upload Location on another host', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const other = await serve((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(req.method === 'PUT' ? 201 : 202, { location: `/upload/1?state=${seen.length}` });
+        res.end();
+      });
+    });
+    closers.push(other.close);
+    const registry = await serve((req, res) => {
+      if (req.headers.authorization === undefined) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' });
+        return void res.end();
+      }
+      res.writeHead(202, { location: `http://${other.host}/upload/1` });
+      res.end();
+    });
+    closers.push(registry.close);
+    const c = await client(registry.host, { creds: true });
+    const file = join(dir, 'blob');
+    writeFileSync(file, DATA);
+    await c.uploadBlob('r', DESC, file, undefined, { chunkSize: 4096 });
+    assert.deepEqual(seen.map((h) => [h.authorization, h['content-range']]), [[undefined, '0-4095'], [undefined, '4096-8191'], [undefined, '8192-9999'], [undefined, undefined]]);
+    c.close();
+  });
+
   it('starts over when the server ignores the Range (200) or refuses it (416)', async () => {
     const ranges: (string | undefined)[] = [];
     let refuse = false;
