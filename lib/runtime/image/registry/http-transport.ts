@@ -115,7 +115,7 @@ export class HttpTransport {
 
   private once(method: string, url: URL, headers: Record<string, string>, body: HttpRequest['body']): Promise<HttpResponse> {
     if (url.protocol === 'http:' && url.host === this.host && !this.insecure) {
-      throw new ImageError(`${verb(method)} ${JSON.stringify(url.href)}: refusing plain HTTP to a registry not listed with --insecure-registry ${this.host}`, 'forbidden');
+      throw new ImageError(`${verb(method)} ${JSON.stringify(url.href)}: refusing plain HTTP to ${this.host}, which is not listed with --insecure-registry`, 'forbidden');
     }
     const mod = url.protocol === 'http:' ? http : https;
     const agent = url.protocol === 'http:' ? this.agents.http : this.agents.https;
