@@ -16,7 +16,10 @@ cd "$(dirname "$0")/.."
 # plugins; the package's systemd unit is not used. time: GNU time, the bench's peak RSS of a plugin exec
 # (wait4's maxrss, for ours and the reference's alike). util-linux: unshare and nsenter, which create and
 # enter a container's user namespace (single-threaded, as the kernel requires; Essential, listed anyway).
-PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server iperf3 curl containerd time util-linux)
+# docker-registry: /usr/bin/docker-registry (distribution 2.8), the registry the image pull/push tests
+# start themselves on loopback with a throwaway storage dir (the package's systemd unit is not used);
+# apache2-utils: htpasswd -B, the bcrypt password file of the registry's Basic-auth set-up.
+PACKAGES=(iproute2 iptables nftables containernetworking-plugins iputils-ping procps python3 busybox-static runc crun etcd-server iperf3 curl containerd time util-linux docker-registry apache2-utils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -86,17 +86,13 @@ async function fetchRest(client: RegistryClient, repository: string, desc: Descr
   }
   const file = await fs.open(path, partial.size === 0 ? 'w' : 'a', 0o600);
   try {
-    for await (const chunk of bodyOf(res, desc)) {
-      const buf = chunk as Buffer;
-      if (partial.size + buf.length > desc.size) {
-        res.body.destroy();
-        throw new ImageError(`blob ${desc.digest}: the registry sent more than its ${desc.size} bytes`, 'invalid');
-      }
+    await consume(res, desc, async (buf) => {
+      if (partial.size + buf.length > desc.size) throw new ImageError(`blob ${desc.digest}: the registry sent more than its ${desc.size} bytes`, 'invalid');
       await file.write(buf);
       partial.hash.hash.update(buf);
       partial.size += buf.length;
       opts.onProgress?.(partial.size, desc.size);
-    }
+    });
     await file.sync();
   } finally {
     await file.close();
@@ -104,14 +100,36 @@ async function fetchRest(client: RegistryClient, repository: string, desc: Descr
   if (partial.size < desc.size) throw new ImageError(`blob ${desc.digest}: connection closed after ${partial.size} of ${desc.size} bytes`, 'unavailable');
 }
 
-/** The response body, with a dropped connection turned into a retriable error. */
-async function* bodyOf(res: HttpResponse, desc: Descriptor): AsyncGenerator<unknown> {
-  try {
-    yield* res.body;
-  } catch (err) {
-    if (err instanceof ImageError) throw err;
-    throw new ImageError(`blob ${desc.digest}: download interrupted: ${(err as Error).message}`, 'unavailable', { cause: err });
-  }
+/**
+ * Feeds the body to `write` chunk by chunk, in order, and settles once every chunk received was
+ * written. The body flows (paused only while writes lag), because a dropped connection destroys the
+ * stream and with it whatever it still buffered: flowing, every byte that arrived gets kept for the
+ * resume. A dropped connection rejects with a retriable error.
+ */
+function consume(res: HttpResponse, desc: Descriptor, write: (buf: Buffer) => Promise<void>): Promise<void> {
+  const body = res.body;
+  return new Promise((resolve, reject) => {
+    let chain = Promise.resolve();
+    let pending = 0;
+    let ended = false;
+    let dropped: Error | undefined;
+    body.on('data', (buf: Buffer) => {
+      if (++pending > 8) body.pause();
+      chain = chain.then(async () => {
+        await write(buf);
+        if (--pending <= 2) body.resume();
+      });
+      chain.catch(() => body.destroy());
+    });
+    body.once('end', () => (ended = true));
+    body.once('error', (err) => (dropped = err));
+    body.once('close', () => {
+      chain.then(() => {
+        if (ended) resolve();
+        else reject(new ImageError(`blob ${desc.digest}: download interrupted: ${dropped?.message ?? 'connection closed'}`, 'unavailable', { cause: dropped }));
+      }, reject);
+    });
+  });
 }
 
 /** A 206 must start where the partial file ends, or appending would corrupt it. */

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ImageError } from '../image-error';
 import { DOCKER_HUB } from './reference';
 
@@ -67,6 +67,15 @@ export class CredentialStore {
     return true;
   }
 
+  /** Removes temp files left by writers that died before their rename. */
+  private async sweepTemps(): Promise<void> {
+    const prefix = tempPrefix(this.path);
+    for (const name of await fs.readdir(dirname(this.path)).catch(() => [] as string[])) {
+      const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length).split('.')[0]) : Number.NaN;
+      if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) await fs.rm(join(dirname(this.path), name), { force: true });
+    }
+  }
+
   private async read(): Promise<{ auths?: Record<string, AuthEntry>; [other: string]: unknown }> {
     let text: string;
     try {
@@ -89,7 +98,8 @@ export class CredentialStore {
 
   private async write(config: object): Promise<void> {
     await fs.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    const temp = join(dirname(this.path), `.${randomBytes(6).toString('hex')}.tmp`);
+    await this.sweepTemps();
+    const temp = join(dirname(this.path), `${tempPrefix(this.path)}${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       const handle = await fs.open(temp, 'wx', 0o600);
       try {
@@ -104,6 +114,11 @@ export class CredentialStore {
       throw new ImageError(`writing ${this.path}: ${(err as Error).message}`, 'io', { cause: err });
     }
   }
+}
+
+/** The temp files of a write name the writer's pid: one whose process is gone is a crash's leftover. */
+function tempPrefix(path: string): string {
+  return `.${basename(path)}.`;
 }
 
 /** The config.json key of `registry`'s credentials. */
@@ -126,4 +141,13 @@ function decodeEntry(entry: AuthEntry, key: string, path: string): Credentials |
   }
   if (typeof entry.username === 'string' && typeof entry.password === 'string') return { username: entry.username, password: entry.password };
   return undefined;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -115,7 +115,7 @@ export class HttpTransport {
 
   private once(method: string, url: URL, headers: Record<string, string>, body: HttpRequest['body']): Promise<HttpResponse> {
     if (url.protocol === 'http:' && url.host === this.host && !this.insecure) {
-      throw new ImageError(`${verb(method)} ${JSON.stringify(url.href)}: refusing plain HTTP to a registry not listed with --insecure-registry ${this.host}`, 'forbidden');
+      throw new ImageError(`${verb(method)} ${JSON.stringify(url.href)}: refusing plain HTTP to ${this.host}, which is not listed with --insecure-registry`, 'forbidden');
     }
     const mod = url.protocol === 'http:' ? http : https;
     const agent = url.protocol === 'http:' ? this.agents.http : this.agents.https;
@@ -128,7 +128,7 @@ export class HttpTransport {
         resolve({ status: res.statusCode ?? 0, headers: res.headers, url, body: res });
       });
       req.setTimeout(this.timeoutMs, () => {
-        req.destroy(new ImageError(`${verb(method)} ${JSON.stringify(url.href)}: timed out: no data for ${Math.round(this.timeoutMs / 1000)}s`, 'unavailable'));
+        req.destroy(new ImageError(`${verb(method)} ${JSON.stringify(url.href)}: timed out: no data for ${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)}s` : `${this.timeoutMs}ms`}`, 'unavailable'));
       });
       req.on('error', (err) => reject(networkError(err, method, url, this.host)));
       if (body === undefined) req.end();
@@ -162,7 +162,7 @@ function readCAs(dir: string): string[] {
 function isPlainHttpAnswer(err: unknown): boolean {
   const cause = err instanceof ImageError ? err.cause : err;
   const { code, message } = (cause ?? {}) as { code?: string; message?: string };
-  return code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/.test(message ?? '');
+  return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(message ?? '');
 }
 
 /** A failed connection as an ImageError saying what happened and, where it helps, what to do. */

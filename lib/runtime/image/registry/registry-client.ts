@@ -58,7 +58,9 @@ export class RegistryClient {
     // The insecure list names registries as references do; Docker Hub's API host follows docker.io.
     const insecure = opts.insecureRegistries ?? [];
     this.transport = new HttpTransport(host, { ...opts, insecureRegistries: insecure.includes(registry) ? [...insecure, host] : insecure });
-    this.auth = new RegistryAuth(async () => opts.credentials?.get(registry), (realmHost) => this.realmTransport(realmHost));
+    // Read once per client: Basic auth needs them on every request, and a pull is short.
+    let credentials: ReturnType<CredentialStore['get']> | undefined;
+    this.auth = new RegistryAuth(() => (credentials ??= opts.credentials?.get(registry) ?? Promise.resolve(undefined)), (realmHost) => this.realmTransport(realmHost));
   }
 
   /**
@@ -68,11 +70,13 @@ export class RegistryClient {
    */
   async request(req: RegistryRequest): Promise<HttpResponse> {
     const url = req.url ?? this.transport.url(req.path ?? '/v2/');
+    // Credentials and tokens are the registry's: an upload Location on another host gets none (as in Docker).
+    const own = url.host === this.transport.host;
     for (let attempt = 0; ; attempt++) {
-      const authorization = await this.auth.authorization(req.scope);
+      const authorization = own ? await this.auth.authorization(req.scope) : undefined;
       const headers = { ...req.headers, ...(authorization === undefined ? {} : { authorization }) };
       const res = await this.transport.send({ ...req, url: sameScheme(url, this.transport), headers });
-      if (res.status !== 401 || attempt > 0) return res;
+      if (res.status !== 401 || attempt > 0 || !own) return res;
       if (!(await this.auth.accept(res.headers['www-authenticate'], req.scope))) return res;
       res.body.resume();
     }
