@@ -50,6 +50,8 @@ export interface CliContext {
   readonly stdout?: () => Writable;
   /** Whether stdout is a terminal: progress is redrawn in place there, plain lines otherwise. */
   readonly stdoutIsTTY: boolean;
+  /** The terminal's width, when stdout is one (progress bars need more than 110 columns). */
+  readonly columns?: number;
 }
 
 /** An environment variable berth cannot use; the message names it. */
@@ -89,6 +91,7 @@ export interface CliContextOptions {
   readonly stdin?: () => Readable;
   readonly stdout?: () => Writable;
   readonly stdoutIsTTY?: boolean;
+  readonly columns?: number;
 }
 
 /**
@@ -125,5 +128,6 @@ export function createCliContext(opts: CliContextOptions): CliContext {
     ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),
     ...(opts.stdout === undefined ? {} : { stdout: opts.stdout }),
     stdoutIsTTY: opts.stdoutIsTTY === true,
+    ...(opts.columns === undefined ? {} : { columns: opts.columns }),
   };
 }

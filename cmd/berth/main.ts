@@ -45,6 +45,7 @@ void dispatch(process.argv.slice(2), {
   stdin: () => process.stdin,
   stdout: () => process.stdout,
   stdoutIsTTY: process.stdout.isTTY === true,
+  ...(process.stdout.columns === undefined ? {} : { columns: process.stdout.columns }),
 }, registry).then(
   (code) => {
     process.exitCode = code;

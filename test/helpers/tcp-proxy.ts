@@ -10,6 +10,8 @@ export interface Sabotage {
   cutAfter?: number;
   /** Flip the bits of the body's byte at this offset. */
   flipAt?: number;
+  /** Forward this many bytes of the body, then nothing more, holding the connection open (a stalled download). */
+  stallAfter?: number;
 }
 
 /** A running proxy. */
@@ -19,6 +21,8 @@ export interface TcpProxy {
   readonly requests: string[];
   /** Arms a one-shot sabotage. */
   sabotage(s: Sabotage): void;
+  /** Resolves once a `stallAfter` sabotage has stalled its response. */
+  stalled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +31,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const requests: string[] = [];
   const sockets = new Set<net.Socket>();
   let armed: Sabotage | undefined;
+  let markStalled: () => void = () => undefined;
+  let stalled = new Promise<void>((r) => (markStalled = r));
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
@@ -66,6 +72,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         client.end(data.subarray(0, headLen + s.cutAfter - start));
         return;
       }
+      if (s.stallAfter !== undefined && active.seen >= s.stallAfter) {
+        // Keep the socket, drop the rest: the client waits on a connection that sends no more.
+        client.write(data.subarray(0, Math.max(headLen, headLen + s.stallAfter - start)));
+        upstream.removeAllListeners('data');
+        upstream.pause();
+        active = undefined;
+        markStalled();
+        return;
+      }
       if (s.flipAt !== undefined && s.flipAt >= start && s.flipAt < active.seen) {
         data = Buffer.from(data);
         data[headLen + s.flipAt - start] ^= 0xff;
@@ -84,7 +99,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     requests,
     sabotage(s) {
       armed = s;
+      if (s.stallAfter !== undefined) stalled = new Promise<void>((r) => (markStalled = r));
     },
+    stalled: () => stalled,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));

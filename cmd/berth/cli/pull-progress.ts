@@ -5,23 +5,11 @@
  * garbage, each change of status is a line of its own, counts without a bar, and at most one progress
  * line per layer per second. Pure: events in, text to a write function out.
  */
+import type { TransferEvent, TransferPhase } from '../../../lib/runtime/image';
 import { type BlobPhase } from '../../../lib/runtime/image/registry';
 
 /** A layer's status, in Docker's words once rendered (see STATUS). */
-export type ProgressPhase =
-  | 'waiting'
-  | 'pulling'
-  | 'downloading'
-  | 'verifying'
-  | 'download-complete'
-  | 'extracting'
-  | 'pull-complete'
-  | 'exists'
-  | 'preparing'
-  | 'pushing'
-  | 'pushed'
-  | 'layer-exists'
-  | 'retrying';
+export type ProgressPhase = TransferPhase;
 
 const STATUS: Readonly<Record<ProgressPhase, string>> = {
   waiting: 'Waiting',
@@ -43,12 +31,7 @@ const STATUS: Readonly<Record<ProgressPhase, string>> = {
 const COUNTED: ReadonlySet<ProgressPhase> = new Set(['downloading', 'extracting', 'pushing']);
 
 /** One change of one layer: its digest (or short id), phase, and bytes so far of how many. */
-export interface ProgressEvent {
-  readonly id: string;
-  readonly phase: ProgressPhase;
-  readonly current?: number;
-  readonly total?: number;
-}
+export type ProgressEvent = TransferEvent;
 
 /** Where and how a {@link PullProgress} draws. */
 export interface PullProgressOptions {

@@ -10,7 +10,7 @@ import { ImageStore, pullImage, pushImage } from '../../../lib/runtime/image';
 import { CredentialStore, DOCKER_HUB, familiarName, parseRegistryRef, RegistryClient, type RegistryOptions } from '../../../lib/runtime/image/registry';
 import type { ParsedArgs } from '../cli/args';
 import { CliError } from '../cli/errors';
-import { TransferView } from '../cli/pull-progress';
+import { PullProgress } from '../cli/pull-progress';
 import type { CliContext } from '../context';
 import type { CommandDef } from '../registry';
 
@@ -50,12 +50,12 @@ const pull: CommandDef = {
     const quiet = args.bool('quiet');
     if (!quiet && ref.digest === undefined && !/:[^/]*$/.test(input)) ctx.out('Using default tag: latest\n');
     if (!quiet) ctx.out(`${ref.digest ?? ref.tag}: Pulling from ${ref.repository}\n`);
-    const view = new TransferView(ctx.out, ctx.stdoutIsTTY && !quiet);
-    const result = await pullImage(store(ctx), input, { ...registryOptions(ctx, args), ...(quiet ? {} : { onEvent: (e) => view.event(e) }) }).finally(() => view.close());
+    const view = new PullProgress({ write: ctx.out, isTTY: ctx.stdoutIsTTY, ...(ctx.columns === undefined ? {} : { columns: ctx.columns }) });
+    const result = await pullImage(store(ctx), input, { ...registryOptions(ctx, args), ...(quiet ? {} : { onEvent: (e) => view.update(e) }) });
     if (!quiet) {
-      ctx.out(`Digest: ${result.digest}\n`);
+      view.message(`Digest: ${result.digest}`);
       const named = result.tag ?? `${familiarName(ref)}@${result.digest}`;
-      ctx.out(`Status: ${result.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${named}\n`);
+      view.message(`Status: ${result.updated ? 'Downloaded newer image' : 'Image is up to date'} for ${named}`);
     }
     ctx.out(`${result.canonical}\n`);
   },
@@ -76,8 +76,8 @@ const push: CommandDef = {
     const ref = parseRegistryRef(input);
     const quiet = args.bool('quiet');
     if (!quiet) ctx.out(`The push refers to repository [${ref.registry}/${ref.repository}]\n`);
-    const view = new TransferView(ctx.out, ctx.stdoutIsTTY && !quiet);
-    const result = await pushImage(store(ctx), input, { ...registryOptions(ctx, args), ...(quiet ? {} : { onEvent: (e) => view.event(e) }) }).finally(() => view.close());
+    const view = new PullProgress({ write: ctx.out, isTTY: ctx.stdoutIsTTY, ...(ctx.columns === undefined ? {} : { columns: ctx.columns }) });
+    const result = await pushImage(store(ctx), input, { ...registryOptions(ctx, args), ...(quiet ? {} : { onEvent: (e) => view.update(e) }) });
     ctx.out(quiet ? `${input}\n` : `${result.tag}: digest: ${result.digest} size: ${result.size}\n`);
   },
 };
@@ -117,15 +117,15 @@ const login: CommandDef = {
     if (!username) throw new CliError('Error: Non-null Username Required');
     if (!password) throw new CliError('Error: Non-null Password Required');
     const opts = registryOptions(ctx, args);
-    const trial = new CredentialStore(credentialsPath(ctx));
     // Checked with the new credentials before they replace anything stored.
-    const client = new RegistryClient(server, { ...opts, credentials: { get: async () => ({ username: username!, password: password! }) } as unknown as CredentialStore });
+    const trying = { username, password };
+    const client = new RegistryClient(server, { ...opts, credentials: { get: async () => trying } });
     try {
       await client.ping();
     } finally {
       client.close();
     }
-    await trial.set(server, username, password);
+    await new CredentialStore(credentialsPath(ctx)).set(server, username, password);
     ctx.out('Login Succeeded\n');
   },
 };

@@ -14,7 +14,7 @@ import type { ImageInfo } from './image-config';
 import { ImageError } from './image-error';
 import { formatImageRef, parseImageRef } from './image-ref';
 import type { ImageStore, StagedImage } from './image-store';
-import { type TransferEvent, shortDigest } from './image-registry-progress';
+import type { TransferEvent } from './image-registry-progress';
 import { parseOciConfig } from './oci-config';
 import { type Descriptor, type ImageIndex, digestHex, isIndexType, parseManifest } from './oci';
 import { RegistryClient, chooseManifest, familiarName, manifestReference, parseRegistryRef, pullBlobs, type RegistryOptions } from './registry';
@@ -63,10 +63,10 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
     const wanted: Descriptor[] = [];
     for (const blob of [manifest.config, ...manifest.layers]) {
       if (await store.blobs.has(blob.digest)) {
-        if (blob !== manifest.config) emit({ id: shortDigest(blob.digest), status: 'Already exists' });
+        if (blob !== manifest.config) emit({ id: blob.digest, phase: 'exists' });
       } else {
         wanted.push(blob);
-        if (blob !== manifest.config) emit({ id: shortDigest(blob.digest), status: 'Pulling fs layer' });
+        if (blob !== manifest.config) emit({ id: blob.digest, phase: 'pulling' });
       }
     }
     return await store.withStaging(async (staging) => {
@@ -75,10 +75,9 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
           ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
           onProgress: (digest, done, total, phase) => {
             if (digest === manifest.config.digest) return;
-            const id = shortDigest(digest);
-            if (phase === 'downloading') emit({ id, status: 'Downloading', current: done, total });
-            else if (phase === 'complete' || phase === 'exists') emit({ id, status: 'Download complete' });
-            else if (phase === 'waiting') emit({ id, status: 'Waiting' });
+            if (phase === 'downloading') emit({ id: digest, phase: 'downloading', current: done, total });
+            else if (phase === 'complete' || phase === 'exists') emit({ id: digest, phase: 'download-complete' });
+            else emit({ id: digest, phase: 'waiting' });
           },
         });
         // Complete downloads move into the staging area: the next pull of a blob starts afresh only
@@ -99,10 +98,10 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
       const { oci } = parseOciConfig(await store.readBlob(staging, manifest.config.digest), repoDigest);
       for (const [i, layer] of manifest.layers.entries()) {
         const diffId = oci.rootfs.diff_ids[i];
-        if (diffId !== undefined && !(await store.layers.has(diffId))) emit({ id: shortDigest(layer.digest), status: 'Extracting' });
+        if (diffId !== undefined && !(await store.layers.has(diffId))) emit({ id: layer.digest, phase: 'extracting' });
       }
       await store.unpackMissing(staging, image, repoDigest);
-      for (const layer of manifest.layers) emit({ id: shortDigest(layer.digest), status: 'Pull complete' });
+      for (const layer of manifest.layers) emit({ id: layer.digest, phase: 'pull-complete' });
       const [info] = await commitOnce(store, staging, [image], repoDigest);
       const canonical = `${ref.registry}/${ref.repository}${ref.tag === undefined ? `@${fetched.digest}` : `:${ref.tag}`}`;
       const updated = known === undefined || (tag !== undefined && !known.repoTags.includes(tag)) || wanted.length > 0;

@@ -6,7 +6,7 @@
  */
 import { ImageError } from './image-error';
 import type { ImageStore } from './image-store';
-import { type TransferEvent, shortDigest } from './image-registry-progress';
+import type { TransferEvent } from './image-registry-progress';
 import { RegistryClient, familiarName, parseRegistryRef, type RegistryOptions } from './registry';
 
 /** Options of a push. */
@@ -37,18 +37,18 @@ export async function pushImage(store: ImageStore, reference: string, opts: Push
   const emit = opts.onEvent ?? (() => undefined);
   const client = new RegistryClient(ref.registry, opts);
   try {
-    for (const layer of meta.layerBlobs) emit({ id: shortDigest(layer.digest), status: 'Preparing' });
+    for (const layer of meta.layerBlobs) emit({ id: layer.digest, phase: 'preparing' });
     for (const blob of [...meta.layerBlobs, meta.configBlob]) {
       const isLayer = blob !== meta.configBlob;
-      const id = shortDigest(blob.digest);
+      const id = blob.digest;
       if (await client.hasBlob(ref.repository, blob.digest)) {
-        if (isLayer) emit({ id, status: 'Layer already exists' });
+        if (isLayer) emit({ id, phase: 'layer-exists' });
         continue;
       }
       await client.uploadBlob(ref.repository, blob, store.blobs.path(blob.digest), (current, total) => {
-        if (isLayer) emit({ id, status: 'Pushing', current, total });
+        if (isLayer) emit({ id, phase: 'pushing', current, total });
       });
-      if (isLayer) emit({ id, status: 'Pushed' });
+      if (isLayer) emit({ id, phase: 'pushed' });
     }
     const bytes = await store.blobs.read(meta.manifest.digest);
     const digest = await client.putManifest(ref.repository, tag, meta.manifest.mediaType, bytes);

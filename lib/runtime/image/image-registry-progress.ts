@@ -1,19 +1,15 @@
 /**
- * What a pull or push reports per blob as it goes, in Docker's words (the CLI draws them:
- * cmd/berth/cli/pull-progress.ts). `id` is the blob's short digest, as `docker pull` prints it.
+ * What a pull or push reports per blob as it goes (the CLI draws it in Docker's words:
+ * cmd/berth/cli/pull-progress.ts). `id` is the blob's digest.
  */
-export type TransferStatus =
-  | 'Pulling fs layer' | 'Waiting' | 'Downloading' | 'Download complete' | 'Already exists' | 'Extracting' | 'Pull complete'
-  | 'Preparing' | 'Pushing' | 'Pushed' | 'Layer already exists';
+export type TransferPhase =
+  | 'waiting' | 'pulling' | 'downloading' | 'verifying' | 'download-complete' | 'extracting' | 'pull-complete' | 'exists'
+  | 'preparing' | 'pushing' | 'pushed' | 'layer-exists' | 'retrying';
 
-/** One report. */
+/** One change of one blob: its digest, phase, and bytes so far of how many. */
 export interface TransferEvent {
   readonly id: string;
-  readonly status: TransferStatus;
-  /** Bytes done and in all, for Downloading and Pushing. */
+  readonly phase: TransferPhase;
   readonly current?: number;
   readonly total?: number;
 }
-
-/** The short id of a blob digest: its first 12 hex digits. */
-export const shortDigest = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);

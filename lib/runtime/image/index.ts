@@ -14,4 +14,4 @@ export { BUSYBOX_CONFIG, DEFAULT_BUSYBOX, isStaticElf } from './busybox-rootfs';
 export { matchImage, planRemoval, type ImageMatch, type RemovalPlan } from './image-match';
 export { pullImage, type PullOptions, type PullResult } from './image-pull';
 export { pushImage, type PushOptions, type PushResult } from './image-push';
-export { type TransferEvent, type TransferStatus, shortDigest } from './image-registry-progress';
+export { type TransferEvent, type TransferPhase } from './image-registry-progress';

@@ -16,8 +16,8 @@ import { type RegistryFailure, kindOfStatus, readBody, readFailure } from './reg
 
 /** How a client reaches and authenticates to its registry. */
 export interface RegistryOptions extends TransportOptions {
-  /** Where `berth login` keeps credentials; without it every request is anonymous. */
-  credentials?: CredentialStore;
+  /** Where `berth login` keeps credentials (or, for login itself, the ones being tried); without it every request is anonymous. */
+  credentials?: Pick<CredentialStore, 'get'>;
 }
 
 /** A manifest or index as fetched: its bytes exactly as served, and their digest. */
