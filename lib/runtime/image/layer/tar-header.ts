@@ -34,7 +34,12 @@ const GNU_MAGIC = 'ustar  \u0000';
  */
 export function decodeHeader(block: Buffer): TarHeader | undefined {
   if (block.every((b) => b === 0)) return undefined;
-  const stored = parseNumber(block, 148, 8, 'checksum');
+  let stored: number | undefined;
+  try {
+    stored = parseNumber(block, 148, 8, 'checksum');
+  } catch {
+    stored = undefined;
+  }
   const [unsigned, signed] = checksums(block);
   // Some old tars summed signed bytes; GNU tar and Go accept either.
   if (stored !== unsigned && stored !== signed) throw new Error('invalid tar header (bad checksum): not a tar archive, or a corrupt one');

@@ -129,10 +129,10 @@ export class TarReader {
       const block = await this.bytes.exact(BLOCK);
       // A stream may end at a block boundary without the marker (Go's reader allows it too).
       if (block === undefined) return this.end(pax.size > 0 || longName !== undefined || longLink !== undefined);
-      const header = decodeHeader(block);
+      const header = decode(block);
       if (header === undefined) {
         const second = await this.bytes.exact(BLOCK);
-        if (second !== undefined && decodeHeader(second) !== undefined) throw invalid('invalid tar header after an end-of-archive block');
+        if (second !== undefined && decode(second) !== undefined) throw invalid('invalid tar header after an end-of-archive block');
         return this.end(pax.size > 0 || longName !== undefined || longLink !== undefined);
       }
       const { typeflag } = header;
@@ -191,6 +191,14 @@ export class TarReader {
     const data = await this.bytes.exact(n);
     if (data === undefined) throw invalid('unexpected end of archive');
     return data;
+  }
+}
+
+function decode(block: Buffer): TarHeader | undefined {
+  try {
+    return decodeHeader(block);
+  } catch (err) {
+    throw invalid((err as Error).message);
   }
 }
 
