@@ -65,7 +65,8 @@ export class Extractor {
       await this.place(path, header, entry.pax, reader);
     } catch (err) {
       if (err instanceof ImageError) throw err;
-      const kind = errCode(err) === 'ENOTDIR' || errCode(err) === 'EISDIR' ? 'invalid' : 'io';
+      // The archive's fault (a name the filesystem cannot hold, a file where a directory must be), or the disk's.
+      const kind = ['ENOTDIR', 'EISDIR', 'ENAMETOOLONG'].includes(errCode(err) ?? '') ? 'invalid' : 'io';
       throw new ImageError(`tar member ${shown(header.name)}: ${(err as Error).message}`, kind, { cause: err });
     }
   }

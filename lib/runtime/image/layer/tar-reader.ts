@@ -148,7 +148,8 @@ export class TarReader {
       if (longName !== undefined) header.name = longName;
       if (longLink !== undefined) header.linkname = longLink;
       applyPax(header, pax);
-      this.remaining = HEADER_ONLY.has(typeflag) ? 0 : header.size;
+      if (header.typeflag === '\0') header.typeflag = header.name.endsWith('/') ? '5' : '0'; // as Go's reader
+      this.remaining = HEADER_ONLY.has(header.typeflag) ? 0 : header.size;
       this.padding = (BLOCK - (this.remaining % BLOCK)) % BLOCK;
       return { header, pax };
     }

@@ -122,6 +122,26 @@ describe('lib/runtime/image/layer unpackLayer', () => {
     assert.deepEqual(await unpack(Buffer.alloc(0)), { diffId: digestOf(''), size: 0 });
   });
 
+  it('reads PAX long names, GNU long names and V7 directories', async () => {
+    const raw = (name: string, typeflag: string, data = Buffer.alloc(0)) => {
+      const { header } = encodeHeader({ name, mode: 0o755, uid, gid, size: data.length, mtime: T, typeflag, linkname: '', devmajor: 0, devminor: 0 });
+      return Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+    };
+    const gnuName = `${'g'.repeat(150)}/${'h'.repeat(150)}`;
+    const paxName = `${'p'.repeat(200)}/${'q'.repeat(120)}`;
+    const tar = Buffer.concat([
+      raw('olddir/', '\0'),
+      raw('././@LongLink', 'L', Buffer.from(`${gnuName}\0`)),
+      raw('truncated', '0'),
+      (await tarOf([{ name: paxName, body: 'pax', ...mine }])),
+    ]);
+    await unpack(tar);
+    assert.ok(lstatSync(join(dest, 'olddir')).isDirectory());
+    assert.ok(lstatSync(join(dest, gnuName)).isFile());
+    assert.equal(readFileSync(join(dest, paxName), 'utf8'), 'pax');
+    assert.deepEqual(readdirSync(dest).sort(), ['g'.repeat(150), 'olddir', 'p'.repeat(200)]);
+  });
+
   describe('refuses a malicious layer, naming the member, and writes nothing outside', () => {
     const cases: [string, () => Member[], RegExp][] = [
       ['a ".." name', () => [{ name: '../x', body: 'x' }], /tar member "\.\.\/x": name contains "\.\."/],
