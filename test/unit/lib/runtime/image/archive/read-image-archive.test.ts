@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { manifestFor, readImageArchive, type ArchiveImage } from '../../../../../../lib/runtime/image/archive';
+import { MEDIA } from '../../../../../../lib/runtime/image/oci';
+import { DirBlobStore } from './dir-blob-store';
+import { dir, file, fixture, hexOf, json, membersOf, sha256, symlink, tarOf, type Member } from './archive-builder';
+
+/** What the fixture holds (test/fixtures/images/README.md). */
+export const FIXTURE_IMAGE: ArchiveImage = {
+  repoTags: ['berth-fixture:1.0'],
+  config: { mediaType: MEDIA.ociConfig, digest: 'sha256:c92a32ea6cc4179cb45090a3f212762430386e97d867006aa16d05c071c97bc0', size: 752 },
+  manifest: { mediaType: MEDIA.ociManifest, digest: 'sha256:ecd58cf442e79fc9ea9d7fa9b7c387acbb89221f97b21b55e8a63a6702a60f49', size: 555 },
+  layers: [
+    { mediaType: MEDIA.ociLayerGzip, digest: 'sha256:5ab14f83889c28b2adb173bbd4e9cbde723ffbfd2d618ea67f1b8212ced38021', size: 1052182 },
+    { mediaType: MEDIA.ociLayer, digest: 'sha256:993609f9027455cc7c387b6056616e0afa397bf5d239db963dfe2dbcc5e32c91', size: 7680 },
+  ],
+};
+
+/** A small layer: a tar with one file. */
+export const layerTar = (name: string, content: string): Promise<Buffer> => tarOf([file(name, content)]);
+
+/** A legacy (Docker <= 24) archive: `<id>/layer.tar`, `<hex>.json`; the duplicate layer a symlink. */
+export async function legacyArchive(opts: { diffIds?: (ids: string[]) => string[]; manifest?: (m: any) => unknown; extra?: Member[] } = {}): Promise<{ tar: Buffer; config: Buffer; layers: Buffer[] }> {
+  const a = await layerTar('a.txt', 'layer a\n');
+  const b = await layerTar('b.txt', 'layer b\n');
+  const ids = [sha256(a), sha256(a), sha256(b)];
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: opts.diffIds ? opts.diffIds(ids) : ids } }));
+  const configName = `${hexOf(sha256(config))}.json`;
+  const [id1, id2, id3] = ['1'.repeat(64), '2'.repeat(64), '3'.repeat(64)];
+  const manifest = [{ Config: configName, RepoTags: ['legacy:1', 'docker.io/library/legacy:2'], Layers: [`${id1}/layer.tar`, `${id2}/layer.tar`, `${id3}/layer.tar`] }];
+  const tar = await tarOf([
+    dir(`${id1}/`),
+    file(`${id1}/VERSION`, '1.0'),
+    file(`${id1}/json`, '{}'),
+    file(`${id1}/layer.tar`, a),
+    dir(`${id2}/`),
+    symlink(`${id2}/layer.tar`, `../${id1}/layer.tar`),
+    dir(`${id3}/`),
+    file(`${id3}/layer.tar`, b),
+    file(configName, config),
+    json('manifest.json', opts.manifest ? opts.manifest(manifest) : manifest),
+    json('repositories', { legacy: { '1': id3 } }),
+    ...(opts.extra ?? []),
+  ]);
+  return { tar, config, layers: [a, a, b] };
+}
+
+describe('lib/runtime/image/archive: readImageArchive', () => {
+  let store: DirBlobStore;
+  beforeEach(() => (store = new DirBlobStore()));
+  afterEach(() => store.remove());
+
+  const read = (bytes: Buffer): Promise<ArchiveImage[]> => readImageArchive(Readable.from([bytes]), store, 'archive');
+
+  it('reads the fixture (Docker 25+ docker save): tags, config, manifest and layers in order, every blob stored', async () => {
+    assert.deepEqual(await read(fixture('berth-fixture.docker.tar')), [FIXTURE_IMAGE]);
+    const all = [FIXTURE_IMAGE.config, FIXTURE_IMAGE.manifest!, ...FIXTURE_IMAGE.layers].map((d) => d.digest).sort();
+    assert.deepEqual(store.digests(), all);
+  });
+
+  it('reads the fixture as a plain OCI image layout, its name from io.containerd.image.name made familiar', async () => {
+    assert.deepEqual(await read(fixture('berth-fixture.oci.tar')), [FIXTURE_IMAGE]);
+  });
+
+  it('reads a gzip-compressed archive (sniffed, not named)', async () => {
+    assert.deepEqual(await read(gzipSync(fixture('berth-fixture.docker.tar'))), [FIXTURE_IMAGE]);
+    assert.deepEqual(await read(gzipSync(fixture('berth-fixture.oci.tar'))), [FIXTURE_IMAGE]);
+  });
+
+  it('reads the fixture fed in small chunks', async () => {
+    const bytes = fixture('berth-fixture.docker.tar');
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += 4093) chunks.push(bytes.subarray(i, i + 4093));
+    assert.deepEqual(await readImageArchive(Readable.from(chunks), store, 'archive'), [FIXTURE_IMAGE]);
+  });
+
+  it('reads a legacy archive: <id>/layer.tar layers, <hex>.json config, a duplicate layer as a symlink', async () => {
+    const { tar, config, layers } = await legacyArchive();
+    const [image, ...rest] = await read(tar);
+    assert.equal(rest.length, 0);
+    assert.deepEqual(image, {
+      repoTags: ['legacy:1', 'legacy:2'],
+      config: { mediaType: MEDIA.dockerConfig, digest: sha256(config), size: config.length },
+      layers: layers.map((l) => ({ mediaType: MEDIA.dockerLayer, digest: sha256(l), size: l.length })),
+    });
+    // The v1 sidecars (<id>/json, VERSION) are not blobs of the image.
+    assert.deepEqual(store.digests(), [sha256(config), sha256(layers[0]!), sha256(layers[2]!)].sort());
+    // A legacy image gets a canonical manifest: schema2, as its media types are Docker's.
+    const m = manifestFor(image!.config, image!.layers);
+    assert.equal(m.descriptor.mediaType, MEDIA.dockerManifest);
+    assert.deepEqual(JSON.parse(m.bytes.toString()), { schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: image!.config, layers: image!.layers });
+    assert.deepEqual(manifestFor(image!.config, image!.layers).bytes, m.bytes);
+  });
+
+  it('reads members in any order: manifest.json before the layers it names', async () => {
+    const members = await membersOf((await legacyArchive()).tar);
+    const reordered = [...members.filter((m) => m.header.name === 'manifest.json'), ...members.filter((m) => m.header.name !== 'manifest.json').reverse()];
+    const images = await read(await tarOf(reordered));
+    assert.equal(images[0]!.layers.length, 3);
+  });
+
+  it('tells a gzipped legacy layer.tar by its content', async () => {
+    const a = gzipSync(await layerTar('a.txt', 'a'));
+    const config = Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [sha256('not checked: compressed')] } }));
+    const images = await read(await tarOf([
+      file('x/layer.tar', a),
+      file('c.json', config),
+      json('manifest.json', [{ Config: 'c.json', RepoTags: null, Layers: ['x/layer.tar'] }]),
+    ]));
+    assert.deepEqual(images, [{ repoTags: [], config: { mediaType: MEDIA.dockerConfig, digest: sha256(config), size: config.length }, layers: [{ mediaType: MEDIA.dockerLayerGzip, digest: sha256(a), size: a.length }] }]);
+  });
+
+  it('reads an OCI layout with a nested index, choosing linux/amd64 and skipping attestations', async () => {
+    const layer = await layerTar('f', 'x');
+    const config = Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }));
+    const d = (mediaType: string, b: Buffer, extra = {}) => ({ mediaType, digest: sha256(b), size: b.length, ...extra });
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: d(MEDIA.ociConfig, config), layers: [d(MEDIA.ociLayer, layer)] }));
+    const other = sha256('arm64 manifest, not in the archive');
+    const index = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociIndex,
+      manifests: [
+        { mediaType: MEDIA.ociManifest, digest: other, size: 10, platform: { os: 'linux', architecture: 'arm64' } },
+        d(MEDIA.ociManifest, manifest, { platform: { os: 'linux', architecture: 'amd64' } }),
+        { mediaType: MEDIA.ociManifest, digest: sha256('attestation'), size: 5, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
+      ],
+    }));
+    const blob = (b: Buffer): Member => file(`blobs/sha256/${hexOf(sha256(b))}`, b);
+    const images = await read(await tarOf([
+      json('oci-layout', { imageLayoutVersion: '1.0.0' }),
+      json('index.json', { schemaVersion: 2, manifests: [d(MEDIA.ociIndex, index, { annotations: { 'org.opencontainers.image.ref.name': 'registry.example:5000/team/app:v2' } })] }),
+      blob(index),
+      blob(manifest),
+      blob(config),
+      blob(layer),
+    ]));
+    assert.deepEqual(images, [{ repoTags: ['registry.example:5000/team/app:v2'], config: d(MEDIA.ociConfig, config), manifest: d(MEDIA.ociManifest, manifest), layers: [d(MEDIA.ociLayer, layer)] }]);
+  });
+
+  it('gives an OCI layout entry with only a bare ref.name tag no name; several tags of one manifest one image', async () => {
+    const members = await membersOf(fixture('berth-fixture.oci.tar'));
+    const index = JSON.parse(members.find((m) => m.header.name === 'index.json')!.body!.toString());
+    const entry = index.manifests[0];
+    index.manifests = [
+      { ...entry, annotations: { 'org.opencontainers.image.ref.name': '1.0' } },
+      { ...entry, annotations: { 'io.containerd.image.name': 'docker.io/team/app:b' } },
+      { ...entry, annotations: { 'io.containerd.image.name': 'localhost:5000/app:c' } },
+    ];
+    const edited = members.map((m) => (m.header.name === 'index.json' ? json('index.json', index) : m));
+    const images = await read(await tarOf(edited));
+    assert.deepEqual(images.map((i) => i.repoTags), [['team/app:b', 'localhost:5000/app:c']]);
+  });
+});
