@@ -187,6 +187,24 @@ describe('lib/runtime/image/archive: readImageArchive refuses damaged archives',
     it('an OCI layout without oci-layout', async () => refused(tarOf(edit(await oci(), 'oci-layout', () => undefined)), /oci-layout is not in the archive/));
   });
 
+  describe('failures around the archive', () => {
+    it('an input that fails mid-way: an io error naming the input', async () => {
+      const bytes = fixture('berth-fixture.docker.tar');
+      const source = new Readable({ read() {} });
+      source.push(bytes.subarray(0, 300_000));
+      setImmediate(() => source.destroy(new Error('connection reset')));
+      await assert.rejects(readImageArchive(source, store, 'stdin'), (err: unknown) =>
+        err instanceof ImageError && err.kind === 'io' && err.message === 'stdin: reading the archive: connection reset');
+    });
+    it("the sink's own failure is passed on as it is, and the read stops there", async () => {
+      const full = new Error('ENOSPC: no space left on device');
+      let puts = 0;
+      const sink = { put: async (): Promise<never> => { puts++; throw full; } };
+      await assert.rejects(readImageArchive(Readable.from([fixture('berth-fixture.docker.tar')]), sink, 'archive'), (err: unknown) => err === full);
+      assert.equal(puts, 1);
+    });
+  });
+
   describe('not an image archive', () => {
     it('random bytes', () => refused(Buffer.alloc(4096, 0x41), /^archive: not a valid tar archive \(/));
     it('bzip2', () => refused(Buffer.from('BZh91AY&SY'), /archive is bzip2-compressed: decompress it first/));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { manifestFor, readImageArchive, type ArchiveImage } from '../../../../../../lib/runtime/image/archive';
@@ -52,6 +53,24 @@ describe('lib/runtime/image/archive: readImageArchive', () => {
     assert.equal(m.descriptor.mediaType, MEDIA.dockerManifest);
     assert.deepEqual(JSON.parse(m.bytes.toString()), { schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: image!.config, layers: image!.layers });
     assert.deepEqual(manifestFor(image!.config, image!.layers).bytes, m.bytes);
+  });
+
+  it('streams a layer larger than the in-memory limit into the sink; damage to it is caught as it streams', async () => {
+    const big = await tarOf([file('big', randomBytes(6 * 1024 * 1024))]);
+    const config = Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [sha256(big)] } }));
+    const archive = (layer: Buffer, name = `blobs/sha256/${hexOf(sha256(big))}`): Promise<Buffer> =>
+      tarOf([file(name, layer), file('c.json', config), json('manifest.json', [{ Config: 'c.json', RepoTags: ['big:1'], Layers: [name] }])]);
+    const [image] = await read(await archive(big));
+    assert.deepEqual(image!.layers, [{ mediaType: MEDIA.dockerLayer, digest: sha256(big), size: big.length }]);
+    assert.ok(store.has(sha256(big)));
+    const legacy = await read(await archive(big, 'l/layer.tar'));
+    assert.deepEqual(legacy[0]!.layers, image!.layers);
+
+    const flipped = Buffer.from(big);
+    flipped[5_000_000]! ^= 1;
+    await assert.rejects(read(await archive(flipped)), /^ImageError: archive: blobs\/sha256\/\w+: blob sha256:\w+ digest mismatch/);
+    const whole = await archive(big);
+    await assert.rejects(read(whole.subarray(0, 4_000_000)), /^ImageError: archive: unexpected end of archive$/);
   });
 
   it('reads members in any order: manifest.json before the layers it names', async () => {
