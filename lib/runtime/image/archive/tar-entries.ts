@@ -61,7 +61,7 @@ export async function forEachMember(source: Readable, what: string, onMember: (m
   const stages: NodeJS.ReadWriteStream[] = startsWith(head, GZIP) ? [createGunzip()] : [];
   let inputFailure: unknown;
   // pipeline destroys every stage on a failure, the parser included: the loop below then ends.
-  const feeding = (pipeline as (...streams: unknown[]) => Promise<void>)(Readable.from(rejoin(head, input)), ...stages, extract)
+  const feeding = (pipeline as (...streams: unknown[]) => Promise<void>)(Readable.from(rejoin(head, input), { objectMode: false }), ...stages, extract)
     .catch((err: unknown) => {
       inputFailure ??= err;
     });

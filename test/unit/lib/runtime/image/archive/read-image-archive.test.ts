@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { manifestFor, readImageArchive, type ArchiveImage } from '../../../../../../lib/runtime/image/archive';
 import { MEDIA } from '../../../../../../lib/runtime/image/oci';
 import { DirBlobStore } from './dir-blob-store';
-import { file, fixture, hexOf, json, membersOf, sha256, tarOf, type Member } from './archive-builder';
+import { file, fixture, hexOf, json, membersOf, sha256, symlink, tarOf, type Member } from './archive-builder';
 import { FIXTURE_IMAGE, layerTar, legacyArchive } from './fixture-image';
 
 describe('lib/runtime/image/archive: readImageArchive', () => {
@@ -71,6 +71,20 @@ describe('lib/runtime/image/archive: readImageArchive', () => {
     await assert.rejects(read(await archive(flipped)), /^ImageError: archive: blobs\/sha256\/\w+: blob sha256:\w+ digest mismatch/);
     const whole = await archive(big);
     await assert.rejects(read(whole.subarray(0, 4_000_000)), /^ImageError: archive: unexpected end of archive$/);
+  });
+
+  it("reads skopeo's docker-archive layout: <diff-id>.tar layers at the top, <id>/layer.tar symlinks to them", async () => {
+    const a = await layerTar('a', 'a');
+    const config = Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [sha256(a)] } }));
+    const id = '8'.repeat(64);
+    const images = await read(await tarOf([
+      file(`${hexOf(sha256(a))}.tar`, a),
+      file(`${hexOf(sha256(config))}.json`, config),
+      symlink(`${id}/layer.tar`, `../${hexOf(sha256(a))}.tar`),
+      file(`${id}/VERSION`, '1.0'),
+      json('manifest.json', [{ Config: `${hexOf(sha256(config))}.json`, RepoTags: ['docker.io/sk/fixture:2'], Layers: [`${hexOf(sha256(a))}.tar`] }]),
+    ]));
+    assert.deepEqual(images, [{ repoTags: ['sk/fixture:2'], config: { mediaType: MEDIA.dockerConfig, digest: sha256(config), size: config.length }, layers: [{ mediaType: MEDIA.dockerLayer, digest: sha256(a), size: a.length }] }]);
   });
 
   it('reads members in any order: manifest.json before the layers it names', async () => {
