@@ -74,6 +74,8 @@ export async function forEachMember(source: Readable, what: string, onMember: (m
     }
   } catch (err) {
     extract.destroy();
+    // The source too: a read pending on an idle source (a stalled pipe) would keep pipeline waiting.
+    source.destroy();
     await feeding;
     // A member's body fails with the parser's error: report the input's failure, not its echo.
     if (inputFailure !== undefined && !isPrematureClose(inputFailure)) throw inputError(inputFailure, what);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { readImageArchive } from '../../../../../../lib/runtime/image/archive';
 import { ImageError } from '../../../../../../lib/runtime/image/image-error';
@@ -195,6 +195,15 @@ describe('lib/runtime/image/archive: readImageArchive refuses damaged archives',
       setImmediate(() => source.destroy(new Error('connection reset')));
       await assert.rejects(readImageArchive(source, store, 'stdin'), (err: unknown) =>
         err instanceof ImageError && err.kind === 'io' && err.message === 'stdin: reading the archive: connection reset');
+    });
+    it('a refusal while the input is idle does not wait for more input', async () => {
+      const sink = { put: async (): Promise<never> => { throw new Error('refused by the sink'); } };
+      const members = await membersOf(fixture('berth-fixture.docker.tar'));
+      // The first blob whole, then nothing more and no end: a stalled pipe.
+      const stalled = new PassThrough();
+      stalled.write((await tarOf(members.slice(0, 3))).subarray(0, -1024));
+      await assert.rejects(readImageArchive(stalled, sink, 'archive'), /refused by the sink/);
+      assert.ok(stalled.destroyed);
     });
     it("the sink's own failure is passed on as it is, and the read stops there", async () => {
       const full = new Error('ENOSPC: no space left on device');
