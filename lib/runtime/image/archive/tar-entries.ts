@@ -34,7 +34,7 @@ function inputError(err: unknown, what: string): Error {
   if (/Unexpected end of data|unexpected end of file/i.test(msg) || e?.code === 'Z_BUF_ERROR') {
     return new ImageError(`${what}: unexpected end of archive`, 'invalid', { cause: err });
   }
-  if (/Invalid tar header|Header exceeds max size|Invalid header|pax/i.test(msg)) {
+  if (/Invalid tar header|Header exceeds max size|Invalid header/i.test(msg)) {
     return new ImageError(`${what}: not a valid tar archive (${msg})`, 'invalid', { cause: err });
   }
   if (e?.code?.startsWith?.('Z_')) return new ImageError(`${what}: corrupt gzip stream (${msg})`, 'invalid', { cause: err });

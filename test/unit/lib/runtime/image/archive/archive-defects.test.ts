@@ -61,6 +61,14 @@ describe('lib/runtime/image/archive: readImageArchive refuses damaged archives',
       const gz = gzipSync(bytes);
       return refused(gz.subarray(0, gz.length >> 1), /^archive: unexpected end of archive$/);
     });
+    it('a gzipped archive with a damaged stream or checksum', async () => {
+      const gz = gzipSync(bytes);
+      const damaged = Buffer.from(gz).fill(0xff, 100, 200);
+      await refused(damaged, /^archive: not a valid tar archive \(Invalid tar header/);
+      const badCrc = Buffer.from(gz);
+      badCrc[gz.length - 8]! ^= 1;
+      await refused(badCrc, /^archive: corrupt gzip stream \(incorrect data check\)$/);
+    });
     it('an empty input', () => refused(Buffer.alloc(0), /^archive: unexpected end of archive \(it is empty\)$/));
   });
 
