@@ -48,6 +48,9 @@ async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** `bytes` as a byte stream (not an object stream: sinks may read it by size). */
+const bytesStream = (bytes: Buffer): Readable => Readable.from([bytes], { objectMode: false });
+
 const looksLikeJson = (bytes: Buffer): boolean => /^\s*[{[]/.test(bytes.subarray(0, 64).toString('latin1'));
 
 /** Passes bytes through, remembering the first few. */
@@ -102,7 +105,7 @@ export class ArchiveMembers {
     if (size <= JSON_MAX) {
       // Small blobs may be the manifests and configs read after the end: kept when they look like JSON.
       const bytes = await readAll(body);
-      const got = await this.sink.put(Readable.from([bytes]), expect, what);
+      const got = await this.sink.put(bytesStream(bytes), expect, what);
       this.blobs.set(path, { ...got, head: bytes.subarray(0, HEAD_LEN) });
       if (looksLikeJson(bytes)) this.keep(path, bytes);
       return;
@@ -111,6 +114,8 @@ export class ArchiveMembers {
     const flowing = pipeline(body, tap);
     flowing.catch(() => {}); // the sink sees the same failure through `tap`
     const got = await this.sink.put(tap, expect, what);
+    // A sink that stopped reading early would leave the archive stuck on this member.
+    if (!tap.readableEnded) throw new Error(`BlobSink.put resolved before reading all of ${path}`);
     await flowing;
     this.blobs.set(path, { ...got, head: tap.head });
   }
@@ -158,7 +163,7 @@ export class ArchiveMembers {
     const stored = this.blobs.get(path);
     if (stored !== undefined) return stored;
     const doc = this.docs.get(path)!;
-    const got = await this.sink.put(Readable.from([doc]), { size: doc.length }, `${this.what}: ${path}`);
+    const got = await this.sink.put(bytesStream(doc), { size: doc.length }, `${this.what}: ${path}`);
     const blob = { ...got, head: doc.subarray(0, HEAD_LEN) };
     this.blobs.set(path, blob);
     return blob;

@@ -34,7 +34,7 @@ function inputError(err: unknown, what: string): Error {
   if (/Unexpected end of data|unexpected end of file/i.test(msg) || e?.code === 'Z_BUF_ERROR') {
     return new ImageError(`${what}: unexpected end of archive`, 'invalid', { cause: err });
   }
-  if (/Invalid tar header|Header exceeds max size|Invalid header|pax/i.test(msg)) {
+  if (/Invalid tar header|Header exceeds max size|Invalid header/i.test(msg)) {
     return new ImageError(`${what}: not a valid tar archive (${msg})`, 'invalid', { cause: err });
   }
   if (e?.code?.startsWith?.('Z_')) return new ImageError(`${what}: corrupt gzip stream (${msg})`, 'invalid', { cause: err });
@@ -61,19 +61,25 @@ export async function forEachMember(source: Readable, what: string, onMember: (m
   const stages: NodeJS.ReadWriteStream[] = startsWith(head, GZIP) ? [createGunzip()] : [];
   let inputFailure: unknown;
   // pipeline destroys every stage on a failure, the parser included: the loop below then ends.
-  const feeding = (pipeline as (...streams: unknown[]) => Promise<void>)(Readable.from(rejoin(head, input)), ...stages, extract).catch((err: unknown) => {
+  const feeding = (pipeline as (...streams: unknown[]) => Promise<void>)(Readable.from(rejoin(head, input), { objectMode: false }), ...stages, extract)
+    .catch((err: unknown) => {
       inputFailure ??= err;
     });
+  let memberFailed = false;
   try {
     for await (const entry of extract) {
+      memberFailed = true;
       await onMember({ header: entry.header, body: entry as AsyncIterable<Buffer> });
+      memberFailed = false;
     }
   } catch (err) {
-    // A member's body fails with the parser's error: report the input's failure, not its echo.
     extract.destroy();
+    // The source too: a read pending on an idle source (a stalled pipe) would keep pipeline waiting.
+    source.destroy();
     await feeding;
+    // A member's body fails with the parser's error: report the input's failure, not its echo.
     if (inputFailure !== undefined && !isPrematureClose(inputFailure)) throw inputError(inputFailure, what);
-    throw err instanceof ImageError ? err : inputError(err, what);
+    throw memberFailed ? err : inputError(err, what);
   }
   await feeding;
   if (inputFailure !== undefined) throw inputError(inputFailure, what);

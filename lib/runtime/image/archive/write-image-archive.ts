@@ -73,11 +73,13 @@ function addEntry(pack: tar.Pack, header: Header, body?: string): Promise<void> 
 /** Adds blob `d`, streamed from the store and verified on the way: a corrupt store fails the save. */
 async function addBlob(pack: tar.Pack, d: Descriptor, open: (digest: string) => Readable): Promise<void> {
   const corrupt = (detail: string): ImageError => new ImageError(`blob ${d.digest} in the image store is corrupt: ${detail}`, 'io');
+  if (pack.destroying) throw new Error('the archive output failed'); // its error is reported instead
   let entry!: ReturnType<tar.Pack['entry']>;
   const written = new Promise<void>((resolve, reject) => {
     entry = pack.entry({ ...FILE, name: blobPath(d.digest), size: d.size }, (err) => (err ? reject(err) : resolve()));
   });
   written.catch(() => {});
+  entry.on('error', () => {}); // the failure is reported by the rejection below
   const { hash, digest } = digester();
   let size = 0;
   try {
@@ -87,19 +89,19 @@ async function addBlob(pack: tar.Pack, d: Descriptor, open: (digest: string) => 
       hash.update(chunk);
       if (!entry.write(chunk)) {
         await new Promise<void>((resolve) => {
-          // Whichever comes first; the other listener goes, or every drain would leave one behind.
-          const done = (): void => {
-            entry.off('drain', done);
-            entry.off('close', done);
+          if (entry.destroying) return resolve();
+          const go = (): void => {
+            entry.off('drain', go);
+            entry.off('close', go);
             resolve();
           };
-          entry.once('drain', done);
-          entry.once('close', done);
+          entry.on('drain', go);
+          entry.on('close', go); // the pack failed (its output did): stop
         });
-        if (entry.destroyed) break;
+        if (entry.destroying) break;
       }
     }
-    if (!entry.destroyed) {
+    if (!entry.destroying) {
       if (size !== d.size) throw corrupt(`${size} bytes, its descriptor gives ${d.size}`);
       const actual = digest();
       if (actual !== d.digest) throw corrupt(`its content hashes to ${actual}`);
@@ -133,8 +135,9 @@ export async function writeImageArchive(out: Writable, images: SaveImage[], open
     pack.finalize();
   } catch (err) {
     pack.destroy(err as Error);
-    await writing.catch(() => {});
-    throw err;
+    // When the output failed, the pack's entries fail as an echo of it: report the output's error.
+    const outputError = await writing.then(() => undefined, (e: unknown) => e);
+    throw err instanceof ImageError || outputError === undefined || outputError === err ? err : outputError;
   }
   await writing;
 }

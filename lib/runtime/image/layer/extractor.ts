@@ -6,8 +6,12 @@
  * name is removed, and no call used follows a symlink in its last component except chmod, which is
  * only ever given something just made or lstat'ed as not a symlink. Symlink members may point
  * anywhere: they are created, never followed.
+ *
+ * The file system calls are synchronous: on a layer of 10,000 small files, going through the thread
+ * pool for each took about 1.5x the time (synchronous calls match GNU tar). The event loop still
+ * runs between the source's chunks, which arrive asynchronously.
  */
-import { constants, promises as fs } from 'node:fs';
+import fs, { constants } from 'node:fs';
 import { ImageError, errCode } from '../image-error';
 import { lsetxattr, makeNode } from '../../../sys';
 import { isAtOrUnder, linkTargetPath, memberPath, parentsOf, shown, whiteoutOf } from './member-name';
@@ -70,7 +74,8 @@ export class Extractor {
       await this.place(path, header, entry.pax, reader);
     } catch (err) {
       if (err instanceof ImageError) throw err;
-      const kind = errCode(err) === 'ENOTDIR' || errCode(err) === 'EISDIR' ? 'invalid' : 'io';
+      // The archive's fault (a name the filesystem cannot hold, a file where a directory must be), or the disk's.
+      const kind = ['ENOTDIR', 'EISDIR', 'ENAMETOOLONG'].includes(errCode(err) ?? '') ? 'invalid' : 'io';
       throw new ImageError(`tar member ${shown(header.name)}: ${(err as Error).message}`, kind, { cause: err });
     }
   }
@@ -80,14 +85,14 @@ export class Extractor {
     if (path === '') {
       // "./": the layer root's own metadata. Anything else by that name would replace the root.
       if (type !== '5') throw invalid(header.name, `a ${TYPE_NAMES[type]} cannot replace the layer root`);
-      await this.owner(this.root, header);
+      this.owner(this.root, header);
       this.xattrs(this.root, pax, header.name);
       this.dirs.set('', { mode: header.mode, mtime: header.mtime });
       return;
     }
     const whiteout = whiteoutOf(path);
     if (whiteout.kind === 'meta') return;
-    await this.parents(path, header.name);
+    this.parents(path, header.name);
     if (whiteout.kind === 'opaque') {
       lsetxattr(this.abs(whiteout.dir), OPAQUE_XATTR, Buffer.from('y'));
       lsetxattr(this.abs(whiteout.dir), USER_OPAQUE_XATTR, Buffer.from('y'));
@@ -96,25 +101,25 @@ export class Extractor {
     if (whiteout.kind === 'whiteout') {
       // overlayfs's whiteout: a 0/0 character device of mode 0, owned as the .wh. file was (docker's conversion).
       const at = this.abs(whiteout.path);
-      await this.clear(whiteout.path, false);
+      this.clear(whiteout.path, false);
       makeNode(at, 'char', 0, 0, 0);
-      await this.owner(at, header);
-      await fs.lutimes(at, header.mtime, header.mtime);
+      this.owner(at, header);
+      fs.lutimesSync(at, header.mtime, header.mtime);
       return;
     }
     const at = this.abs(path);
     if (type === '1') return this.hardLink(path, header);
-    const isDir = await this.clear(path, type === '5');
+    const isDir = this.clear(path, type === '5');
     switch (type) {
       case '5':
-        if (!isDir) await fs.mkdir(at, 0o700); // its header mode once its contents are in
+        if (!isDir) fs.mkdirSync(at, 0o700); // its header mode once its contents are in
         this.realDirs.add(path);
-        await this.owner(at, header);
+        this.owner(at, header);
         this.xattrs(at, pax, header.name);
         this.dirs.set(path, { mode: header.mode, mtime: header.mtime });
         return;
       case '2':
-        await fs.symlink(Buffer.from(header.linkname, 'latin1'), at);
+        fs.symlinkSync(Buffer.from(header.linkname, 'latin1'), at);
         break;
       case '3':
       case '4':
@@ -125,33 +130,34 @@ export class Extractor {
         await writeFile(at, reader);
     }
     this.made.add(path);
-    await this.owner(at, header);
+    this.owner(at, header);
     this.xattrs(at, pax, header.name);
     // chown clears setuid/setgid and security.capability, so it comes first, then xattrs, then the mode.
-    if (type !== '2') await fs.chmod(at, header.mode & 0o7777);
-    await fs.lutimes(at, header.mtime, header.mtime);
+    if (type !== '2') fs.chmodSync(at, header.mode & 0o7777);
+    fs.lutimesSync(at, header.mtime, header.mtime);
   }
 
   /** A hard link, to a member made earlier in this layer and still there, reached through real directories. */
-  private async hardLink(path: string, header: TarHeader): Promise<void> {
+  private hardLink(path: string, header: TarHeader): void {
     const target = linkTargetPath(header.name, header.linkname);
-    if (!this.made.has(target)) throw invalid(header.name, `hard link to ${shown(header.linkname)}, which is not earlier in the layer`);
+    const notEarlier = () => invalid(header.name, `hard link to ${shown(header.linkname)}, which is not earlier in the layer`);
+    if (!this.made.has(target)) throw notEarlier();
     if (isAtOrUnder(target, path)) throw invalid(header.name, `hard link to ${shown(header.linkname)}, which it would replace`);
-    await this.parents(target, header.name, false);
-    const st = await fs.lstat(this.abs(target)).catch(() => undefined);
-    if (st === undefined || st.isDirectory()) throw invalid(header.name, `hard link to ${shown(header.linkname)}, which is not earlier in the layer`);
-    await this.clear(path, false);
-    await fs.link(this.abs(target), this.abs(path));
+    this.parents(target, header.name, false);
+    const st = lstatOrUndefined(this.abs(target));
+    if (st === undefined || st.isDirectory()) throw notEarlier();
+    this.clear(path, false);
+    fs.linkSync(this.abs(target), this.abs(path));
     this.made.add(path);
   }
 
   /** After the last member: directories get their header mode and mtime, deepest first. */
-  async finish(): Promise<void> {
+  finish(): void {
     for (const [path, { mode, mtime }] of [...this.dirs].reverse()) {
       const at = this.abs(path);
-      if (!(await fs.lstat(at)).isDirectory()) continue; // cannot happen: clear() drops replaced ones
-      await fs.chmod(at, mode & 0o7777);
-      await fs.lutimes(at, mtime, mtime);
+      if (!fs.lstatSync(at).isDirectory()) continue; // cannot happen: clear() drops replaced ones
+      fs.chmodSync(at, mode & 0o7777);
+      fs.lutimesSync(at, mtime, mtime);
     }
   }
 
@@ -163,17 +169,15 @@ export class Extractor {
    * Checks that every parent of `path` is a real directory, never a symlink; with `create`, makes the
    * missing ones (0755, root's, as docker does for a member whose directory has no entry).
    */
-  private async parents(path: string, member: string, create = true): Promise<void> {
+  private parents(path: string, member: string, create = true): void {
     for (const dir of parentsOf(path)) {
       if (this.realDirs.has(dir)) continue;
       const at = this.abs(dir);
-      const st = await fs.lstat(at).catch((err: unknown) => {
-        if (errCode(err) === 'ENOENT' && create) return undefined;
-        throw err;
-      });
+      const st = lstatOrUndefined(at);
       if (st === undefined) {
-        await fs.mkdir(at, 0o755);
-        await fs.chmod(at, 0o755); // whatever the umask
+        if (!create) throw invalid(member, `${shown(dir)} does not exist`);
+        fs.mkdirSync(at, 0o755);
+        fs.chmodSync(at, 0o755); // whatever the umask
       } else if (st.isSymbolicLink()) {
         throw invalid(member, `${shown(dir)} is a symlink: refusing to write through it`);
       } else if (!st.isDirectory()) {
@@ -188,24 +192,21 @@ export class Extractor {
    * except a directory when a directory comes (it is kept and only takes the new metadata).
    * @returns true when a directory was kept.
    */
-  private async clear(path: string, keepDir: boolean): Promise<boolean> {
+  private clear(path: string, keepDir: boolean): boolean {
     const at = this.abs(path);
-    const st = await fs.lstat(at).catch((err: unknown) => {
-      if (errCode(err) === 'ENOENT') return undefined;
-      throw err;
-    });
+    const st = lstatOrUndefined(at);
     if (st === undefined) return false;
     if (keepDir && st.isDirectory()) return true;
-    await fs.rm(at, { recursive: true, force: true }); // rm never follows symlinks
+    fs.rmSync(at, { recursive: true, force: true }); // rm never follows symlinks
     for (const set of [this.realDirs, this.dirs, this.made]) {
       for (const key of set.keys()) if (key !== '' && isAtOrUnder(key, path)) set.delete(key);
     }
     return false;
   }
 
-  private async owner(at: Buffer, header: TarHeader): Promise<void> {
+  private owner(at: Buffer, header: TarHeader): void {
     try {
-      await fs.lchown(at, header.uid, header.gid);
+      fs.lchownSync(at, header.uid, header.gid);
     } catch (err) {
       if (this.privileged || errCode(err) !== 'EPERM') throw err;
     }
@@ -233,12 +234,22 @@ export class Extractor {
 
 /** Creates a new regular file at `at` (never through a symlink) and writes the member's data into it. */
 async function writeFile(at: Buffer, reader: TarReader): Promise<void> {
-  const file = await fs.open(at, CREATE_FLAGS, 0o600);
+  const fd = fs.openSync(at, CREATE_FLAGS, 0o600);
   try {
     for (let chunk = await reader.body(); chunk !== undefined; chunk = await reader.body()) {
-      for (let done = 0; done < chunk.length;) done += (await file.write(chunk, done, chunk.length - done)).bytesWritten;
+      for (let done = 0; done < chunk.length;) done += fs.writeSync(fd, chunk, done, chunk.length - done);
     }
   } finally {
-    await file.close();
+    fs.closeSync(fd);
+  }
+}
+
+/** lstat, with "not there" as undefined. */
+function lstatOrUndefined(at: Buffer): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(at);
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return undefined;
+    throw err;
   }
 }

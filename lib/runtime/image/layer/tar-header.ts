@@ -18,7 +18,7 @@ export interface TarHeader {
   size: number;
   /** Seconds since the epoch (fractional when a PAX record says so). */
   mtime: number;
-  /** The typeflag byte as a character: '0' file, '1' link, '2' symlink, '3' char, '4' block, '5' dir, '6' fifo... */
+  /** The typeflag byte as a character: '0' file, '1' link, '2' symlink, '3' char, '4' block, '5' dir, '6' fifo, '\0' V7 file... */
   typeflag: string;
   linkname: string;
   devmajor: number;
@@ -34,7 +34,12 @@ const GNU_MAGIC = 'ustar  \u0000';
  */
 export function decodeHeader(block: Buffer): TarHeader | undefined {
   if (block.every((b) => b === 0)) return undefined;
-  const stored = parseNumber(block, 148, 8, 'checksum');
+  let stored: number | undefined;
+  try {
+    stored = parseNumber(block, 148, 8, 'checksum');
+  } catch {
+    stored = undefined;
+  }
   const [unsigned, signed] = checksums(block);
   // Some old tars summed signed bytes; GNU tar and Go accept either.
   if (stored !== unsigned && stored !== signed) throw new Error('invalid tar header (bad checksum): not a tar archive, or a corrupt one');
@@ -42,7 +47,9 @@ export function decodeHeader(block: Buffer): TarHeader | undefined {
   let name = field(block, 0, 100);
   // ustar splits long names into prefix + name; GNU keeps other data (atime, ctime) where the prefix is.
   if (magic === USTAR_MAGIC && block[345] !== 0) name = `${field(block, 345, 155)}/${name}`;
-  const typeflag = block[156] === 0 ? '0' : String.fromCharCode(block[156]!);
+  // NUL is V7's regular file (or, with a trailing slash, its directory: the reader decides once
+  // PAX and GNU long names have given the final name).
+  const typeflag = String.fromCharCode(block[156]!);
   return {
     name,
     mode: parseNumber(block, 100, 8, 'mode'),

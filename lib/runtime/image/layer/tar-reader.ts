@@ -129,10 +129,10 @@ export class TarReader {
       const block = await this.bytes.exact(BLOCK);
       // A stream may end at a block boundary without the marker (Go's reader allows it too).
       if (block === undefined) return this.end(pax.size > 0 || longName !== undefined || longLink !== undefined);
-      const header = decodeHeader(block);
+      const header = decode(block);
       if (header === undefined) {
         const second = await this.bytes.exact(BLOCK);
-        if (second !== undefined && decodeHeader(second) !== undefined) throw invalid('invalid tar header after an end-of-archive block');
+        if (second !== undefined && decode(second) !== undefined) throw invalid('invalid tar header after an end-of-archive block');
         return this.end(pax.size > 0 || longName !== undefined || longLink !== undefined);
       }
       const { typeflag } = header;
@@ -148,7 +148,8 @@ export class TarReader {
       if (longName !== undefined) header.name = longName;
       if (longLink !== undefined) header.linkname = longLink;
       applyPax(header, pax);
-      this.remaining = HEADER_ONLY.has(typeflag) ? 0 : header.size;
+      if (header.typeflag === '\0') header.typeflag = header.name.endsWith('/') ? '5' : '0'; // as Go's reader
+      this.remaining = HEADER_ONLY.has(header.typeflag) ? 0 : header.size;
       this.padding = (BLOCK - (this.remaining % BLOCK)) % BLOCK;
       return { header, pax };
     }
@@ -191,6 +192,14 @@ export class TarReader {
     const data = await this.bytes.exact(n);
     if (data === undefined) throw invalid('unexpected end of archive');
     return data;
+  }
+}
+
+function decode(block: Buffer): TarHeader | undefined {
+  try {
+    return decodeHeader(block);
+  } catch (err) {
+    throw invalid((err as Error).message);
   }
 }
 

@@ -37,7 +37,7 @@ export async function unpackLayer(source: Readable, dest: string, what: string):
     const extractor = new Extractor(dest);
     for (let entry = await reader.next(); entry !== undefined; entry = await reader.next()) await extractor.add(entry, reader);
     await reader.drain();
-    await extractor.finish();
+    extractor.finish();
     return { diffId: digest(), size: await layerSize(dest) };
   } catch (err) {
     if (err instanceof ImageError) throw new ImageError(`${what}: ${err.message}`, err.kind, { cause: err });
