@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobSink } from '../../../../../../lib/runtime/image/archive';
@@ -28,8 +29,12 @@ export class DirBlobStore implements BlobSink {
       },
     });
     const tmp = join(this.dir, `.tmp-${this.seq++}`);
+    // Opened before the pipeline: a stream still opening when the pipeline fails would create the
+    // file after the cleanup below (and race the test's removal of the directory).
+    const out = createWriteStream(tmp);
+    await once(out, 'open');
     try {
-      await pipeline(stream, count, createWriteStream(tmp));
+      await pipeline(stream, count, out);
       const digest = `sha256:${hash.digest('hex')}`;
       if (expect.size !== undefined && size !== expect.size) throw new ImageError(`${what}: blob ${expect.digest ?? digest} size mismatch: ${size} bytes, want ${expect.size}`, 'invalid');
       if (expect.digest !== undefined && digest !== expect.digest) throw new ImageError(`${what}: blob ${expect.digest} digest mismatch: content is ${digest}`, 'invalid');
