@@ -223,21 +223,22 @@ describe('berth CLI: user namespaces', function () {
   it('BERTH_USERNS_IDMAP=0: a copy of the image with shifted owners, made once per mapping and removed with the image', async () => {
     const env = { env: { BERTH_USERNS_IDMAP: '0' } };
     assert.equal(await b.ok(['run', '--rm', ...MAPS, 'busybox', 'stat', '-c', '%u:%g', '/bin/busybox'], env), '0:0');
-    const imageId = (JSON.parse(await b.ok(['image', 'inspect', 'busybox']))[0].Id as string).replace(/^sha256:/, '');
-    const copies = path.join(b.root, 'images', imageId, 'userns');
+    const layer = (JSON.parse(await b.ok(['image', 'inspect', 'busybox']))[0].RootFS.Layers[0] as string).replace(/^sha256:/, '');
+    // Kept beside the layer it copies, so the layer's removal takes it.
+    const copies = path.join(b.root, 'images', 'layers', layer, 'userns');
     const [key, ...others] = fs.readdirSync(copies);
     assert.equal(others.length, 0, 'one copy for one mapping');
     const copied = fs.statSync(path.join(copies, key!, 'rootfs', 'bin', 'busybox'));
     assert.deepEqual([copied.uid, copied.gid], [HOST_UID, HOST_GID]);
     // The image itself is untouched, and no mount is involved.
-    assert.equal(fs.statSync(path.join(b.root, 'images', imageId, 'rootfs', 'bin', 'busybox')).uid, 0);
+    assert.equal(fs.statSync(path.join(b.root, 'images', 'layers', layer, 'diff', 'bin', 'busybox')).uid, 0);
     await b.ok(['run', '-d', '--name', 'copy2', ...MAPS, 'busybox', 'sh', '-c', 'echo x > /x; sleep 1000'], env);
     assert.deepEqual(fs.readdirSync(copies), [key], 'the copy is reused');
     assert.deepEqual(mountsUnder(b.root), []);
     assert.equal(await b.ok(['exec', 'copy2', 'stat', '-c', '%u', '/x']), '0');
     await b.ok(['rm', '-f', 'copy2']);
     await b.ok(['image', 'rm', 'busybox']);
-    assert.equal(fs.existsSync(path.join(b.root, 'images', imageId)), false);
+    assert.equal(fs.existsSync(path.join(b.root, 'images', 'layers', layer)), false);
     await b.ok(['image', 'busybox']);
   });
 
