@@ -5,7 +5,7 @@
  * garbage, each change of status is a line of its own, counts without a bar, and at most one progress
  * line per layer per second. Pure: events in, text to a write function out.
  */
-import type { TransferEvent, TransferPhase } from '../../../lib/runtime/image';
+import { formatSize, type TransferEvent, type TransferPhase } from '../../../lib/runtime/image';
 import { type BlobPhase } from '../../../lib/runtime/image/registry';
 
 /** A layer's status, in Docker's words once rendered (see STATUS). */
@@ -122,16 +122,7 @@ export function progressText(current: number, total: number, bar: boolean): stri
   return `${box}${numbers}`;
 }
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'] as const;
-
 /** go-units HumanSize: decimal units, 4 significant digits, trailing zeros dropped ("1.235MB", "512B"). */
 export function humanSize(bytes: number): string {
-  let size = bytes;
-  let unit = 0;
-  while (size >= 1000 && unit < UNITS.length - 1) {
-    size /= 1000;
-    unit++;
-  }
-  // %.4g of a value below 1000: toPrecision(4) without the trailing zeros.
-  return `${Number(size.toPrecision(4))}${UNITS[unit]}`;
+  return formatSize(bytes, 4);
 }

@@ -18,6 +18,12 @@ const store = (ctx: CliContext): ImageStore => new ImageStore({ root: ctx.root, 
 
 const INSECURE_FLAG = { name: 'insecure-registry', kind: 'list', help: 'Reach this registry (host[:port]) over plain HTTP or unverified HTTPS (also BERTH_INSECURE_REGISTRIES, comma-separated)' } as const;
 
+const QUIET_FLAG = { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' } as const;
+
+/** Per-layer progress on stdout: redrawn on a terminal, plain lines otherwise. */
+const progressView = (ctx: CliContext): PullProgress =>
+  new PullProgress({ write: ctx.out, isTTY: ctx.stdoutIsTTY, ...(ctx.columns === undefined ? {} : { columns: ctx.columns }) });
+
 /** Where `berth login` keeps credentials: `$BERTH_CONFIG/config.json`, default ~/.berth (Docker's config.json format). */
 export function credentialsPath(ctx: CliContext): string {
   const dir = ctx.env.BERTH_CONFIG || join(ctx.env.HOME || '/root', '.berth');
@@ -42,7 +48,7 @@ const pull: CommandDef = {
     description: 'Download an image from a registry (linux/amd64 from a multi-platform image)',
     minArgs: 1,
     maxArgs: 1,
-    flags: [INSECURE_FLAG, { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' }],
+    flags: [INSECURE_FLAG, QUIET_FLAG],
   },
   async run(ctx, args) {
     const input = args.positionals[0]!;
@@ -50,7 +56,7 @@ const pull: CommandDef = {
     const quiet = args.bool('quiet');
     if (!quiet && ref.digest === undefined && !/:[^/]*$/.test(input)) ctx.out('Using default tag: latest\n');
     if (!quiet) ctx.out(`${ref.digest ?? ref.tag}: Pulling from ${ref.repository}\n`);
-    const view = new PullProgress({ write: ctx.out, isTTY: ctx.stdoutIsTTY, ...(ctx.columns === undefined ? {} : { columns: ctx.columns }) });
+    const view = progressView(ctx);
     const result = await pullImage(store(ctx), input, { ...registryOptions(ctx, args), ...(quiet ? {} : { onEvent: (e) => view.update(e) }) });
     if (!quiet) {
       view.message(`Digest: ${result.digest}`);
@@ -69,14 +75,14 @@ const push: CommandDef = {
     description: 'Upload an image to a registry',
     minArgs: 1,
     maxArgs: 1,
-    flags: [INSECURE_FLAG, { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' }],
+    flags: [INSECURE_FLAG, QUIET_FLAG],
   },
   async run(ctx, args) {
     const input = args.positionals[0]!;
     const ref = parseRegistryRef(input);
     const quiet = args.bool('quiet');
     if (!quiet) ctx.out(`The push refers to repository [${ref.registry}/${ref.repository}]\n`);
-    const view = new PullProgress({ write: ctx.out, isTTY: ctx.stdoutIsTTY, ...(ctx.columns === undefined ? {} : { columns: ctx.columns }) });
+    const view = progressView(ctx);
     const result = await pushImage(store(ctx), input, { ...registryOptions(ctx, args), ...(quiet ? {} : { onEvent: (e) => view.update(e) }) });
     ctx.out(quiet ? `${input}\n` : `${result.tag}: digest: ${result.digest} size: ${result.size}\n`);
   },

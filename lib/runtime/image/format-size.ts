@@ -6,15 +6,15 @@
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'] as const;
 
-/** `bytes` in Docker's human form with 3 significant digits. */
-export function formatSize(bytes: number): string {
+/** `bytes` in Docker's human form with `precision` significant digits (3: `docker images`; 4: go-units HumanSize, pull progress). */
+export function formatSize(bytes: number, precision = 3): string {
   let size = bytes;
   let unit = 0;
   while (size >= 1000 && unit < UNITS.length - 1) {
     size /= 1000;
     unit++;
   }
-  return `${formatG(size, 3)}${UNITS[unit]}`;
+  return `${formatG(size, precision)}${UNITS[unit]}`;
 }
 
 /**

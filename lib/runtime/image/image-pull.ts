@@ -16,7 +16,7 @@ import { formatImageRef, parseImageRef } from './image-ref';
 import type { ImageStore, StagedImage } from './image-store';
 import type { TransferEvent } from './image-registry-progress';
 import { parseOciConfig } from './oci-config';
-import { type Descriptor, type ImageIndex, digestHex, isIndexType, parseManifest } from './oci';
+import { type Descriptor, digestHex, isIndexType, parseIndex, parseManifest } from './oci';
 import { RegistryClient, chooseManifest, familiarName, manifestReference, parseRegistryRef, pullBlobs, type RegistryOptions } from './registry';
 import { withFileLock } from './store-lock';
 import { makeDirsAsync } from '../../sys';
@@ -110,16 +110,4 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
   } finally {
     client.close();
   }
-}
-
-function parseIndex(bytes: Buffer, what: string): ImageIndex {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new ImageError(`${what}: index is not JSON: ${(err as Error).message}`, 'invalid');
-  }
-  const index = doc as ImageIndex;
-  if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests)) throw new ImageError(`${what}: index has no manifests list`, 'invalid');
-  return index;
 }

@@ -2,7 +2,7 @@
 import { ImageError } from '../image-error';
 import { isDigest } from './digest';
 import { MEDIA, isManifestType } from './media-types';
-import type { Descriptor, ImageManifest } from './descriptor';
+import type { Descriptor, ImageIndex, ImageManifest } from './descriptor';
 
 /** An OCI manifest for `config` and `layers`, compact JSON with keys in a fixed order (equal inputs, equal digest). */
 export function buildManifest(config: Descriptor, layers: readonly Descriptor[]): Buffer {
@@ -28,6 +28,19 @@ export function parseManifest(bytes: Buffer, what: string): ImageManifest {
   if (!Array.isArray(m.layers)) throw new ImageError(`${what}: manifest layers must be a list`, 'invalid');
   m.layers.forEach((l, i) => checkDescriptor(l, `${what}: layers[${i}]`));
   return m;
+}
+
+/** Parses an image index or manifest list (its entries are checked when one is chosen). */
+export function parseIndex(bytes: Buffer, what: string): ImageIndex {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new ImageError(`${what}: index is not JSON: ${(err as Error).message}`, 'invalid');
+  }
+  const index = doc as ImageIndex;
+  if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests)) throw new ImageError(`${what}: index has no manifests list`, 'invalid');
+  return index;
 }
 
 /** @throws ImageError unless `d` is a descriptor with a sha256 digest and a sane size. */
