@@ -42,10 +42,9 @@ export class BlobStore {
     return fs.access(this.path(digest)).then(() => true, () => false);
   }
 
-  /** The blob's bytes. @throws ImageError not-found when absent. */
+  /** The blob's bytes as a stream (which fails with ENOENT when the blob is absent). */
   open(digest: string): Readable {
-    const stream = createReadStream(this.path(digest));
-    return stream;
+    return createReadStream(this.path(digest));
   }
 
   async read(digest: string, maxBytes = 4 << 20): Promise<Buffer> {

@@ -164,8 +164,8 @@ export class ImageStore {
         }
         const lines = [...plan.lines];
         if (plan.deleteImage) {
-          const { temp } = await claimTempDir(this.dir);
-          doomed.push(temp);
+          const { temp, stale } = await claimTempDir(this.dir);
+          doomed.push(temp, ...stale);
           await fs.rename(join(this.dir, match.id), join(temp.path, 'image'));
           lines.push(...(await this.collectGarbage(temp.path)));
         }
@@ -182,7 +182,13 @@ export class ImageStore {
    */
   async withStaging<T>(fn: (staging: Staging) => Promise<T>): Promise<T> {
     await this.ensureDir();
-    const { temp, stale } = await withFileLock(this.lockPath(), () => claimTempDir(this.dir), this.lockTimeoutMs);
+    const { temp, stale } = await withFileLock(this.lockPath(), async () => {
+      const claimed = await claimTempDir(this.dir);
+      // A crashed operation's temp dir: it may have died inside a commit, having moved some layers
+      // and blobs into the store but written no image that uses them. Those go now.
+      if (claimed.stale.length > 0) await this.collectGarbage(join(claimed.temp.path, 'garbage'));
+      return claimed;
+    }, this.lockTimeoutMs);
     await discardDirs(stale);
     try {
       return await fn(new Staging(temp));

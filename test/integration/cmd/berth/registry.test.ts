@@ -94,6 +94,42 @@ describe('berth CLI: push, pull, login against a local registry', function () {
     assert.ok((await ok(['images', '-q', '--no-trunc'], fresh)).split('\n').includes(await imageId('busybox')));
   });
 
+  it('pulls linux/amd64 out of an OCI index, and a Docker schema2 manifest, to the image the blobs make', async () => {
+    registry = await startRegistry();
+    const host = registry.host;
+    const env = { BERTH_INSECURE_REGISTRIES: host };
+    await ok(['load', '-q', '-i', FIXTURE]);
+    await ok(['tag', 'berth-fixture:1.0', `${host}/multi/app:amd64`]);
+    await ok(['tag', 'busybox', `${host}/multi/app:arm64`]);
+    const digestOf = async (ref: string): Promise<string> => /digest: (sha256:[0-9a-f]{64})/.exec(await ok(['push', ref], env))![1]!;
+    const amd64 = await digestOf(`${host}/multi/app:amd64`);
+    const arm64 = await digestOf(`${host}/multi/app:arm64`);
+    const manifestOf = async (digest: string): Promise<Buffer> =>
+      Buffer.from(await (await fetch(`http://${host}/v2/multi/app/manifests/${digest}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).arrayBuffer());
+    const entry = async (digest: string, architecture: string) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: (await manifestOf(digest)).length, platform: { architecture, os: 'linux' } });
+    // arm64 listed first: the choice is by platform, not by order.
+    const index = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [await entry(arm64, 'arm64'), await entry(amd64, 'amd64')] });
+    const put = await fetch(`http://${host}/v2/multi/app/manifests/1.0`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: index });
+    assert.equal(put.status, 201, await put.text());
+    const fresh = { ...env, ...freshRoot() };
+    await ok(['pull', `${host}/multi/app:1.0`], fresh);
+    assert.equal(await imageId(`${host}/multi/app:1.0`, fresh), await imageId('berth-fixture:1.0'));
+
+    // The same blobs under Docker's schema2 media types.
+    const oci = JSON.parse((await manifestOf(amd64)).toString('utf8'));
+    const schema2 = JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: { ...oci.config, mediaType: 'application/vnd.docker.container.image.v1+json' },
+      layers: oci.layers.map((l: { mediaType: string }) => ({ ...l, mediaType: l.mediaType.endsWith('+gzip') ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.docker.image.rootfs.diff.tar' })),
+    });
+    const put2 = await fetch(`http://${host}/v2/multi/app/manifests/schema2`, { method: 'PUT', headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: schema2 });
+    assert.equal(put2.status, 201, await put2.text());
+    const other = { ...env, ...freshRoot() };
+    await ok(['pull', `${host}/multi/app:schema2`], other);
+    assert.equal(await imageId(`${host}/multi/app:schema2`, other), await imageId('berth-fixture:1.0'));
+    assert.equal(await b.ok(['run', '--rm', '--network', 'none', `${host}/multi/app:schema2`], { env: other }), 'hello from the fixture');
+  });
+
   it('Basic auth: push is refused without login, a wrong password logs nobody in, login and logout', async () => {
     registry = await startRegistry({ auth: 'basic' });
     const host = registry.host;

@@ -268,6 +268,20 @@ describe('lib/runtime/image/image-store', () => {
       assert.deepEqual(Object.keys(repositories()), ['first:latest', 'second:latest']);
     });
 
+    it('after a crash inside a commit (a stale temp dir), the next operation removes the layers and blobs it moved in unused', async () => {
+      const kept = await store.importDir(source('s'), 'kept');
+      const orphan = `sha256:${'e'.repeat(64)}`;
+      mkdirSync(join(root, 'images/layers', 'e'.repeat(64), 'diff'), { recursive: true });
+      writeFileSync(join(root, 'images/layers', 'e'.repeat(64), 'layer.json'), JSON.stringify({ diffId: orphan, size: 0 }));
+      writeFileSync(join(root, 'images/blobs/sha256', 'e'.repeat(64)), 'orphan');
+      mkdirSync(join(root, 'images/.tmp-crashed/layers'), { recursive: true });
+      await store.importDir(source('s2', 'other'), 'next');
+      assert.equal(existsSync(join(root, 'images/layers', 'e'.repeat(64))), false);
+      assert.equal(existsSync(join(root, 'images/blobs/sha256', 'e'.repeat(64))), false);
+      assert.ok(existsSync(store.rootfs(kept.id)), 'what images use stays');
+      assert.deepEqual(imagesDir().filter((e) => e.startsWith('.')), []);
+    });
+
     it('waits for the store lock and gives up after lockTimeoutMs', async () => {
       await store.importDir(source('s'), 'first');
       const fd = openSync(join(root, 'images/lock'), 'r');
