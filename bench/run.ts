@@ -10,6 +10,7 @@ import { benchMacvlan } from './macvlan';
 import { benchChained } from './chained';
 import { benchRuntime, printRuntimeTable } from './runtime';
 import { benchOverlay, overlayBenchDefaults, printOverlayTable } from './overlay';
+import { benchImages } from './images';
 import { printRows, summarize, type BenchRow } from './stats';
 import { TargetBoard } from './targets';
 
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     });
   }
   if (wanted('overlay')) await benchOverlay({ ...overlayBenchDefaults(quick), onTable: printOverlayTable });
+  if (wanted('images')) print('Images: layers, load/save, registry', await benchImages(quick ? 3 : 10));
   board.print();
 }
 
