@@ -179,18 +179,23 @@ describe('lib/runtime/image/registry against docker-registry', function () {
         const gets = blobGets();
         assert.equal(gets.length, 2, gets.join('\n---\n'));
         assert.equal(rangeOf(gets[0]!), undefined);
-        assert.equal(rangeOf(gets[1]!), 'bytes=1000000-');
+        // From what had reached the file: up to the 1,000,000 bytes sent before the cut.
+        const from = Number(/^bytes=(\d+)-$/.exec(rangeOf(gets[1]!) ?? '')?.[1]);
+        assert.ok(from > 0 && from <= 1_000_000, `resumed from ${rangeOf(gets[1]!)}`);
       });
 
       it('keeps the partial file when it gives up, and the next call asks only for the rest', async () => {
         proxy.sabotage({ request: /^GET \/v2\/app\/resume\/blobs\//, cutAfter: 700_000 });
         const partial = join(dir, 'layer.partial');
         await rejects(via.downloadBlob('app/resume', layer.desc, partial, undefined, { retries: 0 }), 'unavailable', /download interrupted|connection closed after/);
-        assert.equal(statSync(partial).size, 700_000);
+        // What reached the file before the cut: up to the 700,000 bytes sent (the kernel may not have
+        // handed the last segments to the parser before the connection's end did).
+        const kept = statSync(partial).size;
+        assert.ok(kept > 0 && kept <= 700_000, `kept ${kept} bytes`);
         const progress: number[] = [];
         await via.downloadBlob('app/resume', layer.desc, partial, (done) => progress.push(done));
-        assert.equal(progress[0], 700_000);
-        assert.equal(rangeOf(blobGets().at(-1)!), 'bytes=700000-');
+        assert.equal(progress[0], kept);
+        assert.equal(rangeOf(blobGets().at(-1)!), `bytes=${kept}-`);
         assert.ok(readFileSync(partial).equals(layer.data));
       });
 
