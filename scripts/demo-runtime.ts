@@ -2,7 +2,8 @@
 // throwaway state. berth runs inside a "node" netns (so its bridge, veths and masquerade rules land
 // there, not on this machine's network), with BERTH_ROOT/RUN/CNI_DIR in a temp dir and its own cgroup
 // parent. It makes the busybox image, runs two containers on the default `bridge` network, pings one
-// from the other, shows `ps` and `network inspect bridge`, removes both, and checks nothing is left.
+// from the other, shows `ps` and `network inspect bridge`, removes both, then loads and runs the
+// committed docker-save fixture, and checks nothing is left.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,10 @@ function main(): void {
     berth('network', 'inspect', 'bridge');
     berth('rm', '-f', 'web', 'client');
     berth('ps', '-a');
+    // A real image: the committed `docker save` archive (two layers, a whiteout, an opaque dir).
+    berth('load', '-i', path.resolve(__dirname, '..', 'test', 'fixtures', 'images', 'berth-fixture.docker.tar'));
+    berth('images');
+    berth('run', '--rm', '--network', 'none', 'berth-fixture:1.0');
   } finally {
     spawnSync('nsenter', [`--net=/run/netns/${nsName}`, BERTH, 'rm', '-f', 'web', 'client'], { env, stdio: 'ignore' });
     deleteNamedNetns(nsName);
