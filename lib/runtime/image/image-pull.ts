@@ -61,12 +61,14 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
     const downloads = join(store.dir, 'downloads');
     await makeDirsAsync(downloads, 0o700);
     const wanted: Descriptor[] = [];
-    for (const blob of [manifest.config, ...manifest.layers]) {
+    // Each blob once: a manifest may list one layer twice.
+    const blobs = [...new Map([manifest.config, ...manifest.layers].map((b) => [b.digest, b])).values()];
+    for (const blob of blobs) {
       if (await store.blobs.has(blob.digest)) {
-        if (blob !== manifest.config) emit({ id: blob.digest, phase: 'exists' });
+        if (blob.digest !== manifest.config.digest) emit({ id: blob.digest, phase: 'exists' });
       } else {
         wanted.push(blob);
-        if (blob !== manifest.config) emit({ id: blob.digest, phase: 'pulling' });
+        if (blob.digest !== manifest.config.digest) emit({ id: blob.digest, phase: 'pulling' });
       }
     }
     return await store.withStaging(async (staging) => {
