@@ -79,7 +79,7 @@ async function buildImage(store: ImageStore, tag: string, config: ImageConfig, c
   });
 }
 
-/** Makes the built tree the staged layer `diffId` (unless the store or staging has it already). */
+/** Makes the built tree the staged layer `diffId` (a copy the store already has is dropped at the commit). */
 async function moveBuiltLayer(staging: Staging, rootfs: string, diffId: string): Promise<void> {
   if (await staging.layers.has(diffId)) return;
   const diff = await staging.layers.prepare(diffId);
