@@ -6,7 +6,7 @@
  * step pushes its undo; a failure unwinds them all, so a failed start leaves no cgroup, netns, veth,
  * lease, rule or waiting init behind, and the error says which step failed.
  */
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndoStack } from '../../util';
 import { hasErrno } from '../../sys';
@@ -192,7 +192,9 @@ const NO_IDMAP = ['EINVAL', 'EPERM', 'ENOSYS', 'EOPNOTSUPP', 'ENOTSUP'];
  * The image's layers as the container's root sees them: each idmapped at `<dir>/lower/<i>`, or
  * remapped copies where idmapped mounts are off or the kernel refuses them.
  */
-function imageForUserns(deps: RuntimeDeps, layers: readonly string[], maps: UsernsMaps, dir: string, held: HeldUserns, undo: UndoStack): { lowerdirs: string[]; idmapped: boolean } {
+function imageForUserns(deps: RuntimeDeps, lowerdirs: readonly string[], maps: UsernsMaps, dir: string, held: HeldUserns, undo: UndoStack): { lowerdirs: string[]; idmapped: boolean } {
+  // The layers themselves, not the store's short links to them: the copies live beside each layer.
+  const layers = lowerdirs.map((l) => realpathSync(l));
   if (deps.paths.usernsIdmap !== false) {
     undo.push('idmapped image', () => unmountIdmappedLayers(dir));
     // Passable by the mapped root: it resolves each layer's mount point below it.

@@ -4,7 +4,7 @@
  * defaults. Done on the host before the container starts, with `cp -a` (owners, modes, links kept).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { secureJoin } from '../storage/secure-join';
 import type { MountSpec } from '../storage/mount-spec';
@@ -32,7 +32,7 @@ export const imageViewOf = (containerDir: string): string => join(containerDir, 
 export function copyUpVolumes(mounts: readonly MountSpec[], lowerdirs: readonly string[], containerDir: string, volumePath: (name: string) => string, afterCopy?: (dest: string) => void): void {
   const wanted = mounts.filter((m) => m.type === 'volume' && m.name !== undefined && !m.noCopy && isEmptyDir(volumePath(m.name)));
   if (wanted.length === 0) return;
-  if (lowerdirs.length === 1) return copyFrom(wanted, lowerdirs[0]!, volumePath, afterCopy);
+  if (lowerdirs.length === 1) return copyFrom(wanted, realpathSync(lowerdirs[0]!), volumePath, afterCopy);
   const view = imageViewOf(containerDir);
   mkdirSync(view, { recursive: true, mode: 0o700 });
   mount('overlay', view, 'overlay', MS_RDONLY, `lowerdir=${lowerdirs.join(':')}`);

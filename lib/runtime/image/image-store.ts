@@ -110,12 +110,15 @@ export class ImageStore {
     if (!ID.test(id)) throw new ImageError(`invalid image id ${JSON.stringify(id)}: want 64 hex digits`, 'invalid');
     const meta = readMetaSync(this.dir, id);
     if (meta.layers === undefined) return [join(this.dir, id, 'rootfs')];
-    return [...meta.layers].reverse().map((d) => this.layers.diffDir(d));
+    return [...meta.layers].reverse().map((d) => this.layers.mountPath(d));
   }
 
   /** The directory of the image's top layer (the whole rootfs of a one-layer image). */
   rootfs(id: string): string {
-    return this.lowerdirs(id)[0]!;
+    if (!ID.test(id)) throw new ImageError(`invalid image id ${JSON.stringify(id)}: want 64 hex digits`, 'invalid');
+    const meta = readMetaSync(this.dir, id);
+    if (meta.layers === undefined) return join(this.dir, id, 'rootfs');
+    return this.layers.diffDir(meta.layers.at(-1)!);
   }
 
   /** `docker import FILE|- REF` (local-image.ts). */
@@ -327,6 +330,7 @@ export class ImageStore {
       lines.push(`Deleted: ${diffId}`);
     }
     for (const digest of await this.blobs.list()) if (!usedBlobs.has(digest)) await this.blobs.remove(digest);
+    await this.layers.pruneLinks();
     return lines;
   }
 

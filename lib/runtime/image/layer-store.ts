@@ -3,9 +3,12 @@
  * by every image that has the layer: `<dir>/<hex>/diff` is an overlayfs lower layer (whiteouts
  * already converted), `<dir>/<hex>/layer.json` its facts. A layer is unpacked in a staging dir and
  * renamed into place whole, so a directory here is always a complete layer.
+ *
+ * Beside `<dir>`, `l/<20 hex>` is a short symlink to each layer's diff directory, as overlay2's `l/`:
+ * a mount's options are one page, and with the short names about 90 layers fit in it, not 40.
  */
-import { promises as fs, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { promises as fs, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ImageError, errCode } from './image-error';
 import { digestHex } from './oci';
 import { removeTree } from './remove-tree';
@@ -23,9 +26,31 @@ const FACTS = 'layer.json';
 /** The layers directory of an image store, or of a staging area. */
 export class LayerStore {
   readonly dir: string;
+  /** `<dir>/../l`: the short links. */
+  readonly linkDir: string;
 
   constructor(dir: string) {
     this.dir = dir;
+    this.linkDir = join(dirname(dir), 'l');
+  }
+
+  /** The short link of layer `diffId` (whether or not it is there). */
+  shortLink(diffId: string): string {
+    return join(this.linkDir, digestHex(diffId, 'diff ID').slice(0, 20));
+  }
+
+  /**
+   * What a mount's lowerdir names layer `diffId` by: its short link when that points at it, else
+   * (a layer stored before the links, or two diff IDs sharing 80 bits) its diff directory.
+   */
+  mountPath(diffId: string): string {
+    const link = this.shortLink(diffId);
+    try {
+      if (readlinkSync(link) === linkTarget(diffId)) return link;
+    } catch {
+      // no link
+    }
+    return this.diffDir(diffId);
   }
 
   /** `<dir>/<hex>`: the layer's own directory. */
@@ -70,6 +95,19 @@ export class LayerStore {
     // Made passable only now: a half-unpacked layer in staging is never reachable by others.
     await fs.chmod(staging.home(diffId), 0o711);
     await fs.rename(staging.home(diffId), this.home(diffId));
+    await makeDirsAsync(this.linkDir, 0o711);
+    await fs.symlink(linkTarget(diffId), this.shortLink(diffId)).catch((err: unknown) => {
+      if (errCode(err) !== 'EEXIST') throw err;
+    });
+  }
+
+  /** Removes the short links whose layer is gone (after a removal, or a crash inside one). */
+  async pruneLinks(): Promise<void> {
+    const names = await fs.readdir(this.linkDir).catch((err: unknown) => (errCode(err) === 'ENOENT' ? [] : Promise.reject(err)));
+    for (const name of names) {
+      const link = join(this.linkDir, name);
+      if (!(await fs.stat(link).then(() => true, () => false))) await fs.rm(link, { force: true });
+    }
   }
 
   /** Every layer here. */
@@ -89,4 +127,9 @@ export class LayerStore {
   async remove(diffId: string): Promise<void> {
     await removeTree(this.home(diffId));
   }
+}
+
+/** A short link's target: relative, so the store can move as a whole. */
+function linkTarget(diffId: string): string {
+  return `../layers/${digestHex(diffId, 'diff ID')}/diff`;
 }

@@ -157,6 +157,23 @@ describe('berth CLI: load, save, layered images', function () {
     assert.deepEqual(fs.readdirSync(path.join(images(), 'blobs/sha256')).length, 3, "only busybox's config, manifest and layer blobs are left");
   });
 
+  it('runs an image of 60 layers (more than long lowerdir paths fit in a mount), and refuses 200 clearly', async () => {
+    const layers = async (n: number): Promise<Buffer[]> => Promise.all(Array.from({ length: n }, (_, i) =>
+      tarOf([{ header: { name: `layers/${i}`, size: String(i).length }, body: Buffer.from(String(i)) }])));
+    // busybox's layer at the bottom, so the image has a shell: 1 + 59 layers of one file each.
+    const bottom = fs.readFileSync(path.join(images(), 'blobs/sha256', JSON.parse(await b.ok(['image', 'inspect', 'busybox']))[0].RootFS.Layers[0].slice(7)));
+    fs.writeFileSync(path.join(b.base, 'deep.tar'), await archiveOf('deep:2', [bottom, ...(await layers(60)).slice(1)]));
+    await b.ok(['load', '-i', path.join(b.base, 'deep.tar')]);
+    assert.equal(JSON.parse(await b.ok(['image', 'inspect', 'deep:2']))[0].RootFS.Layers.length, 60);
+    assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'deep:2', 'sh', '-c', 'ls /layers | wc -l; cat /layers/59']), '59\n59');
+    fs.writeFileSync(path.join(b.base, 'deep.tar'), await archiveOf('deep:3', [bottom, ...(await layers(200)).slice(1)]));
+    await b.ok(['load', '-i', path.join(b.base, 'deep.tar')]);
+    const tooDeep = await b.berth(['run', '--rm', '--network', 'none', 'deep:3', 'true']);
+    assert.notEqual(tooDeep.code, 0);
+    assert.match(tooDeep.stderr, /200 layers make mount data longer than one page/);
+    assert.doesNotMatch(tooDeep.stderr, /\n\s+at /);
+  });
+
   it('refuses a corrupt or truncated archive and leaves nothing half-imported', async () => {
     const before = layerDirs();
     const good = fs.readFileSync(DOCKER_FIXTURE);

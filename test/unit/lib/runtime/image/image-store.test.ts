@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -66,7 +66,10 @@ describe('lib/runtime/image/image-store', () => {
       });
       const rootfs = store.rootfs(info.id);
       assert.equal(rootfs, join(root, 'images/layers', info.layers[0]!.replace('sha256:', ''), 'diff'));
-      assert.deepEqual(store.lowerdirs(info.id), [rootfs]);
+      // Mounts name the layer by its short link (overlay2's l/), which resolves to the layer.
+      const link = join(root, 'images/l', info.layers[0]!.slice(7, 27));
+      assert.deepEqual(store.lowerdirs(info.id), [link]);
+      assert.equal(realpathSync(link), realpathSync(rootfs));
       assert.equal(readFileSync(join(rootfs, 'etc/motd'), 'utf8'), 'hello\n');
       assert.equal(statSync(join(rootfs, 'bin/app')).mode & 0o777, 0o750);
       assert.ok(lstatSync(join(rootfs, 'bin/app-link')).isSymbolicLink());
@@ -74,7 +77,7 @@ describe('lib/runtime/image/image-store', () => {
       const meta = JSON.parse(readFileSync(join(root, 'images', info.id, 'image.json'), 'utf8'));
       assert.deepEqual([meta.id, meta.created, meta.size, meta.config, meta.layers], [info.id, info.created, info.size, info.config, info.layers]);
       assert.deepEqual(repositories(), { 'app:1': info.id });
-      assert.deepEqual(imagesDir(), [info.id, 'blobs', 'layers', 'lock', 'repositories.json'].sort());
+      assert.deepEqual(imagesDir(), [info.id, 'blobs', 'l', 'layers', 'lock', 'repositories.json'].sort());
     });
 
     for (const [kind, flag] of [['gzip', '-z'], ['xz', '-J'], ['bzip2', '-j'], ['zstd', '--zstd']] as const) {
@@ -210,8 +213,9 @@ describe('lib/runtime/image/image-store', () => {
       assert.deepEqual(await store.remove('app:2', { usedBy: noUsers }), ['Untagged: app:2', `Deleted: sha256:${img.id}`, `Deleted: ${img.layers[0]}`]);
       assert.equal(existsSync(join(root, 'images', img.id)), false);
       assert.deepEqual(repositories(), {});
-      assert.deepEqual(imagesDir(), ['blobs', 'layers', 'lock', 'repositories.json']);
+      assert.deepEqual(imagesDir(), ['blobs', 'l', 'layers', 'lock', 'repositories.json']);
       assert.deepEqual(readdirSync(join(root, 'images/layers')), [], 'no image uses the layers: gone');
+      assert.deepEqual(readdirSync(join(root, 'images/l')), [], 'and their short links');
       assert.deepEqual(readdirSync(join(root, 'images/blobs/sha256')), [], 'and the blobs with them');
       await assert.rejects(store.remove('app:2', { usedBy: noUsers }), { kind: 'not-found', message: 'No such image: app:2' });
     });
