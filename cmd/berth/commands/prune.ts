@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { type ContainerRecord, removeContainer, tryLock } from '../../../lib/runtime/container';
-import { ImageStore } from '../../../lib/runtime/image';
+import { ImageStore, pruneDownloads } from '../../../lib/runtime/image';
 import { humanSize } from '../cli/format/units';
 import type { CommandDef } from '../registry';
 import { reconciledDeps } from './container-deps';
@@ -78,6 +78,8 @@ const imagePrune: CommandDef = {
       lines.push(...removed.map((l) => l.replace(/^Untagged:/, 'untagged:').replace(/^Deleted:/, 'deleted:')));
       if (removed.some((l) => l.startsWith('Deleted:'))) reclaimed += image.size;
     }
+    // And what broken pulls left for a resume that never came.
+    reclaimed += await pruneDownloads(images);
     if (lines.length > 0) ctx.out(`Deleted Images:\n${lines.map((l) => `${l}\n`).join('')}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
     return 0;

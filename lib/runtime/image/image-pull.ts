@@ -19,7 +19,7 @@ import { parseOciConfig } from './oci-config';
 import { type Descriptor, digestHex, isIndexType, parseIndex, parseManifest } from './oci';
 import { RegistryClient, chooseManifest, familiarName, manifestReference, parseRegistryRef, pullBlobs, type RegistryOptions } from './registry';
 import { withFileLock } from './store-lock';
-import { makeDirsAsync } from '../../sys';
+import { makeDirsAsync, tryExclusive } from '../../sys';
 
 /** Options of a pull. */
 export interface PullOptions extends RegistryOptions {
@@ -111,5 +111,28 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
     });
   } finally {
     client.close();
+  }
+}
+
+/**
+ * `image prune`'s part of a pull: deletes what broken pulls left in `<images>/downloads` (partial
+ * files kept for a resume), unless a pull is downloading now. Returns the bytes freed.
+ */
+export async function pruneDownloads(store: ImageStore): Promise<number> {
+  const dir = join(store.dir, 'downloads');
+  const fd = await fs.open(join(dir, 'lock'), 'r').catch(() => undefined);
+  if (fd === undefined) return 0;
+  try {
+    if (!tryExclusive(fd.fd, join(dir, 'lock'))) return 0;
+    let freed = 0;
+    for (const name of await fs.readdir(dir)) {
+      if (name === 'lock') continue;
+      const path = join(dir, name);
+      freed += (await fs.lstat(path).catch(() => undefined))?.size ?? 0;
+      await fs.rm(path, { force: true, recursive: true });
+    }
+    return freed;
+  } finally {
+    await fd.close();
   }
 }

@@ -12,6 +12,6 @@ export { parseImageRef, formatImageRef, DEFAULT_TAG, type ImageRef } from './ima
 export { formatSize } from './format-size';
 export { BUSYBOX_CONFIG, DEFAULT_BUSYBOX, isStaticElf } from './busybox-rootfs';
 export { matchImage, planRemoval, type ImageMatch, type RemovalPlan } from './image-match';
-export { pullImage, type PullOptions, type PullResult } from './image-pull';
+export { pullImage, pruneDownloads, type PullOptions, type PullResult } from './image-pull';
 export { pushImage, type PushOptions, type PushResult } from './image-push';
 export { type TransferEvent, type TransferPhase } from './image-registry-progress';

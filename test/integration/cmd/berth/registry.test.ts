@@ -212,6 +212,11 @@ describe('berth CLI: push, pull, login against a local registry', function () {
       assert.equal(await imageId(`${via}/big/img:1`, fresh), await imageId(`${registry.host}/big/img:1`));
       assert.deepEqual(fs.readdirSync(path.join(images, 'downloads')).filter((f) => f !== 'lock'), [], 'the finished download moved into the store');
       assert.deepEqual(fs.readdirSync(images).filter((e) => e.startsWith('.')), [], 'the killed pull\'s staging dir was swept');
+
+      // A partial file whose pull never comes back goes with `image prune`.
+      fs.writeFileSync(path.join(images, 'downloads', `${'a'.repeat(64)}.partial`), Buffer.alloc(5000));
+      assert.match(await ok(['image', 'prune', '-f'], fresh), /Total reclaimed space: 5kB/);
+      assert.deepEqual(fs.readdirSync(path.join(images, 'downloads')), ['lock']);
     } finally {
       await proxy.close();
     }
