@@ -151,6 +151,9 @@ describe('berthd: a dual-stack overlay network on etcd', function () {
     }
     const [a, b] = hosts as [Host, Host];
     for (const [from, to] of [[a, b], [b, a]] as const) {
+      // One packet first, unjudged: a fresh IPv6 address may still be tentative (DAD) and the path's
+      // neighbours unresolved, which holds the first packets for seconds and drops those queued behind.
+      await ping(from.ctr, addr[to.n]!.v6, ['-6', '-c', '1', '-W', '5']);
       const r6 = await ping(from.ctr, addr[to.n]!.v6, ['-6', '-c', '3', '-W', '2']);
       assert.ok(r6.received >= 2, `IPv6: host ${from.n} container → host ${to.n} container ${addr[to.n]!.v6}:\n${r6.out}`);
       const r4 = await ping(from.ctr, addr[to.n]!.v4, ['-c', '2', '-W', '2']);
