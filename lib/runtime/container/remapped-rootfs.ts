@@ -1,8 +1,8 @@
 /**
  * The fallback when the image cannot be idmapped (a kernel or filesystem without idmapped mounts,
- * or BERTH_USERNS_IDMAP=0): a copy of the image's rootfs with every owner shifted through the maps,
- * made once per image and mapping and kept beside the image's rootfs
- * (`<images>/<id>/userns/<key>/rootfs`), so `berth rmi` removes it with the image.
+ * or BERTH_USERNS_IDMAP=0): a copy of each of the image's layers with every owner shifted through
+ * the maps, made once per layer and mapping and kept beside the layer
+ * (`<images>/layers/<diff id>/userns/<key>/rootfs`), so removing the layer removes it too.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';

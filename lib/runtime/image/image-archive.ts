@@ -9,7 +9,7 @@ import { readImageArchive, writeImageArchive, type SaveImage } from './archive';
 import { ImageError } from './image-error';
 import { formatImageRef, parseImageRef } from './image-ref';
 import type { ImageStore, StagedImage } from './image-store';
-import { MEDIA, buildManifest, type Descriptor } from './oci';
+import { manifestFor, type Descriptor } from './oci';
 import type { ImageInfo } from './image-config';
 import type { Staging } from './staging';
 
@@ -69,9 +69,9 @@ function isTagRef(ref: string, tags: readonly string[]): boolean {
 
 /** A manifest for an archive that has none (Docker's legacy format), staged as a blob. */
 async function stageManifest(staging: Staging, config: Descriptor, layers: readonly Descriptor[]): Promise<Descriptor> {
-  const bytes = buildManifest(config, layers);
-  const blob = await staging.blobs.put(Readable.from([bytes]), { size: bytes.length }, 'manifest');
-  return { mediaType: MEDIA.ociManifest, ...blob };
+  const { bytes, descriptor } = manifestFor(config, layers);
+  await staging.blobs.put(Readable.from([bytes]), descriptor, 'manifest');
+  return descriptor;
 }
 
 /** Commits, redoing the unpack once if a concurrent rmi took a layer the store had. */

@@ -4,8 +4,7 @@
  * repository digests it was pulled or pushed under. Written once when the image is committed;
  * rewritten whole (durably) only to add a repository digest.
  */
-import { readFileSync } from 'node:fs';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageConfig, ImageInfo } from './image-config';
 import { ImageError, errCode } from './image-error';

@@ -57,7 +57,7 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
     const manifest = parseManifest(fetched.bytes, `${name}@${fetched.digest}`);
     const tag = ref.tag === undefined ? undefined : formatImageRef(parseImageRef(`${name}:${ref.tag}`));
     const repoDigest = `${name}@${fetched.digest}`;
-    const known = await store.list().then((all) => all.find((i) => i.id === digestHex(manifest.config.digest)));
+    const known = await store.resolve(digestHex(manifest.config.digest)).catch(() => undefined);
     const downloads = join(store.dir, 'downloads');
     await makeDirsAsync(downloads, 0o700);
     const wanted: Descriptor[] = [];

@@ -13,7 +13,7 @@ import { formatImageRef, parseImageRef } from './image-ref';
 import type { ImageStore } from './image-store';
 import { packLayer } from './layer';
 import { ociConfigFor } from './oci-config';
-import { MEDIA, buildManifest, type Descriptor } from './oci';
+import { MEDIA, manifestFor, type Descriptor } from './oci';
 import { copyTree, extractTar } from './rootfs-import';
 import type { Staging } from './staging';
 
@@ -73,8 +73,9 @@ async function buildImage(store: ImageStore, tag: string, config: ImageConfig, c
     const layerDesc: Descriptor = { mediaType: MEDIA.ociLayer, digest: layer.digest, size: layer.size };
     const configBlob = await putBytes(staging, ociConfigFor(config, [diffId], created, createdBy), `image ${tag}: config`);
     const configDesc: Descriptor = { mediaType: MEDIA.ociConfig, ...configBlob };
-    const manifest = await putBytes(staging, buildManifest(configDesc, [layerDesc]), `image ${tag}: manifest`);
-    const [info] = await store.commit(staging, [{ config: configDesc, manifest: { mediaType: MEDIA.ociManifest, ...manifest }, layers: [layerDesc], tags: [tag] }]);
+    const manifest = manifestFor(configDesc, [layerDesc]);
+    await putBytes(staging, manifest.bytes, `image ${tag}: manifest`);
+    const [info] = await store.commit(staging, [{ config: configDesc, manifest: manifest.descriptor, layers: [layerDesc], tags: [tag] }]);
     return info!;
   });
 }

@@ -5,4 +5,4 @@
 export { type BlobSink, type ArchiveImage, type SaveImage } from './archive-types';
 export { readImageArchive } from './read-image-archive';
 export { writeImageArchive } from './write-image-archive';
-export { manifestFor } from './manifest-for';
+export { manifestFor } from '../oci';

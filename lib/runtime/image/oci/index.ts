@@ -2,4 +2,4 @@
 export { MEDIA, isIndexType, isManifestType, isLayerType } from './media-types';
 export { isDigest, digestHex, digestOf, digester } from './digest';
 export { type Descriptor, type Platform, type ImageManifest, type ImageIndex, type OciImageConfig } from './descriptor';
-export { buildManifest, parseManifest, parseIndex, checkDescriptor } from './manifest';
+export { manifestFor, parseManifest, parseIndex, checkDescriptor } from './manifest';

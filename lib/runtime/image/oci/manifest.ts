@@ -1,13 +1,22 @@
 /** Writing and reading image manifests. */
 import { ImageError } from '../image-error';
-import { isDigest } from './digest';
+import { digestOf, isDigest } from './digest';
 import { MEDIA, isManifestType } from './media-types';
 import type { Descriptor, ImageIndex, ImageManifest } from './descriptor';
 
-/** An OCI manifest for `config` and `layers`, compact JSON with keys in a fixed order (equal inputs, equal digest). */
-export function buildManifest(config: Descriptor, layers: readonly Descriptor[]): Buffer {
-  const desc = (d: Descriptor) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size });
-  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: desc({ ...config, mediaType: MEDIA.ociConfig }), layers: layers.map(desc) }));
+const plain = ({ mediaType, digest, size }: Descriptor): Descriptor => ({ mediaType, digest, size });
+
+/**
+ * The manifest of `config` and `layers` (berth's own images, and archives that came without one), as
+ * deterministic JSON (fixed key order, no whitespace): the same image always gets the same manifest
+ * digest. Docker media types make it a schema2 manifest, OCI ones an OCI manifest, so the manifest's
+ * type agrees with its contents' types.
+ */
+export function manifestFor(config: Descriptor, layers: readonly Descriptor[]): { bytes: Buffer; descriptor: Descriptor } {
+  const docker = [config, ...layers].some((d) => d.mediaType.startsWith('application/vnd.docker.'));
+  const mediaType = docker ? MEDIA.dockerManifest : MEDIA.ociManifest;
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config: plain(config), layers: layers.map(plain) }));
+  return { bytes, descriptor: { mediaType, digest: digestOf(bytes), size: bytes.length } };
 }
 
 /**
